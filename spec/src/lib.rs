@@ -1,0 +1,21 @@
+//! renkei-spec: the ケアプランデータ連携標準仕様 as data, the MS932 CSV codec and the validator.
+//!
+//! This crate owns everything about the files and nothing about networks:
+//! - [`standard`]: the revisions, interface files, items and code lists, read from
+//!   `spec/revisions/` (the data drives validation, the writer and `renkei spec`);
+//! - [`filename`]: the file-name rules of both revisions;
+//! - [`ms932`]: the MS932 policy (what bytes are valid data, the conversion table);
+//! - [`reader`]: the streaming CSV reader (csv-core on raw bytes, positions kept);
+//! - [`validate`]: item, record, file and send-unit checks with stable diagnostics;
+//! - [`model`] and [`writer`]: typed records, their canonical JSON, and MS932 output;
+//! - [`sample`]: deterministic synthetic send units (fixtures, benchmarks, tests).
+
+pub mod calendar;
+pub mod diagnostic;
+pub mod filename;
+pub mod ms932;
+pub mod reader;
+pub mod standard;
+
+pub use diagnostic::{Category, Code, Diagnostic, Severity};
+pub use standard::Standard;

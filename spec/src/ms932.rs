@@ -1,0 +1,376 @@
+//! The MS932 (Windows-31J) policy: what bytes are valid data, and how text becomes bytes.
+//!
+//! Decoding walks the bytes once to classify them (the policy, see `shared/design/ms932.md`)
+//! and leaves the mapping of valid sequences to encoding_rs:
+//!
+//! | bytes                                   | verdict                                  |
+//! |-----------------------------------------|------------------------------------------|
+//! | 0x00–0x7F                               | ASCII                                    |
+//! | 0xA1–0xDF                               | half-width katakana                      |
+//! | lead 0x81–0x9F, 0xE0–0xEF, 0xFA–0xFC + trail 0x40–0x7E, 0x80–0xFC | a character, or `encoding.unmapped` when MS932 has none |
+//! | lead 0xF0–0xF9 + trail                  | 外字 (user-defined): `encoding.gaiji`      |
+//! | lead + a byte that is not a trail       | `encoding.invalid-sequence`              |
+//! | lead at the end of the field            | `encoding.truncated`                     |
+//! | 0x80, 0xA0, 0xFD, 0xFE, 0xFF            | `encoding.invalid-byte`                  |
+//!
+//! Both byte forms of the NEC-selected IBM extensions (0xED/0xEE and 0xFA–0xFC) are accepted.
+//!
+//! Encoding applies [`CONVERSIONS`] first (characters outside MS932 that have an MS932
+//! equivalent: 〜→～, −→－, ¥→￥, …), reports each replacement, writes the IBM form of the
+//! extension characters (as Windows does) and refuses anything else: never a lossy `?`.
+
+use encoding_rs::SHIFT_JIS;
+use serde::Serialize;
+
+/// A problem found while decoding one field; `offset` is relative to the field's first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeProblem {
+    pub kind: DecodeProblemKind,
+    pub offset: usize,
+    /// The offending bytes (1 or 2).
+    pub bytes: [u8; 2],
+    pub len: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeProblemKind {
+    InvalidSequence,
+    Truncated,
+    InvalidByte,
+    Unmapped,
+    Gaiji,
+}
+
+impl DecodeProblem {
+    pub fn hex(&self) -> String {
+        self.bytes[..usize::from(self.len)]
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[inline]
+fn is_lead(b: u8) -> bool {
+    matches!(b, 0x81..=0x9F | 0xE0..=0xFC)
+}
+
+#[inline]
+fn is_trail(b: u8) -> bool {
+    matches!(b, 0x40..=0x7E | 0x80..=0xFC)
+}
+
+/// Decodes one field's bytes, appending the text to `out` (U+FFFD where a byte is bad) and
+/// each problem to `problems`. Returns whether the field was clean.
+pub fn decode_field(bytes: &[u8], out: &mut String, problems: &mut Vec<DecodeProblem>) -> bool {
+    if bytes.is_ascii() {
+        // ASCII is the same in MS932 and UTF-8.
+        out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+        return true;
+    }
+    let before = problems.len();
+    let mut i = 0;
+    let mut run_start = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 || (0xA1..=0xDF).contains(&b) {
+            i += 1;
+            continue;
+        }
+        let problem = if is_lead(b) {
+            match bytes.get(i + 1) {
+                None => Some((DecodeProblemKind::Truncated, 1)),
+                Some(&t) if !is_trail(t) => Some((DecodeProblemKind::InvalidSequence, 1)),
+                Some(_) if (0xF0..=0xF9).contains(&b) => Some((DecodeProblemKind::Gaiji, 2)),
+                Some(_) => {
+                    i += 2;
+                    continue;
+                }
+            }
+        } else {
+            Some((DecodeProblemKind::InvalidByte, 1))
+        };
+        if let Some((kind, len)) = problem {
+            decode_run(&bytes[run_start..i], run_start, out, problems);
+            let second = if len == 2 { bytes[i + 1] } else { 0 };
+            problems.push(DecodeProblem {
+                kind,
+                offset: i,
+                bytes: [b, second],
+                len,
+            });
+            out.push('\u{FFFD}');
+            i += usize::from(len);
+            run_start = i;
+        }
+    }
+    decode_run(&bytes[run_start..], run_start, out, problems);
+    problems.len() == before
+}
+
+/// Decodes a run that is well-formed Shift_JIS; pairs MS932 does not map become `Unmapped`.
+fn decode_run(run: &[u8], base: usize, out: &mut String, problems: &mut Vec<DecodeProblem>) {
+    if run.is_empty() {
+        return;
+    }
+    if let Some(s) = SHIFT_JIS.decode_without_bom_handling_and_without_replacement(run) {
+        out.push_str(&s);
+        return;
+    }
+    // Rare: find the unmapped pairs one character at a time.
+    let mut i = 0;
+    while i < run.len() {
+        let len = if is_lead(run[i]) { 2 } else { 1 };
+        let ch = &run[i..(i + len).min(run.len())];
+        match SHIFT_JIS.decode_without_bom_handling_and_without_replacement(ch) {
+            Some(s) => out.push_str(&s),
+            None => {
+                problems.push(DecodeProblem {
+                    kind: DecodeProblemKind::Unmapped,
+                    offset: base + i,
+                    bytes: [ch[0], *ch.get(1).unwrap_or(&0)],
+                    len: ch.len() as u8,
+                });
+                out.push('\u{FFFD}');
+            }
+        }
+        i += len;
+    }
+}
+
+/// One entry of the conversion table for characters outside MS932.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Conversion {
+    pub from: char,
+    pub to: char,
+    pub why: &'static str,
+}
+
+/// Characters that are not in MS932 (or that encoding_rs would write as bytes that decode to
+/// something else) and the MS932 character the standard's 「変換して出力」 rule gives them.
+pub const CONVERSIONS: &[Conversion] = &[
+    Conversion { from: '\u{301C}', to: '\u{FF5E}', why: "WAVE DASH 〜 (JIS/macOS) → FULLWIDTH TILDE ～ (MS932 0x8160)" },
+    Conversion { from: '\u{2212}', to: '\u{FF0D}', why: "MINUS SIGN − → FULLWIDTH HYPHEN-MINUS － (MS932 0x817C)" },
+    Conversion { from: '\u{2014}', to: '\u{2015}', why: "EM DASH — → HORIZONTAL BAR ― (MS932 0x815C)" },
+    Conversion { from: '\u{2016}', to: '\u{2225}', why: "DOUBLE VERTICAL LINE ‖ → PARALLEL TO ∥ (MS932 0x8161)" },
+    Conversion { from: '\u{00A2}', to: '\u{FFE0}', why: "CENT SIGN ¢ → FULLWIDTH CENT SIGN ￠ (MS932 0x8191)" },
+    Conversion { from: '\u{00A3}', to: '\u{FFE1}', why: "POUND SIGN £ → FULLWIDTH POUND SIGN ￡ (MS932 0x8192)" },
+    Conversion { from: '\u{00AC}', to: '\u{FFE2}', why: "NOT SIGN ¬ → FULLWIDTH NOT SIGN ￢ (MS932 0x81CA)" },
+    Conversion { from: '\u{00A5}', to: '\u{FFE5}', why: "YEN SIGN ¥ → FULLWIDTH YEN SIGN ￥ (encoding_rs would write 0x5C, which reads back as \\)" },
+    Conversion { from: '\u{203E}', to: '\u{FFE3}', why: "OVERLINE ‾ → FULLWIDTH MACRON ￣ (encoding_rs would write 0x7E, which reads back as ~)" },
+    Conversion { from: '\u{00A6}', to: '\u{FFE4}', why: "BROKEN BAR ¦ → FULLWIDTH BROKEN BAR ￤ (MS932 0xFA55)" },
+];
+
+/// A character the writer replaced, with its position in the text (in characters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Replacement {
+    pub from: char,
+    pub to: char,
+    pub char_index: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    #[error("「{ch}」(U+{:04X}) は MS932 にない文字です（{char_index}文字目）", *.ch as u32)]
+    Unencodable { ch: char, char_index: usize },
+    #[error("「{ch}」(U+{:04X}) は外字（私用領域）です: 標準仕様は外字を禁止しています（{char_index}文字目）", *.ch as u32)]
+    Gaiji { ch: char, char_index: usize },
+}
+
+fn conversion_of(c: char) -> Option<char> {
+    CONVERSIONS.iter().find(|x| x.from == c).map(|x| x.to)
+}
+
+/// Encodes `text` as MS932, appending to `out`. Characters of [`CONVERSIONS`] are replaced
+/// (each reported in `replacements`); any other character outside MS932 is an error and
+/// nothing is appended.
+pub fn encode(
+    text: &str,
+    out: &mut Vec<u8>,
+    replacements: &mut Vec<Replacement>,
+) -> Result<(), EncodeError> {
+    if text.is_ascii() {
+        out.extend_from_slice(text.as_bytes());
+        return Ok(());
+    }
+    let mut converted: Option<String> = None;
+    let mut found = Vec::new();
+    for (idx, c) in text.chars().enumerate() {
+        if c == '\u{80}' {
+            // encoding_rs writes U+0080 as the byte 0x80, which MS932 data never holds.
+            return Err(EncodeError::Unencodable {
+                ch: c,
+                char_index: idx,
+            });
+        }
+        if ('\u{E000}'..='\u{F8FF}').contains(&c) {
+            return Err(EncodeError::Gaiji {
+                ch: c,
+                char_index: idx,
+            });
+        }
+        if let Some(to) = conversion_of(c) {
+            found.push(Replacement {
+                from: c,
+                to,
+                char_index: idx,
+            });
+            converted.get_or_insert_with(String::new);
+        }
+    }
+    let text: std::borrow::Cow<str> = match converted {
+        Some(_) => text
+            .chars()
+            .map(|c| conversion_of(c).unwrap_or(c))
+            .collect::<String>()
+            .into(),
+        None => text.into(),
+    };
+    let mut enc = SHIFT_JIS.new_encoder();
+    let start = out.len();
+    let need = enc
+        .max_buffer_length_from_utf8_without_replacement(text.len())
+        .unwrap_or(text.len() * 2);
+    out.resize(start + need, 0);
+    let (res, _read, written) =
+        enc.encode_from_utf8_without_replacement(&text, &mut out[start..], true);
+    match res {
+        encoding_rs::EncoderResult::InputEmpty => {
+            out.truncate(start + written);
+            replacements.extend(found);
+            Ok(())
+        }
+        encoding_rs::EncoderResult::Unmappable(ch) => {
+            out.truncate(start);
+            let char_index = text.chars().position(|c| c == ch).unwrap_or(0);
+            Err(EncodeError::Unencodable { ch, char_index })
+        }
+        encoding_rs::EncoderResult::OutputFull => {
+            out.truncate(start);
+            // Cannot happen: the buffer was sized by encoding_rs itself.
+            Err(EncodeError::Unencodable {
+                ch: '\u{FFFD}',
+                char_index: 0,
+            })
+        }
+    }
+}
+
+/// Byte length of `text` in MS932 (after conversions), or `None` if it cannot be encoded.
+pub fn encoded_len(text: &str) -> Option<usize> {
+    if text.is_ascii() {
+        return Some(text.len());
+    }
+    let mut v = Vec::with_capacity(text.len());
+    encode(text, &mut v, &mut Vec::new()).ok()?;
+    Some(v.len())
+}
+
+/// The MS932 byte length of text that was decoded from MS932 (every character is 1 or 2 bytes).
+pub fn decoded_len(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '\0'..='\u{7F}' => 1,
+            '\u{FF61}'..='\u{FF9F}' => 1,
+            _ => 2,
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(b: &[u8]) -> (String, Vec<(DecodeProblemKind, usize)>) {
+        let mut s = String::new();
+        let mut p = Vec::new();
+        decode_field(b, &mut s, &mut p);
+        (s, p.iter().map(|p| (p.kind, p.offset)).collect())
+    }
+
+    #[test]
+    fn decodes_the_traps_of_ms932() {
+        // NEC special characters, both forms of 髙, half-width katakana, 5C characters.
+        assert_eq!(dec(b"\x87\x40\x87\x8A").0, "①㈱");
+        assert_eq!(dec(b"\xFB\xFC").0, "髙");
+        assert_eq!(dec(b"\xEE\xE0").0, "髙");
+        assert_eq!(dec(b"\xB1\xB2").0, "ｱｲ");
+        assert_eq!(dec(b"\x83\x5C\x95\x5C\x94\x5C").0, "ソ表能");
+        assert_eq!(dec(b"\x81\x60").0, "～");
+        assert_eq!(dec(b"\x81\x7C").0, "－");
+    }
+
+    #[test]
+    fn classifies_every_bad_byte() {
+        use DecodeProblemKind::*;
+        assert_eq!(dec(b"a\xA0b").1, [(InvalidByte, 1)]);
+        assert_eq!(
+            dec(b"\xFD\xFE\xFF").1,
+            [(InvalidByte, 0), (InvalidByte, 1), (InvalidByte, 2)]
+        );
+        assert_eq!(dec(b"\x80").1, [(InvalidByte, 0)]);
+        assert_eq!(dec(b"ab\x88").1, [(Truncated, 2)]);
+        assert_eq!(dec(b"\x88\x20x").1, [(InvalidSequence, 0)]);
+        assert_eq!(dec(b"x\xF0\x40y").1, [(Gaiji, 1)]);
+        assert_eq!(dec(b"\xF9\xFC").1, [(Gaiji, 0)]);
+        // Row 9-15 of JIS X 0208 (lead 0x85-0x86) is empty in MS932.
+        assert_eq!(dec(b"\x82\xA0\x85\x40").1, [(Unmapped, 2)]);
+        let (s, _) = dec(b"\x82\xA0\xA0\x82\xA2");
+        assert_eq!(s, "あ\u{FFFD}い");
+    }
+
+    #[test]
+    fn encodes_with_the_conversion_table_and_reports_it() {
+        let mut out = Vec::new();
+        let mut r = Vec::new();
+        encode("10〜20¥", &mut out, &mut r).unwrap();
+        assert_eq!(out, b"10\x81\x6020\x81\x8F");
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].from, r[0].to, r[0].char_index), ('〜', '～', 2));
+        // The canonical form of the IBM extensions is the IBM one.
+        out.clear();
+        encode("髙ⅰ", &mut out, &mut r).unwrap();
+        assert_eq!(out, b"\xFB\xFC\xFA\x40");
+        // Characters outside MS932 are refused, never written as '?'.
+        out.clear();
+        assert_eq!(
+            encode("𠮷野家", &mut out, &mut r),
+            Err(EncodeError::Unencodable {
+                ch: '𠮷',
+                char_index: 0
+            })
+        );
+        assert!(out.is_empty());
+        assert!(matches!(
+            encode("\u{E000}", &mut out, &mut r),
+            Err(EncodeError::Gaiji { .. })
+        ));
+    }
+
+    /// Every BMP character the encoder accepts reads back as itself, except the documented
+    /// conversions: the writer never changes text silently.
+    #[test]
+    fn every_encodable_character_round_trips() {
+        for cp in 0x80u32..=0xFFFF {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let mut out = Vec::new();
+            let mut r = Vec::new();
+            if encode(&c.to_string(), &mut out, &mut r).is_err() {
+                continue;
+            }
+            let (back, problems) = dec(&out);
+            assert!(problems.is_empty(), "U+{cp:04X}");
+            let expected = conversion_of(c).unwrap_or(c);
+            assert_eq!(
+                back,
+                expected.to_string(),
+                "U+{cp:04X} came back as {back:?}"
+            );
+            assert_eq!(r.is_empty(), conversion_of(c).is_none(), "U+{cp:04X}");
+            assert_eq!(decoded_len(&back), out.len(), "U+{cp:04X}");
+        }
+    }
+}
