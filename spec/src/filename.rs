@@ -149,7 +149,7 @@ pub fn parse(file_name: &str) -> ParsedName {
         None
     };
     let with_types = rev.filename_service_types;
-    let mut take_party = |i: &mut usize| {
+    let take_party = |i: &mut usize| {
         let office = parts[*i].to_string();
         *i += 1;
         let service_type = if with_types {

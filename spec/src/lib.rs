@@ -11,11 +11,16 @@
 //! - [`sample`]: deterministic synthetic send units (fixtures, benchmarks, tests).
 
 pub mod calendar;
+pub mod corpus;
 pub mod diagnostic;
 pub mod filename;
+pub mod model;
 pub mod ms932;
 pub mod reader;
+pub mod sample;
 pub mod standard;
+pub mod validate;
+pub mod writer;
 
 pub use diagnostic::{Category, Code, Diagnostic, Severity};
 pub use standard::Standard;

@@ -269,6 +269,9 @@ pub fn encoded_len(text: &str) -> Option<usize> {
 
 /// The MS932 byte length of text that was decoded from MS932 (every character is 1 or 2 bytes).
 pub fn decoded_len(text: &str) -> usize {
+    if text.is_ascii() {
+        return text.len();
+    }
     text.chars()
         .map(|c| match c {
             '\0'..='\u{7F}' => 1,

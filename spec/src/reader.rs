@@ -483,3 +483,22 @@ mod tests {
         assert_eq!(r.trailing_blank_lines(), &[(2, 3), (3, 5)]);
     }
 }
+
+/// Decodes every record of a file into text values (U+FFFD where a byte is not valid MS932).
+/// Meant for files that validated; the validator says what is wrong with the others.
+pub fn decode_records(bytes: &[u8]) -> Vec<Vec<String>> {
+    let mut r = CsvReader::new(bytes);
+    let mut rec = RawRecord::default();
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    while let Ok(true) = r.read(&mut rec) {
+        let mut values = Vec::with_capacity(rec.len());
+        for i in 0..rec.len() {
+            let mut s = String::new();
+            crate::ms932::decode_field(rec.field(i), &mut s, &mut problems);
+            values.push(s);
+        }
+        out.push(values);
+    }
+    out
+}

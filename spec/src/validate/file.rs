@@ -1,0 +1,613 @@
+//! The file pass: one streaming read of a file that checks its encoding, its CSV structure,
+//! every item and record, and the agreement of the content with the file name, and keeps the
+//! few facts the send-unit checks need (link keys, users), never the records themselves.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{self, Read};
+
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::filename::{self, FileName};
+use crate::ms932::{self, DecodeProblemKind};
+use crate::reader::{CsvReader, FieldSpan, LineEnding, QuoteProblem, RawRecord};
+use crate::standard::{FileFormat, FileSpec, Revision, Standard};
+
+use super::item::{self, ItemProblem};
+use super::record::{self, RecordProblem, Roles, ALL9_OFFICE, TOTAL_CODE};
+use super::Options;
+
+/// A user, by 保険者番号 and 被保険者番号.
+pub type UserKey = (String, String);
+/// A user and the value linking a record to the other files of its unit.
+pub type LinkKey = (String, String, String);
+
+/// Where a fact was first seen: (line, byte offset).
+pub type Place = (u64, u64);
+
+/// What the send-unit checks need to know about a file.
+#[derive(Debug, Default, Clone)]
+pub struct FileFacts {
+    pub links: BTreeMap<LinkKey, Place>,
+    /// Users with a 第7表 grand-total row.
+    pub totals: BTreeSet<UserKey>,
+}
+
+/// The result of validating one file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub kind: Option<String>,
+    pub valid: bool,
+    pub diagnostics: Vec<Diagnostic>,
+    #[serde(skip)]
+    pub revision: Option<String>,
+    #[serde(skip)]
+    pub name: Option<FileName>,
+    #[serde(skip)]
+    pub records: u64,
+    #[serde(skip)]
+    pub facts: FileFacts,
+    /// Folder the file was found in (send units never span folders).
+    #[serde(skip)]
+    pub folder: String,
+    /// Whether the file takes part in send-unit checks.
+    #[serde(skip)]
+    pub unit_checks: bool,
+    #[serde(skip)]
+    suppressed: u64,
+    #[serde(skip)]
+    errors_suppressed: bool,
+}
+
+impl FileReport {
+    pub(crate) fn push(&mut self, d: Diagnostic, max: usize) {
+        if self.diagnostics.len() >= max {
+            self.suppressed += 1;
+            self.errors_suppressed |= d.is_error();
+            return;
+        }
+        self.diagnostics.push(d);
+    }
+
+    /// Sorts diagnostics by position and sets `valid`.
+    pub fn finish(&mut self) {
+        if self.suppressed > 0 {
+            let n = self.suppressed;
+            self.suppressed = 0;
+            self.diagnostics.push(Diagnostic::new(
+                Code::StructureTooManyDiagnostics,
+                format!("ほかに {n} 件の診断があります（1ファイルあたりの上限を超えたため省略）"),
+            ));
+        }
+        self.diagnostics
+            .sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0), d.byte_offset.unwrap_or(0)));
+        self.valid = !self.errors_suppressed && !self.diagnostics.iter().any(Diagnostic::is_error);
+    }
+}
+
+/// Lazily computed field spans of the current record, for positions.
+struct Where<'a> {
+    rec: &'a RawRecord,
+    spans: Option<Vec<FieldSpan>>,
+}
+
+impl<'a> Where<'a> {
+    fn new(rec: &'a RawRecord) -> Self {
+        Where { rec, spans: None }
+    }
+
+    fn spans(&mut self) -> &[FieldSpan] {
+        if self.spans.is_none() {
+            self.spans = Some(self.rec.spans().0);
+        }
+        self.spans.as_deref().unwrap_or(&[])
+    }
+
+    /// (line, column, byte offset) of byte `pos` of field `field` (0-based).
+    fn at(&mut self, field: usize, pos: usize) -> (u64, Option<u32>, u64) {
+        let rec = self.rec;
+        let span = self.spans().get(field).copied();
+        let raw_at = match span {
+            Some(s) => rec.raw_offset_in_field(s, pos),
+            None => rec.content().len(),
+        };
+        (
+            rec.line_at(raw_at),
+            Some(field as u32 + 1),
+            rec.offset + raw_at as u64,
+        )
+    }
+
+    fn diag(&mut self, d: Diagnostic, field: usize, pos: usize) -> Diagnostic {
+        let (l, c, o) = self.at(field, pos);
+        d.at(l, c, o)
+    }
+}
+
+/// Per-user state for the "users unrelated to the receiver" rule.
+struct UserSeen {
+    place: Place,
+    has_receiver: bool,
+}
+
+/// Validates one file from a byte source. `file_name` is the last path component.
+pub fn validate_reader<R: Read>(
+    path: &str,
+    file_name: &str,
+    mut src: R,
+    opts: &Options,
+) -> io::Result<FileReport> {
+    let std = Standard::get();
+    let parsed = filename::parse(file_name);
+    let name = parsed.name.clone();
+    let mut rep = FileReport {
+        path: path.to_string(),
+        kind: name.as_ref().map(|n| n.kind.clone()),
+        valid: false,
+        diagnostics: Vec::new(),
+        revision: name.as_ref().map(|n| n.revision.clone()),
+        name: name.clone(),
+        records: 0,
+        facts: FileFacts::default(),
+        folder: String::new(),
+        unit_checks: false,
+        suppressed: 0,
+        errors_suppressed: false,
+    };
+    let max = opts.max_diagnostics;
+    for d in parsed.diagnostics {
+        rep.push(d, max);
+    }
+    let rev: Option<&Revision> = name.as_ref().and_then(|n| std.revision(&n.revision));
+    let spec: Option<&FileSpec> = match (&name, rev) {
+        (Some(n), Some(r)) => r.file(&n.kind),
+        _ => None,
+    };
+
+    // Sniff the first bytes for a byte-order mark or UTF-16.
+    let mut head = [0u8; 4];
+    let mut n = 0;
+    while n < head.len() {
+        match src.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let head = &head[..n];
+    if spec.is_some_and(|s| s.format == FileFormat::Jpeg) {
+        if !head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            rep.push(
+                Diagnostic::new(Code::StructureNotJpeg, "画像ファイルが JPEG（FF D8 FF で始まる）ではありません").at(1, None, 0),
+                max,
+            );
+        }
+        rep.finish();
+        return Ok(rep);
+    }
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        rep.push(
+            Diagnostic::new(
+                Code::EncodingUtf8Bom,
+                "ファイルが UTF-8 の BOM (EF BB BF) で始まります: 標準仕様の文字コードは Shift-JIS (MS932) です",
+            )
+            .at(1, Some(1), 0),
+            max,
+        );
+        rep.finish();
+        return Ok(rep);
+    }
+    let utf16 = head.starts_with(&[0xFF, 0xFE])
+        || head.starts_with(&[0xFE, 0xFF])
+        || (head.len() >= 2 && (head[0] == 0 || head[1] == 0));
+    if utf16 {
+        rep.push(
+            Diagnostic::new(
+                Code::EncodingUtf16,
+                "ファイルが UTF-16 です: 標準仕様の文字コードは Shift-JIS (MS932) です",
+            )
+            .at(1, Some(1), 0),
+            max,
+        );
+        rep.finish();
+        return Ok(rep);
+    }
+
+    let mut reader = CsvReader::new(io::Cursor::new(head.to_vec()).chain(src));
+    let mut rec = RawRecord::default();
+    let mut text = String::with_capacity(4096);
+    let mut ends: Vec<usize> = Vec::with_capacity(64);
+    let mut bad: Vec<bool> = Vec::with_capacity(64);
+    let mut ok: Vec<bool> = Vec::with_capacity(64);
+    let mut problems = Vec::new();
+    let mut item_problems: Vec<ItemProblem> = Vec::new();
+    let mut record_problems: Vec<RecordProblem> = Vec::new();
+    // Diagnostics from fields with non-ASCII bytes: withdrawn if the file turns out to be UTF-8.
+    let mut non_ascii_diags: Vec<Diagnostic> = Vec::new();
+    let mut utf8_valid = true;
+    let mut first_non_ascii: Option<(u64, Option<u32>, u64)> = None;
+    let mut first_ending: Option<LineEnding> = None;
+    let mut first_version: Option<String> = None;
+    let mut last_line = 0;
+    let roles = spec.map(Roles::of);
+    let mut users: HashMap<(String, String), UserSeen> = HashMap::new();
+    let check_receiver = spec.is_some_and(|s| s.kind == "UPPLAN" || s.kind == "UPSIKYU");
+
+    while reader.read(&mut rec)? {
+        rep.records += 1;
+        let mut w = Where::new(&rec);
+        for &(line, off) in &rec.blank_lines_before {
+            rep.push(
+                Diagnostic::new(Code::StructureEmptyLine, "空行があります（レコードの間に空行は置けません）")
+                    .at(line, None, off),
+                max,
+            );
+        }
+        // Line endings.
+        if let Some(e) = rec.ending {
+            let end_line = rec.line_at(rec.content().len());
+            let end_off = rec.offset + rec.content().len() as u64;
+            match (first_ending, e) {
+                (_, LineEnding::None) => {}
+                (None, e) => {
+                    first_ending = Some(e);
+                    let code = match e {
+                        LineEnding::Lf => Some(Code::StructureLineEndingLf),
+                        LineEnding::Cr => Some(Code::StructureLineEndingCr),
+                        _ => None,
+                    };
+                    if let Some(code) = code {
+                        rep.push(
+                            Diagnostic::new(code, format!("改行が {} です（CRLF を想定）", ending_name(e)))
+                                .at(end_line, None, end_off)
+                                .assumed(rev.and_then(|r| r.assumptions.get("line_ending")).map(String::as_str)),
+                            max,
+                        );
+                    }
+                }
+                (Some(f), e) if f != e => {
+                    rep.push(
+                        Diagnostic::new(
+                            Code::StructureLineEndingMixed,
+                            format!(
+                                "この行の改行は {} ですが、ファイルの最初の行は {} です（改行コードの混在）",
+                                ending_name(e),
+                                ending_name(f)
+                            ),
+                        )
+                        .at(end_line, None, end_off),
+                        max,
+                    );
+                }
+                _ => {}
+            }
+        }
+        last_line = rec.line_at(rec.raw.len().saturating_sub(1));
+        // Quoting.
+        let mut unterminated = false;
+        if memchr::memchr(b'"', &rec.raw).is_some() {
+            let (_, qp) = rec.spans();
+            for p in qp {
+                let (code, field, at, msg) = match p {
+                    QuoteProblem::Unterminated { field, at } => {
+                        unterminated = true;
+                        (Code::StructureQuoteUnterminated, field, at, "ダブルクォートで始まる項目が閉じていません")
+                    }
+                    QuoteProblem::InUnquoted { field, at } => (
+                        Code::StructureQuoteInUnquoted,
+                        field,
+                        at,
+                        "ダブルクォートで囲まれていない項目の中にダブルクォートがあります（フリーテキストは \"…\" で囲み、中の \" は \"\" と書きます）",
+                    ),
+                    QuoteProblem::Trailing { field, at } => (
+                        Code::StructureQuoteTrailing,
+                        field,
+                        at,
+                        "閉じたダブルクォートの後に文字があります",
+                    ),
+                };
+                rep.push(
+                    Diagnostic::new(code, msg).at(rec.line_at(at), Some(field as u32 + 1), rec.offset + at as u64),
+                    max,
+                );
+            }
+        }
+        // Decode every field under the MS932 policy.
+        text.clear();
+        ends.clear();
+        bad.clear();
+        let mut record_non_ascii = false;
+        for i in 0..rec.len() {
+            let bytes = rec.field(i);
+            let mut is_bad = false;
+            if bytes.is_ascii() {
+                if let Some(p) = bytes
+                    .iter()
+                    .position(|&b| (b < 0x20 && b != b'\t' && b != b'\r' && b != b'\n') || b == 0x7F)
+                {
+                    is_bad = true;
+                    let d = Diagnostic::new(
+                        Code::EncodingControl,
+                        format!("制御文字 0x{:02X} があります", bytes[p]),
+                    );
+                    let d = w.diag(d, i, p);
+                    rep.push(d.item_opt(spec, i), max);
+                }
+                // ASCII is the same in MS932 and UTF-8.
+                text.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+            } else {
+                record_non_ascii = true;
+                problems.clear();
+                if !ms932::decode_field(bytes, &mut text, &mut problems) {
+                    is_bad = true;
+                    for p in &problems {
+                        let (code, what) = match p.kind {
+                            DecodeProblemKind::InvalidSequence => (Code::EncodingInvalidSequence, "第1バイトの後に第2バイトになれないバイトが続いています"),
+                            DecodeProblemKind::Truncated => (Code::EncodingTruncated, "2バイト文字の第1バイトで項目が終わっています（文字が途中で切れています）"),
+                            DecodeProblemKind::InvalidByte => (Code::EncodingInvalidByte, "MS932 で使えないバイトです"),
+                            DecodeProblemKind::Unmapped => (Code::EncodingUnmapped, "MS932 の文字に対応しないバイト列です"),
+                            DecodeProblemKind::Gaiji => (Code::EncodingGaiji, "外字（ユーザー定義文字）です: 標準仕様は外字を禁止しています"),
+                        };
+                        let d = Diagnostic::new(code, format!("バイト {}: {what}", p.hex()));
+                        let d = w.diag(d, i, p.offset).item_opt(spec, i);
+                        non_ascii_diags.push(d);
+                    }
+                }
+                if let Some(p) = text[ends.last().copied().unwrap_or(0)..]
+                    .chars()
+                    .find(|&c| (c < ' ' && c != '\t' && c != '\r' && c != '\n') || c == '\u{7F}')
+                {
+                    let d = Diagnostic::new(Code::EncodingControl, format!("制御文字 U+{:04X} があります", p as u32));
+                    let d = w.diag(d, i, 0).item_opt(spec, i);
+                    non_ascii_diags.push(d);
+                    is_bad = true;
+                }
+                if first_non_ascii.is_none() {
+                    let pos = bytes.iter().position(|b| !b.is_ascii()).unwrap_or(0);
+                    first_non_ascii = Some(w.at(i, pos));
+                }
+            }
+            ends.push(text.len());
+            bad.push(is_bad);
+        }
+        if record_non_ascii && utf8_valid {
+            utf8_valid = std::str::from_utf8(&rec.raw).is_ok();
+        }
+        let value = |i: usize| -> &str {
+            let s = if i == 0 { 0 } else { ends[i - 1] };
+            &text[s..ends[i]]
+        };
+        // A header row?
+        if rep.records == 1 && rec.len() > 1 && !value(0).is_empty() && !value(0).bytes().any(|b| b.is_ascii_digit()) {
+            rep.push(
+                w.diag(
+                    Diagnostic::new(
+                        Code::StructureHeaderRow,
+                        format!("1行目は見出し行です（先頭項目「{}」）: 標準仕様のファイルには見出し行がなく、1行目から CSVバージョン で始まるレコードです", value(0)),
+                    ),
+                    0,
+                    0,
+                )
+                .assumed(rev.and_then(|r| r.assumptions.get("header_row")).map(String::as_str)),
+                max,
+            );
+            continue;
+        }
+        let Some(spec) = spec else {
+            // Unknown kind: still one CSV version per file.
+            check_version(&mut rep, &mut w, value(0), None, &mut first_version, max);
+            continue;
+        };
+        let (rev, roles) = match (rev, &roles) {
+            (Some(r), Some(ro)) => (r, ro),
+            _ => continue,
+        };
+        if rec.len() != spec.items.len() {
+            if !unterminated {
+                let field = rec.len().min(spec.items.len());
+                let (l, c, o) = if rec.len() > spec.items.len() { w.at(field, 0) } else { w.at(rec.len() - 1, rec.field(rec.len() - 1).len()) };
+                rep.push(
+                    Diagnostic::new(
+                        Code::StructureFieldCount,
+                        format!(
+                            "項目数が {} です: {}（{}）は {} 項目です",
+                            rec.len(),
+                            spec.name,
+                            spec.kind,
+                            spec.items.len()
+                        ),
+                    )
+                    .at(l, c, o),
+                    max,
+                );
+            }
+            continue;
+        }
+        let v: Vec<&str> = (0..rec.len()).map(value).collect();
+        // CSVバージョン against the file's revision.
+        if !bad[0] {
+            check_version(&mut rep, &mut w, v[0], Some(rev), &mut first_version, max);
+        }
+        // Items.
+        ok.clear();
+        for (i, it) in spec.items.iter().enumerate() {
+            if bad[i] {
+                ok.push(false);
+                continue;
+            }
+            item_problems.clear();
+            item::check(it, v[i], rev, &mut item_problems);
+            ok.push(item_problems.iter().all(|p| p.severity != Severity::Error));
+            for p in item_problems.drain(..) {
+                let d = Diagnostic::new(p.code, p.message)
+                    .severity(p.severity)
+                    .item(&it.name)
+                    .assumed(it.assumed.as_deref());
+                let d = w.diag(d, i, 0);
+                if rec.field(i).is_ascii() {
+                    rep.push(d, max);
+                } else {
+                    non_ascii_diags.push(d);
+                }
+            }
+        }
+        // Records.
+        record_problems.clear();
+        record::check(spec, roles, rev, name.as_ref(), &v, &ok, &mut record_problems);
+        for p in record_problems.drain(..) {
+            let it = &spec.items[p.field];
+            let d = Diagnostic::new(p.code, p.message)
+                .item(&it.name)
+                .assumed(it.assumed.as_deref());
+            let d = w.diag(d, p.field, 0);
+            rep.push(d, max);
+        }
+        // Facts for the unit checks.
+        if let (Some(a), Some(b)) = (roles.insurer, roles.insured) {
+            let place = {
+                let (l, _, o) = w.at(0, 0);
+                (l, o)
+            };
+            let link = roles.link(&spec.kind, &v);
+            rep.facts
+                .links
+                .entry((v[a].to_string(), v[b].to_string(), link.to_string()))
+                .or_insert(place);
+            let is_total = roles.service_code.is_some_and(|i| v[i] == TOTAL_CODE);
+            if is_total && spec.kind == "UPSIKYU" {
+                rep.facts.totals.insert((v[a].to_string(), v[b].to_string()));
+            }
+            if check_receiver {
+                if let (Some(n), Some(p)) = (&name, roles.provider_office) {
+                    let u = users
+                        .entry((v[a].to_string(), v[b].to_string()))
+                        .or_insert(UserSeen { place, has_receiver: false });
+                    u.has_receiver |= v[p] == n.receiver.office && v[p] != ALL9_OFFICE;
+                }
+            }
+        }
+    }
+
+    // The end of the file.
+    if rep.records == 0 {
+        rep.push(Diagnostic::new(Code::StructureEmptyFile, "レコードが1件もありません").at(1, None, 0), max);
+    }
+    if rec.ending == Some(LineEnding::None) && rep.records > 0 {
+        rep.push(
+            Diagnostic::new(Code::StructureNoFinalNewline, "最終レコードの後に改行がありません")
+                .at(last_line, None, reader.total_bytes)
+                .assumed(rev.and_then(|r| r.assumptions.get("final_newline")).map(String::as_str)),
+            max,
+        );
+    }
+    for &(line, off) in reader.trailing_blank_lines() {
+        rep.push(
+            Diagnostic::new(Code::StructureTrailingEmptyLine, "最終レコードの後に空行があります").at(line, None, off),
+            max,
+        );
+    }
+    if utf8_valid && first_non_ascii.is_some() {
+        let (l, c, o) = first_non_ascii.unwrap_or((1, None, 0));
+        rep.push(
+            Diagnostic::new(
+                Code::EncodingUtf8,
+                "ファイルが UTF-8 で書かれています: 標準仕様の文字コードは Shift-JIS (MS932) です",
+            )
+            .at(l, c, o),
+            max,
+        );
+    } else {
+        for d in non_ascii_diags {
+            rep.push(d, max);
+        }
+    }
+    if let (Some(spec), Some(n)) = (spec, &name) {
+        for ((_, insured), u) in users.iter().filter(|(_, u)| !u.has_receiver) {
+            rep.push(
+                Diagnostic::new(
+                    Code::ConsistencyReceiver,
+                    format!(
+                        "被保険者番号 {insured} の利用者には送信先事業所 {} のサービスがありません（送信先に関係のない利用者は送信しません）",
+                        n.receiver.office
+                    ),
+                )
+                .at(u.place.0, Some(spec.index_of(crate::standard::ItemRole::Insured).unwrap_or(2) as u32 + 1), u.place.1)
+                .item("被保険者番号"),
+                max,
+            );
+        }
+    }
+    rep.finish();
+    Ok(rep)
+}
+
+fn ending_name(e: LineEnding) -> &'static str {
+    match e {
+        LineEnding::CrLf => "CRLF",
+        LineEnding::Lf => "LF",
+        LineEnding::Cr => "CR",
+        LineEnding::None => "なし",
+    }
+}
+
+fn check_version(
+    rep: &mut FileReport,
+    w: &mut Where<'_>,
+    v: &str,
+    rev: Option<&Revision>,
+    first: &mut Option<String>,
+    max: usize,
+) {
+    if crate::calendar::parse_month(v).is_none() {
+        return; // the item check reports the form
+    }
+    let std = Standard::get();
+    let which = |v: &str| {
+        std.by_csv_version(v)
+            .map(|r| format!("第{}版", r.revision))
+            .unwrap_or_else(|| "未知の版".to_string())
+    };
+    if let Some(rev) = rev {
+        if v != rev.csv_version {
+            let d = Diagnostic::new(
+                Code::ConsistencyCsvVersion,
+                format!(
+                    "CSVバージョン {v}（{}）がファイル名の形式が示す第{}版の {} と異なります",
+                    which(v),
+                    rev.revision,
+                    rev.csv_version
+                ),
+            )
+            .item("CSVバージョン");
+            let d = w.diag(d, 0, 0);
+            rep.push(d, max);
+        }
+        return;
+    }
+    match first {
+        None => *first = Some(v.to_string()),
+        Some(f) if f != v => {
+            let d = Diagnostic::new(
+                Code::ConsistencyCsvVersionMixed,
+                format!("CSVバージョン {v} が1件目のレコードの {f} と異なります（1ファイルに1つのCSVバージョン）"),
+            )
+            .item("CSVバージョン");
+            let d = w.diag(d, 0, 0);
+            rep.push(d, max);
+        }
+        _ => {}
+    }
+}
+
+trait ItemOpt {
+    fn item_opt(self, spec: Option<&FileSpec>, i: usize) -> Diagnostic;
+}
+
+impl ItemOpt for Diagnostic {
+    fn item_opt(self, spec: Option<&FileSpec>, i: usize) -> Diagnostic {
+        match spec.and_then(|s| s.items.get(i)) {
+            Some(it) => self.item(&it.name),
+            None => self,
+        }
+    }
+}

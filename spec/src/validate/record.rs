@@ -1,0 +1,320 @@
+//! Record checks (レコード): rules between the items of one record, and between a record and
+//! its file's name. Items are found by their role in the data, never by position.
+
+use crate::calendar;
+use crate::diagnostic::Code;
+use crate::filename::FileName;
+use crate::standard::{FileSpec, ItemRole, Revision};
+
+/// One problem in a record, at a field (0-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordProblem {
+    pub code: Code,
+    pub field: usize,
+    pub message: String,
+}
+
+/// The ALL9 office number of 第7表 total rows.
+pub const ALL9_OFFICE: &str = "9999999999";
+/// The サービスコード of the 第7表 grand-total row.
+pub const TOTAL_CODE: &str = "999999";
+
+/// Whether a 第7表 サービスコード is a subtotal or total code (種類AAAA/EEEE/ZZZZ, 999999).
+pub fn is_total_code(code: &str) -> bool {
+    code == TOTAL_CODE || (code.len() == 6 && matches!(&code[2..], "AAAA" | "EEEE" | "ZZZZ"))
+}
+
+/// Field indexes of the roles a file's rules use, computed once per file.
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    pub insurer: Option<usize>,
+    pub insured: Option<usize>,
+    pub plan_date: Option<usize>,
+    pub target_month: Option<usize>,
+    pub consult_date: Option<usize>,
+    pub yobo_plan_date: Option<usize>,
+    pub care_manager_office: Option<usize>,
+    pub provider_office: Option<usize>,
+    pub service_code: Option<usize>,
+    pub service_type: Option<usize>,
+    pub service_date: Option<usize>,
+    pub day_flags: Option<usize>,
+    pub start_time: Option<usize>,
+    pub end_time: Option<usize>,
+    pub units: Option<usize>,
+    pub discount_rate: Option<usize>,
+    pub discounted_units: Option<usize>,
+    pub cert_start: Option<usize>,
+    pub cert_end: Option<usize>,
+    /// First field of each 区分支給限度 slot (4 items each).
+    pub limit_slots: Vec<usize>,
+}
+
+impl Roles {
+    pub fn of(spec: &FileSpec) -> Roles {
+        let f = |r| spec.index_of(r);
+        let slots: Vec<usize> = spec
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.role == Some(ItemRole::LimitSlot))
+            .map(|(n, _)| n)
+            .collect();
+        Roles {
+            insurer: f(ItemRole::Insurer),
+            insured: f(ItemRole::Insured),
+            plan_date: f(ItemRole::PlanDate),
+            target_month: f(ItemRole::TargetMonth),
+            consult_date: f(ItemRole::ConsultDate),
+            yobo_plan_date: f(ItemRole::YoboPlanDate),
+            care_manager_office: f(ItemRole::CareManagerOffice),
+            provider_office: f(ItemRole::ProviderOffice),
+            service_code: f(ItemRole::ServiceCode),
+            service_type: f(ItemRole::ServiceType),
+            service_date: f(ItemRole::ServiceDate),
+            day_flags: f(ItemRole::DayFlags),
+            start_time: f(ItemRole::StartTime),
+            end_time: f(ItemRole::EndTime),
+            units: f(ItemRole::Units),
+            discount_rate: f(ItemRole::DiscountRate),
+            discounted_units: f(ItemRole::DiscountedUnits),
+            cert_start: f(ItemRole::CertStart),
+            cert_end: f(ItemRole::CertEnd),
+            limit_slots: slots.chunks(4).map(|c| c[0]).collect(),
+        }
+    }
+
+    /// The value that links a record to the records of other files of its send unit:
+    /// 作成（変更）日, 相談日, 計画作成日 or 対象年月.
+    pub fn link<'a>(&self, kind: &str, v: &[&'a str]) -> &'a str {
+        let get = |i: Option<usize>| i.and_then(|i| v.get(i).copied());
+        if kind == "UPHOSOKU" {
+            return match get(self.plan_date) {
+                Some(d) if d != "00000000" => d,
+                _ => get(self.target_month).unwrap_or(""),
+            };
+        }
+        get(self.plan_date)
+            .or(get(self.consult_date))
+            .or(get(self.yobo_plan_date))
+            .or(get(self.target_month))
+            .unwrap_or("")
+    }
+}
+
+/// Runs the record rules on one record whose items passed (`ok[i]`: item i is well-formed).
+#[allow(clippy::too_many_arguments)]
+pub fn check(
+    spec: &FileSpec,
+    roles: &Roles,
+    rev: &Revision,
+    name: Option<&FileName>,
+    v: &[&str],
+    ok: &[bool],
+    out: &mut Vec<RecordProblem>,
+) {
+    let get = |i: Option<usize>| -> Option<(usize, &str)> {
+        let i = i?;
+        (ok[i] && !v[i].is_empty()).then(|| (i, v[i]))
+    };
+    let item = |i: usize| spec.items[i].name.as_str();
+    let mut push = |code, field, message: String| {
+        out.push(RecordProblem {
+            code,
+            field,
+            message,
+        })
+    };
+    let month = get(roles.target_month).and_then(|(_, m)| calendar::parse_month(m));
+
+    // サービス利用日 within 対象年月.
+    if let (Some((i, d)), Some((y, m))) = (get(roles.service_date), month) {
+        if let Some((dy, dm, _)) = calendar::parse_date(d) {
+            if (dy, dm) != (y, m) {
+                push(
+                    Code::ItemServiceDate,
+                    i,
+                    format!("「{}」{d} が対象年月 {y:04}{m:02} の日付ではありません", item(i)),
+                );
+            }
+        }
+    }
+    // 日割対象日: no day past the end of the month.
+    if let (Some((i, flags)), Some((y, m))) = (get(roles.day_flags), month) {
+        let days = calendar::days_in_month(y, m) as usize;
+        if let Some(p) = flags.bytes().skip(days).position(|b| b == b'1') {
+            push(
+                Code::ItemDayFlags,
+                i,
+                format!(
+                    "「{}」が {}日 を指していますが {y:04}年{m}月は{days}日までです",
+                    item(i),
+                    days + p + 1
+                ),
+            );
+        }
+    }
+    // 9999 on both times or on neither.
+    if let (Some((si, s)), Some((ei, e))) = (get(roles.start_time), get(roles.end_time)) {
+        if (s == "9999") != (e == "9999") {
+            let at = if s == "9999" { si } else { ei };
+            push(
+                Code::ItemTimePlaceholder,
+                at,
+                format!(
+                    "「{}」{s} と「{}」{e}: 時間表示のないサービスは両方 9999、時間のあるサービスは両方 HHMM です",
+                    item(si),
+                    item(ei)
+                ),
+            );
+        }
+    }
+    if let Some((i, code)) = get(roles.service_code) {
+        let ty = &code[..2.min(code.len())];
+        if code != TOTAL_CODE && !rev.service_type_linked(ty) {
+            push(
+                Code::ItemServiceNotLinked,
+                i,
+                format!(
+                    "サービスコード {code} のサービス種類 {ty} は連携対象外です（{}）",
+                    rev.code_label("service_type_other", ty).unwrap_or("未知の種類")
+                ),
+            );
+        }
+        // 第7表 subtotal and total rows.
+        if let Some(u) = roles.units {
+            let office = get(roles.provider_office).map(|(_, o)| o);
+            let is_total = code == TOTAL_CODE;
+            if let (Some(o), Some(oi)) = (office, roles.provider_office) {
+                if is_total != (o == ALL9_OFFICE) {
+                    push(
+                        Code::ItemTotalRow,
+                        if is_total { oi } else { i },
+                        format!("合計行はサービスコード 999999 と事業所コード 9999999999 の組です（サービスコード {code}、事業所コード {o}）"),
+                    );
+                }
+            }
+            if is_total_code(code) {
+                if ok[u] && v[u] != "0" && !v[u].is_empty() {
+                    push(
+                        Code::ItemTotalRow,
+                        u,
+                        format!("小計・合計行（{code}）の「{}」は 0 です（値 {}）", item(u), v[u]),
+                    );
+                }
+                for r in [roles.discount_rate, roles.discounted_units].into_iter().flatten() {
+                    if !v[r].is_empty() {
+                        push(
+                            Code::ItemTotalRow,
+                            r,
+                            format!("小計・合計行（{code}）の「{}」は空です（値 {}）", item(r), v[r]),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // 区分支給限度 slots fill from slot 1.
+    let mut empty_before = None;
+    for (k, &first) in roles.limit_slots.iter().enumerate() {
+        let filled = (first..first + 4).any(|i| v.get(i).is_some_and(|s| !s.is_empty()));
+        match (filled, empty_before) {
+            (false, None) => empty_before = Some(k),
+            (true, Some(e)) => {
+                push(
+                    Code::ItemLimitSlotOrder,
+                    first,
+                    format!(
+                        "限度額管理の{}枠目が空なのに{}枠目が設定されています（1枠から順に設定）",
+                        e + 1,
+                        k + 1
+                    ),
+                );
+                break;
+            }
+            _ => {}
+        }
+    }
+    if let (Some((_, s)), Some((ei, e))) = (get(roles.cert_start), get(roles.cert_end)) {
+        if s > e {
+            push(
+                Code::ItemPeriod,
+                ei,
+                format!("認定有効期間の開始日 {s} が終了日 {e} より後です"),
+            );
+        }
+    }
+    if spec.kind == "UPHOSOKU" {
+        if let (Some(pi), Some(mi)) = (roles.plan_date, roles.target_month) {
+            if ok[pi] && ok[mi] {
+                let (pz, mz) = (v[pi] == "00000000", v[mi] == "000000");
+                if pz == mz {
+                    push(
+                        Code::ItemHosokuLink,
+                        mi,
+                        format!(
+                            "第1・2表に紐づく補足は作成（変更）日を設定し対象年月を 000000 に、第6・7表に紐づく補足は作成（変更）日を 00000000 に対象年月を設定します（作成（変更）日 {}、対象年月 {}）",
+                            v[pi], v[mi]
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    // The record against its file's name.
+    let Some(name) = name else { return };
+    if let (Some((i, m)), Some(nm)) = (get(roles.target_month), &name.month) {
+        if m != nm {
+            push(
+                Code::ConsistencyMonth,
+                i,
+                format!("「{}」{m} がファイル名の年月 {nm} と異なります", item(i)),
+            );
+        }
+    }
+    let sent_by_provider = spec.from == crate::standard::OfficeRole::Provider;
+    if let Some((i, o)) = get(roles.care_manager_office) {
+        let (want, who) = if sent_by_provider {
+            (&name.receiver.office, "送信先")
+        } else {
+            (&name.sender.office, "送信元")
+        };
+        if o != want {
+            push(
+                Code::ConsistencySender,
+                i,
+                format!("「{}」{o} がファイル名の{who}事業所番号 {want} と異なります", item(i)),
+            );
+        }
+    }
+    if sent_by_provider {
+        if let Some((i, o)) = get(roles.provider_office) {
+            if *o != name.sender.office {
+                push(
+                    Code::ConsistencySender,
+                    i,
+                    format!(
+                        "「{}」{o} がファイル名の送信元事業所番号 {} と異なります",
+                        item(i),
+                        name.sender.office
+                    ),
+                );
+            }
+        }
+        if let Some(st) = &name.sender.service_type {
+            let ty = get(roles.service_code)
+                .map(|(i, c)| (i, &c[..2.min(c.len())]))
+                .or(get(roles.service_type));
+            if let Some((i, t)) = ty {
+                if t != st {
+                    push(
+                        Code::ConsistencyServiceType,
+                        i,
+                        format!("「{}」のサービス種類 {t} がファイル名の送信元サービス種類コード {st} と異なります", item(i)),
+                    );
+                }
+            }
+        }
+    }
+}
