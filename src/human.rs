@@ -98,7 +98,11 @@ pub fn print_spec(
             writeln!(out)?;
         } else {
             for c in ms932::CONVERSIONS {
-                writeln!(out, "{} U+{:04X} → {} U+{:04X}  {}", c.from, c.from as u32, c.to, c.to as u32, c.why)?;
+                writeln!(
+                    out,
+                    "{} U+{:04X} → {} U+{:04X}  {}",
+                    c.from, c.from as u32, c.to, c.to as u32, c.why
+                )?;
             }
         }
         return Ok(());
@@ -114,7 +118,11 @@ pub fn print_spec(
             anyhow::anyhow!(
                 "revision {} has no file kind {k} (known: {})",
                 rev.revision,
-                rev.files.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>().join(", ")
+                rev.files
+                    .iter()
+                    .map(|f| f.kind.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })?],
         None => rev.files.iter().collect(),
@@ -144,7 +152,11 @@ pub fn print_spec(
     for f in files {
         writeln!(out)?;
         writeln!(out, "{} {} ({} items)", f.kind, f.name, f.items.len())?;
-        writeln!(out, "  file name: {}", describe_rule(f, rev.filename_service_types))?;
+        writeln!(
+            out,
+            "  file name: {}",
+            describe_rule(f, rev.filename_service_types)
+        )?;
         if f.format == FileFormat::Jpeg {
             writeln!(out, "  JPEG image")?;
             continue;
@@ -155,7 +167,11 @@ pub fn print_spec(
         if kind.is_none() {
             continue;
         }
-        writeln!(out, "  {:>3}  {:<36} {:<13} {:>4}  必須  確度       コード表 / 書式", "No", "名称", "型", "長")?;
+        writeln!(
+            out,
+            "  {:>3}  {:<36} {:<13} {:>4}  必須  確度       コード表 / 書式",
+            "No", "名称", "型", "長"
+        )?;
         for it in &f.items {
             let len = match (it.length, it.length_unit) {
                 (Some(l), Some(renkei_spec::standard::LengthUnit::Chars)) => format!("{l}字"),
@@ -163,7 +179,10 @@ pub fn print_spec(
                 (None, _) => "―".into(),
             };
             let conf = format!("{:?}", it.confidence).to_lowercase();
-            let extra = it.codes.clone().unwrap_or_else(|| it.format.chars().take(40).collect());
+            let extra = it
+                .codes
+                .clone()
+                .unwrap_or_else(|| it.format.chars().take(40).collect());
             writeln!(
                 out,
                 "  {:>3}  {:<36} {:<13} {:>4}  {:<4}  {:<10} {}",
@@ -189,12 +208,22 @@ pub fn print_spec(
             } else {
                 format!(" [+ {}]", u.optional.join(", "))
             };
-            writeln!(out, "  {:<16} {}{opt}  — {}", u.id, u.required.join(" + "), u.name)?;
+            writeln!(
+                out,
+                "  {:<16} {}{opt}  — {}",
+                u.id,
+                u.required.join(" + "),
+                u.name
+            )?;
         }
     }
     Ok(())
 }
 
 fn known(std: &Standard) -> String {
-    std.revisions.iter().map(|r| r.revision.as_str()).collect::<Vec<_>>().join(", ")
+    std.revisions
+        .iter()
+        .map(|r| r.revision.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

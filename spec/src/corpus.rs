@@ -12,7 +12,8 @@ use crate::writer;
 /// Writes one unit's files into `dir`; returns how many.
 pub fn write_unit_files(dir: &Path, unit: &SendUnit) -> io::Result<usize> {
     fs::create_dir_all(dir)?;
-    let files = writer::write_unit(unit).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    let files = writer::write_unit(unit)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
     for f in &files {
         fs::write(dir.join(&f.name), &f.bytes)?;
     }
@@ -26,18 +27,48 @@ pub fn sample_units(seed: u64, users: usize) -> Vec<(String, SendUnit)> {
     for rev in ["4.1", "3.2"] {
         for p in 0..w.providers.len() {
             let ty = &w.providers[p].service_type;
-            v.push((format!("{rev}/usage-{ty}"), sample::usage_unit(&w, rev, p, "202505", &format!("2025042510{p:02}00"))));
-            v.push((format!("{rev}/actual-{ty}"), sample::actual_unit(&w, rev, p, "202505", &format!("2025060209{p:02}00"))));
+            v.push((
+                format!("{rev}/usage-{ty}"),
+                sample::usage_unit(&w, rev, p, "202505", &format!("2025042510{p:02}00")),
+            ));
+            v.push((
+                format!("{rev}/actual-{ty}"),
+                sample::actual_unit(&w, rev, p, "202505", &format!("2025060209{p:02}00")),
+            ));
         }
-        v.push((format!("{rev}/plan"), sample::plan_unit(&w, rev, 0, "20250401", "20250402090000")));
-        v.push((format!("{rev}/delete-plan"), sample::delete_unit(&w, rev, "DLT1KYO", 0, "20250401", "20250410090000")));
-        v.push((format!("{rev}/delete-usage"), sample::delete_unit(&w, rev, "DLTPLAN", 0, "202505", "20250428090000")));
-        v.push((format!("{rev}/delete-actual"), sample::delete_unit(&w, rev, "DLTJSK", 0, "202505", "20250603090000")));
+        v.push((
+            format!("{rev}/plan"),
+            sample::plan_unit(&w, rev, 0, "20250401", "20250402090000"),
+        ));
+        v.push((
+            format!("{rev}/delete-plan"),
+            sample::delete_unit(&w, rev, "DLT1KYO", 0, "20250401", "20250410090000"),
+        ));
+        v.push((
+            format!("{rev}/delete-usage"),
+            sample::delete_unit(&w, rev, "DLTPLAN", 0, "202505", "20250428090000"),
+        ));
+        v.push((
+            format!("{rev}/delete-actual"),
+            sample::delete_unit(&w, rev, "DLTJSK", 0, "202505", "20250603090000"),
+        ));
     }
-    v.push(("4.1/yobo-kihon".into(), sample::yobo_unit(&w, 0, "20250315", false, "20250316090000")));
-    v.push(("4.1/yobo-plan".into(), sample::yobo_unit(&w, 0, "20250315", true, "20250317090000")));
-    v.push(("4.1/delete-kihon".into(), sample::yobo_delete_unit(&w, "DLTKIHON", 0, "20250315", "20250318090000")));
-    v.push(("4.1/delete-yobo".into(), sample::yobo_delete_unit(&w, "DLTYOBO", 0, "20250315", "20250319090000")));
+    v.push((
+        "4.1/yobo-kihon".into(),
+        sample::yobo_unit(&w, 0, "20250315", false, "20250316090000"),
+    ));
+    v.push((
+        "4.1/yobo-plan".into(),
+        sample::yobo_unit(&w, 0, "20250315", true, "20250317090000"),
+    ));
+    v.push((
+        "4.1/delete-kihon".into(),
+        sample::yobo_delete_unit(&w, "DLTKIHON", 0, "20250315", "20250318090000"),
+    ));
+    v.push((
+        "4.1/delete-yobo".into(),
+        sample::yobo_delete_unit(&w, "DLTYOBO", 0, "20250315", "20250319090000"),
+    ));
     v
 }
 
@@ -50,7 +81,1343 @@ pub fn write_samples(out: &Path, seed: u64, users: usize) -> io::Result<usize> {
     Ok(n)
 }
 
-/// `renkei fixtures`: regenerates the corpus; returns the number of cases.
-pub fn write_corpus(_out: &Path) -> io::Result<usize> {
-    Ok(0)
+/// One case of the corpus, as listed in `fixtures/manifest.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Case {
+    /// Stable, namespaced ID; never renumbered, never reused for another meaning.
+    pub id: String,
+    pub description: String,
+    /// The folder of the case, relative to the corpus root.
+    pub dir: String,
+    /// Whether every file of the case is valid.
+    pub valid: bool,
+    /// Exactly the diagnostic codes the case produces (errors and warnings), sorted.
+    pub expect: Vec<String>,
+    /// The file the break is in, and the physical line of the break (where it has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+/// The manifest of the corpus.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    #[serde(rename = "case")]
+    pub cases: Vec<Case>,
+}
+
+type Files = Vec<(String, Vec<u8>)>;
+
+fn files_of(unit: &SendUnit) -> Files {
+    writer::write_unit(unit)
+        .expect("sample units are writable")
+        .into_iter()
+        .map(|f| (f.name, f.bytes))
+        .collect()
+}
+
+fn find(files: &Files, kind: &str) -> usize {
+    files
+        .iter()
+        .position(|(n, _)| n.starts_with(&format!("{kind}_")))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {kind} file in {:?}",
+                files.iter().map(|f| &f.0).collect::<Vec<_>>()
+            )
+        })
+}
+
+/// Byte range (quotes included) of item `item` (1-based) of record `record` (1-based).
+fn field_range(bytes: &[u8], record: usize, item: usize) -> (usize, usize) {
+    let mut r = crate::reader::CsvReader::new(bytes);
+    let mut rec = crate::reader::RawRecord::default();
+    let mut n = 0;
+    while r.read(&mut rec).unwrap_or(false) {
+        n += 1;
+        if n == record {
+            let (spans, _) = rec.spans();
+            let s = spans[item - 1];
+            return (rec.offset as usize + s.start, rec.offset as usize + s.end);
+        }
+    }
+    panic!("no record {record}")
+}
+
+/// Byte offset of the start of record `record` (1-based) and its end (after the line ending).
+fn record_range(bytes: &[u8], record: usize) -> (usize, usize) {
+    let mut r = crate::reader::CsvReader::new(bytes);
+    let mut rec = crate::reader::RawRecord::default();
+    let mut n = 0;
+    while r.read(&mut rec).unwrap_or(false) {
+        n += 1;
+        if n == record {
+            return (rec.offset as usize, rec.offset as usize + rec.raw.len());
+        }
+    }
+    panic!("no record {record}")
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> u64 {
+    1 + crate::reader::count_line_breaks(&bytes[..offset])
+}
+
+fn values_of(bytes: &[u8]) -> Vec<Vec<String>> {
+    crate::reader::decode_records(bytes)
+}
+
+/// A case under construction: the files of one unit and where the break went.
+struct Build {
+    files: Files,
+    file: Option<String>,
+    line: Option<u64>,
+}
+
+impl Build {
+    fn new(unit: &SendUnit) -> Build {
+        Build {
+            files: files_of(unit),
+            file: None,
+            line: None,
+        }
+    }
+
+    fn mark(&mut self, i: usize, offset: usize) {
+        self.line = Some(line_of(&self.files[i].1, offset));
+        self.file = Some(self.files[i].0.clone());
+    }
+
+    /// Replaces item `item` of record `record` of the `kind` file with raw bytes.
+    fn set(&mut self, kind: &str, record: usize, item: usize, raw: &[u8]) -> &mut Self {
+        let i = find(&self.files, kind);
+        let (a, b) = field_range(&self.files[i].1, record, item);
+        self.files[i].1.splice(a..b, raw.iter().copied());
+        self.mark(i, a);
+        self
+    }
+
+    /// Replaces the whole bytes of the `kind` file.
+    fn map(&mut self, kind: &str, f: impl FnOnce(&mut Vec<u8>) -> Option<usize>) -> &mut Self {
+        let i = find(&self.files, kind);
+        let at = f(&mut self.files[i].1);
+        self.file = Some(self.files[i].0.clone());
+        self.line = at.map(|o| line_of(&self.files[i].1, o));
+        self
+    }
+
+    /// Removes every record of `kind` for which `pred(values)` holds.
+    fn drop_records(&mut self, kind: &str, pred: impl Fn(&[String]) -> bool) -> &mut Self {
+        let i = find(&self.files, kind);
+        let vals = values_of(&self.files[i].1);
+        let mut cut = Vec::new();
+        for (n, v) in vals.iter().enumerate() {
+            if pred(v) {
+                cut.push(record_range(&self.files[i].1, n + 1));
+            }
+        }
+        for (a, b) in cut.into_iter().rev() {
+            self.files[i].1.drain(a..b);
+        }
+        self
+    }
+
+    fn rename(&mut self, kind: &str, f: impl FnOnce(&str) -> String) -> &mut Self {
+        let i = find(&self.files, kind);
+        self.files[i].0 = f(&self.files[i].0);
+        self.file = Some(self.files[i].0.clone());
+        self.line = None;
+        self
+    }
+
+    fn remove(&mut self, kind: &str) -> &mut Self {
+        let i = find(&self.files, kind);
+        self.files.remove(i);
+        self
+    }
+}
+
+fn replace_all(v: &mut Vec<u8>, from: &[u8], to: &[u8]) -> usize {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    let mut n = 0;
+    while i < v.len() {
+        if v[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+            n += 1;
+        } else {
+            out.push(v[i]);
+            i += 1;
+        }
+    }
+    *v = out;
+    n
+}
+
+/// A tiny but real JPEG (SOI, APP0/JFIF, EOI) for the 家族構成 image.
+pub const TINY_JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9,
+];
+
+/// Builds every case of the corpus: (case, files).
+pub fn cases() -> Vec<(Case, Files)> {
+    let w = World::generate(42, 3);
+    let usage = || sample::usage_unit(&w, "4.1", 0, "202505", "20250425103000");
+    let usage_june = || sample::usage_unit(&w, "4.1", 0, "202506", "20250525103000");
+    let actual = || sample::actual_unit(&w, "4.1", 0, "202505", "20250602090000");
+    let plan = || sample::plan_unit(&w, "4.1", 0, "20250401", "20250402090000");
+    let kihon = || sample::yobo_unit(&w, 0, "20250315", false, "20250316090000");
+    let mut out: Vec<(Case, Files)> = Vec::new();
+    let mut add = |id: &str, description: &str, valid: bool, expect: &[&str], b: &Build| {
+        let mut expect: Vec<String> = expect.iter().map(|s| s.to_string()).collect();
+        expect.sort();
+        expect.dedup();
+        out.push((
+            Case {
+                id: id.into(),
+                description: description.into(),
+                dir: format!("cases/{id}"),
+                valid,
+                expect,
+                file: b.file.clone(),
+                line: b.line,
+            },
+            b.files.clone(),
+        ));
+    };
+
+    // --- Valid: every kind of send unit of both revisions (the samples). ---
+    for (dir, unit) in sample_units(7, 3) {
+        let id = format!("valid.unit.v{}", dir.replace('.', "").replace('/', "."));
+        add(
+            &id,
+            &format!("a whole synthetic send unit ({dir}) of every file it needs"),
+            true,
+            &[],
+            &Build::new(&unit),
+        );
+    }
+    // --- Valid edge cases: the traps of ms932.md and the standard. ---
+    let mut b = Build::new(&usage());
+    let i = find(&b.files, "UPHOSOKU");
+    let mut enc = Vec::new();
+    crate::ms932::encode("\"①㈱№℡Ⅰ　髙橋　ソ表能\"", &mut enc, &mut Vec::new()).expect("encodable");
+    let (a, e) = field_range(&b.files[i].1, 1, 6);
+    b.files[i].1.splice(a..e, enc);
+    b.mark(i, a);
+    add("valid.ms932.nec-special-ibm-5c", "NEC special characters ①㈱№℡Ⅰ, IBM extension 髙 (IBM form FBFC) and the 5C characters ソ表能 in 利用者氏名", true, &[], &b);
+
+    let mut b = Build::new(&usage());
+    let mut raw = b"\"\xEE\xE0".to_vec(); // 髙 in the NEC-selected form
+    crate::ms932::encode("橋　花子（﨑）", &mut raw, &mut Vec::new()).expect("encodable");
+    raw.push(b'"');
+    b.set("UPHOSOKU", 1, 6, &raw);
+    add("valid.ms932.ibm-ext-nec-form", "髙 written in the NEC-selected IBM extension form (EEE0) instead of the IBM form (FBFC), and 﨑: both forms are MS932", true, &[], &b);
+
+    let mut b = Build::new(&usage());
+    let mut enc = b"\"".to_vec();
+    crate::ms932::encode("ﾀｶﾊｼ ﾊﾅｺ", &mut enc, &mut Vec::new()).expect("encodable");
+    enc.push(b'"');
+    b.set("UPHOSOKU", 1, 5, &enc);
+    add(
+        "valid.ms932.half-width-kana",
+        "half-width katakana (0xA1–0xDF) in 利用者氏名フリガナ",
+        true,
+        &[],
+        &b,
+    );
+
+    let mut b = Build::new(&usage());
+    let mut raw = b"\"".to_vec();
+    crate::ms932::encode("9:00～10:00　血圧－測定、", &mut raw, &mut Vec::new())
+        .expect("encodable");
+    raw.extend_from_slice(b"\"\"");
+    crate::ms932::encode("見守り", &mut raw, &mut Vec::new()).expect("encodable");
+    raw.extend_from_slice(b"\"\",\r\n");
+    crate::ms932::encode("は「必要」", &mut raw, &mut Vec::new()).expect("encodable");
+    raw.push(b'"');
+    b.set("UPHOSOKU", 2, 10, &raw);
+    add("valid.csv.quoted-comma-quote-newline", "free text with ～ (8160), － (817C), a comma, doubled quotes and a line break inside quotes", true, &[], &b);
+
+    let mut b = Build::new(&usage());
+    b.map("UPHOSOKU", |v| {
+        // Unquote every free-text value that needs no quotes (the standard describes quoting
+        // only for free text, and 5C trail bytes must not be read as escapes).
+        let mut r = crate::reader::CsvReader::new(&v[..]);
+        let mut rec = crate::reader::RawRecord::default();
+        let mut out = Vec::new();
+        while r.read(&mut rec).unwrap_or(false) {
+            let (spans, _) = rec.spans();
+            for (k, s) in spans.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                let f = &rec.content()[s.start..s.end];
+                if s.quoted
+                    && !f[1..f.len() - 1]
+                        .iter()
+                        .any(|&c| matches!(c, b',' | b'"' | b'\r' | b'\n'))
+                {
+                    out.extend_from_slice(&f[1..f.len() - 1]);
+                } else {
+                    out.extend_from_slice(f);
+                }
+            }
+            out.extend_from_slice(b"\r\n");
+        }
+        *v = out;
+        None
+    });
+    add(
+        "valid.csv.unquoted-text",
+        "free text written without quotes where it holds no comma, quote or line break",
+        true,
+        &[],
+        &b,
+    );
+
+    let mut b = Build::new(&usage());
+    b.map("UPPLAN", |v| {
+        let mut r = crate::reader::CsvReader::new(&v[..]);
+        let mut rec = crate::reader::RawRecord::default();
+        let mut out = Vec::new();
+        while r.read(&mut rec).unwrap_or(false) {
+            let (spans, _) = rec.spans();
+            for (k, s) in spans.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                let f = &rec.content()[s.start..s.end];
+                if s.quoted {
+                    out.extend_from_slice(f);
+                } else {
+                    out.push(b'"');
+                    out.extend_from_slice(f);
+                    out.push(b'"');
+                }
+            }
+            out.extend_from_slice(b"\r\n");
+        }
+        *v = out;
+        None
+    });
+    add(
+        "valid.csv.all-quoted",
+        "every field quoted, codes and dates too",
+        true,
+        &[],
+        &b,
+    );
+
+    let mut b = Build::new(&usage());
+    b.set("UPPLAN", 1, 8, b"999999")
+        .set("UPPLAN", 1, 9, b"99999")
+        .set("UPHOSOKU", 1, 12, b"090-1234-567890");
+    add("valid.item.max-lengths", "values at their maximum length: 単位数 999999 (6), 前月までの短期入所利用日数 99999 (5), 利用者電話番号 of 15 bytes", true, &[], &b);
+
+    let mut b = Build::new(&usage());
+    let i = find(&b.files, "UPHOSOKU");
+    let rows = values_of(&b.files[i].1).len();
+    let spec = crate::Standard::get()
+        .default_revision()
+        .file("UPHOSOKU")
+        .expect("UPHOSOKU");
+    for r in 1..=rows {
+        for it in spec.items.iter().filter(|it| !it.required) {
+            let (a, e) = field_range(&b.files[i].1, r, usize::from(it.no));
+            b.files[i].1.splice(a..e, []);
+        }
+    }
+    add(
+        "valid.item.optional-empty",
+        "利用者補足情報 with every optional item empty",
+        true,
+        &[],
+        &b,
+    );
+
+    let mut b = Build::new(&usage());
+    b.set("UPPLAN", 2, 12, b"2300")
+        .set("UPPLAN", 2, 13, b"2400");
+    add(
+        "valid.item.time-2400",
+        "an end time of 2400 (end of the day)",
+        true,
+        &[],
+        &b,
+    );
+
+    let mut b = Build::new(&usage());
+    b.set("UPPLAN", 1, 11, b"1111100000000000000000000000000");
+    add(
+        "valid.item.day-flags",
+        "日割対象日 for days 1–5",
+        true,
+        &[],
+        &b,
+    );
+
+    let mut b = Build::new(&actual());
+    b.map("UPJSK", |v| {
+        replace_all(v, b"\r\n", b"\n");
+        Some(0)
+    });
+    b.line = Some(1);
+    add(
+        "valid.structure.lf-endings",
+        "LF line endings throughout (CRLF is assumed): a warning",
+        true,
+        &["structure.line-ending-lf"],
+        &b,
+    );
+
+    let mut b = Build::new(&actual());
+    b.map("UPJSK", |v| {
+        v.truncate(v.len() - 2);
+        None
+    });
+    add(
+        "valid.structure.no-final-newline",
+        "no line ending after the last record: a warning",
+        true,
+        &["structure.no-final-newline"],
+        &b,
+    );
+
+    let mut b = Build::new(&actual());
+    b.map("UPJSK", |v| {
+        let at = v.len();
+        v.extend_from_slice(b"\r\n");
+        Some(at)
+    });
+    add(
+        "valid.structure.trailing-empty-line",
+        "an empty line after the last record: a warning",
+        true,
+        &["structure.trailing-empty-line"],
+        &b,
+    );
+
+    let mut b = Build::new(&actual());
+    b.rename("UPJSK", |n| n.replace(".CSV", ".csv"));
+    add(
+        "valid.filename.lower-case-extension",
+        "the extension written .csv: a warning",
+        true,
+        &["filename.extension"],
+        &b,
+    );
+
+    let mut b = Build::new(&usage());
+    b.set("UPPLAN", 1, 25, b"1");
+    add(
+        "valid.item.unused-identifier",
+        "識別子 (使用しない) holds a value: a warning",
+        true,
+        &["item.unused"],
+        &b,
+    );
+
+    let mut b = Build::new(&usage());
+    b.set("UPPLAN", 1, 7, b"");
+    add(
+        "valid.item.required-assumed",
+        "プラン担当者名 empty: its ○ rests on an assumed reading of the layout, so a warning",
+        true,
+        &["item.required"],
+        &b,
+    );
+
+    let mut b = Build::new(&usage());
+    b.set("UPPLAN", 1, 15, b"331111");
+    add(
+        "valid.item.service-not-linked",
+        "a サービスコード of 特定施設入居者生活介護 (33, 連携対象外): a warning",
+        true,
+        &["item.service-not-linked"],
+        &b,
+    );
+
+    let mut k = Build::new(&kihon());
+    let name = k.files[0]
+        .0
+        .replace("UPKIHON_", "UPKIHON_IMAGE_")
+        .replace(".CSV", "_0001.jpg");
+    k.files.push((name, TINY_JPEG.to_vec()));
+    add(
+        "valid.unit.kihon-with-image",
+        "利用者基本情報 + 別表1 + 別表2 + a 家族構成 JPEG image",
+        true,
+        &[],
+        &k,
+    );
+
+    // --- Encoding. ---
+    let enc_cases: &[(&str, &str, &[u8], &[&str])] = &[
+        (
+            "csv.encoding.gaiji",
+            "外字 F040 (user-defined area) in 利用者氏名",
+            b"\"\x88\x9F\xF0\x40\"",
+            &["encoding.gaiji"],
+        ),
+        (
+            "csv.encoding.gaiji-f9",
+            "外字 F9FC, the last user-defined character",
+            b"\"\xF9\xFC\"",
+            &["encoding.gaiji"],
+        ),
+        (
+            "csv.encoding.invalid-byte-a0",
+            "the byte 0xA0",
+            b"\"\x82\xA0\xA0\"",
+            &["encoding.invalid-byte"],
+        ),
+        (
+            "csv.encoding.invalid-byte-fd",
+            "the byte 0xFD",
+            b"\"\xFD\x82\xA0\"",
+            &["encoding.invalid-byte"],
+        ),
+        (
+            "csv.encoding.invalid-byte-fe",
+            "the byte 0xFE",
+            b"\"\xFE\"",
+            &["encoding.invalid-byte"],
+        ),
+        (
+            "csv.encoding.invalid-byte-ff",
+            "the byte 0xFF",
+            b"\"a\xFF\"",
+            &["encoding.invalid-byte"],
+        ),
+        (
+            "csv.encoding.invalid-byte-80",
+            "the byte 0x80",
+            b"\"\x80\"",
+            &["encoding.invalid-byte"],
+        ),
+        (
+            "csv.encoding.truncated-field",
+            "a lead byte 0x88 right before the closing quote",
+            b"\"\x82\xA0\x88\"",
+            &["encoding.truncated"],
+        ),
+        (
+            "csv.encoding.truncated-before-comma",
+            "a lead byte 0x88 right before the comma of an unquoted field",
+            b"\x82\xA0\x88",
+            &["encoding.truncated"],
+        ),
+        (
+            "csv.encoding.invalid-sequence",
+            "lead byte 0x88 followed by a space",
+            b"\"\x88 \x82\xA0\"",
+            &["encoding.invalid-sequence"],
+        ),
+        (
+            "csv.encoding.unmapped",
+            "the well-formed pair 8540, empty in MS932",
+            b"\"\x85\x40\"",
+            &["encoding.unmapped"],
+        ),
+        (
+            "csv.encoding.nul",
+            "a NUL byte in free text",
+            b"\"a\x00b\"",
+            &["encoding.control-char"],
+        ),
+    ];
+    for (id, desc, raw, expect) in enc_cases {
+        let mut b = Build::new(&usage());
+        b.set("UPHOSOKU", 2, 6, raw);
+        add(id, desc, false, expect, &b);
+    }
+    let mut b = Build::new(&usage());
+    b.map("UPHOSOKU", |v| {
+        let (s, _, _) = encoding_rs::SHIFT_JIS.decode(v);
+        *v = s.into_owned().into_bytes();
+        let first = v.iter().position(|b| !b.is_ascii());
+        first
+    });
+    add(
+        "csv.encoding.utf8",
+        "the whole file in UTF-8 without BOM",
+        false,
+        &["encoding.utf8"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.map("UPHOSOKU", |v| {
+        let (s, _, _) = encoding_rs::SHIFT_JIS.decode(v);
+        let mut u = vec![0xEF, 0xBB, 0xBF];
+        u.extend_from_slice(s.as_bytes());
+        *v = u;
+        Some(0)
+    });
+    add(
+        "csv.encoding.utf8-bom",
+        "the whole file in UTF-8 with a BOM",
+        false,
+        &["encoding.utf8-bom"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.map("UPHOSOKU", |v| {
+        let (s, _, _) = encoding_rs::SHIFT_JIS.decode(v);
+        let mut u = vec![0xFF, 0xFE];
+        for c in s.encode_utf16() {
+            u.extend_from_slice(&c.to_le_bytes());
+        }
+        *v = u;
+        Some(0)
+    });
+    add(
+        "csv.encoding.utf16le-bom",
+        "the whole file in UTF-16LE with a BOM",
+        false,
+        &["encoding.utf16"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.map("UPHOSOKU", |v| {
+        let (s, _, _) = encoding_rs::SHIFT_JIS.decode(v);
+        let mut u = Vec::new();
+        for c in s.encode_utf16() {
+            u.extend_from_slice(&c.to_be_bytes());
+        }
+        *v = u;
+        Some(0)
+    });
+    add(
+        "csv.encoding.utf16be",
+        "the whole file in UTF-16BE without a BOM",
+        false,
+        &["encoding.utf16"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    b.map("UPJSK", |v| {
+        // Cut the file inside the last double-byte character.
+        let lead = (0..v.len() - 1)
+            .rev()
+            .find(|&i| matches!(v[i], 0x81..=0x9F | 0xE0..=0xFC) && v[i + 1] >= 0x40)?;
+        v.truncate(lead + 1);
+        Some(lead)
+    });
+    add(
+        "csv.encoding.truncated-eof",
+        "the file ends inside a double-byte character of a quoted name (cut mid-record)",
+        false,
+        &["encoding.truncated", "structure.quote-unterminated"],
+        &b,
+    );
+
+    // --- Structure. ---
+    let mut b = Build::new(&usage());
+    b.map("UPPLAN", |v| {
+        let (_, e) = field_range(v, 2, 24);
+        let (_, end) = field_range(v, 2, 25);
+        v.drain(e..end);
+        Some(e)
+    });
+    add(
+        "csv.structure.missing-field",
+        "record 2 of 第6表 has 24 fields instead of 25",
+        false,
+        &["structure.field-count"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.map("UPPLAN", |v| {
+        let (_, e) = field_range(v, 3, 25);
+        v.splice(e..e, b",X".iter().copied());
+        Some(e + 1)
+    });
+    add(
+        "csv.structure.extra-field",
+        "record 3 of 第6表 has 26 fields",
+        false,
+        &["structure.field-count"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    let last = values_of(&b.files[0].1).len();
+    b.set("UPJSK", last, 21, b"\"open quote, never closed");
+    add(
+        "csv.structure.quote-unterminated",
+        "a quoted 事業所名 that never closes (the rest of the file is swallowed)",
+        false,
+        &["structure.quote-unterminated"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    b.set("UPJSK", 2, 21, b"ab\"cd");
+    add(
+        "csv.structure.quote-in-unquoted",
+        "a quote inside an unquoted field",
+        false,
+        &["structure.quote-in-unquoted"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    b.set("UPJSK", 2, 21, b"\"ab\"cd");
+    add(
+        "csv.structure.quote-trailing",
+        "text after the closing quote",
+        false,
+        &["structure.quote-trailing"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    b.map("UPJSK", |v| {
+        let (a, _) = record_range(v, 3);
+        v.splice(a..a, b"\r\n".iter().copied());
+        Some(a)
+    });
+    add(
+        "csv.structure.empty-line",
+        "an empty line between records 2 and 3",
+        false,
+        &["structure.empty-line"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    b.map("UPJSK", |v| {
+        let (_, e) = record_range(v, 3);
+        v.remove(e - 2);
+        Some(e - 2)
+    });
+    add(
+        "csv.structure.mixed-line-endings",
+        "record 3 ends in LF in a CRLF file",
+        false,
+        &["structure.line-ending-mixed"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    b.map("UPJSK", |v| {
+        replace_all(v, b"\r\n", b"\r");
+        Some(0)
+    });
+    b.line = Some(1);
+    add(
+        "valid.structure.cr-endings",
+        "CR line endings throughout: a warning",
+        true,
+        &["structure.line-ending-cr"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    b.map("UPJSK", |v| {
+        let spec = crate::Standard::get()
+            .default_revision()
+            .file("UPJSK")
+            .expect("UPJSK");
+        let names: Vec<&str> = spec.items.iter().map(|i| i.name.as_str()).collect();
+        let mut h = Vec::new();
+        crate::ms932::encode(&names.join(","), &mut h, &mut Vec::new()).expect("encodable");
+        h.extend_from_slice(b"\r\n");
+        v.splice(0..0, h);
+        Some(0)
+    });
+    add(
+        "csv.structure.header-row",
+        "a header row of item names before the records",
+        false,
+        &["structure.header-row"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    b.map("UPJSK", |v| {
+        v.clear();
+        Some(0)
+    });
+    add(
+        "csv.structure.empty-file",
+        "a file with no record",
+        false,
+        &["structure.empty-file"],
+        &b,
+    );
+    let mut k = Build::new(&kihon());
+    let name = k.files[0]
+        .0
+        .replace("UPKIHON_", "UPKIHON_IMAGE_")
+        .replace(".CSV", "_0001.jpg");
+    k.files.push((name.clone(), b"GIF89a".to_vec()));
+    k.file = Some(name);
+    k.line = Some(1);
+    add(
+        "csv.structure.not-jpeg",
+        "the 家族構成 image is a GIF",
+        false,
+        &["structure.not-jpeg"],
+        &k,
+    );
+
+    // --- Items. ---
+    let item_cases: &[(&str, &str, &str, usize, usize, &[u8], &[&str])] = &[
+        (
+            "csv.item.required",
+            "サービスコード empty",
+            "UPPLAN",
+            2,
+            15,
+            b"",
+            &["item.required"],
+        ),
+        (
+            "csv.item.required-key",
+            "被保険者番号 empty",
+            "UPSIKYU",
+            1,
+            3,
+            b"",
+            &["item.required"],
+        ),
+        (
+            "csv.item.date",
+            "サービス利用日 20250230 (no such day)",
+            "UPPLAN",
+            3,
+            10,
+            b"20250230",
+            &["item.date"],
+        ),
+        (
+            "csv.item.date-form",
+            "作成年月日 written 2025/04/25",
+            "UPPLAN",
+            2,
+            4,
+            b"2025/04/25",
+            &["item.format"],
+        ),
+        (
+            "csv.item.month",
+            "対象年月 202513",
+            "UPSIKYU",
+            2,
+            5,
+            b"202513",
+            &["item.month"],
+        ),
+        (
+            "csv.item.time",
+            "サービス開始時刻 2460",
+            "UPPLAN",
+            2,
+            12,
+            b"2460",
+            &["item.time"],
+        ),
+        (
+            "csv.item.time-placeholder",
+            "開始時刻 9999 with an end time of 1100",
+            "UPPLAN",
+            2,
+            12,
+            b"9999",
+            &["item.time-placeholder"],
+        ),
+        (
+            "csv.item.insured-format",
+            "被保険者番号 of 5 digits",
+            "UPPLAN",
+            2,
+            3,
+            b"12345",
+            &["item.format"],
+        ),
+        (
+            "csv.item.full-width-digits",
+            "保険者番号 in full-width digits １３１００６",
+            "UPHOSOKU",
+            1,
+            2,
+            b"\x82\x50\x82\x52\x82\x50\x82\x4F\x82\x4F\x82\x55",
+            &["item.format"],
+        ),
+        (
+            "csv.item.postal",
+            "郵便番号 without its hyphen",
+            "UPHOSOKU",
+            1,
+            9,
+            b"1234567",
+            &["item.format"],
+        ),
+        (
+            "csv.item.decimal",
+            "単位数単価 11.4 instead of 11.40",
+            "UPSIKYU",
+            0,
+            23,
+            b"11.4",
+            &["item.format"],
+        ),
+        (
+            "csv.item.length",
+            "単位数 of 7 digits (項目長 6)",
+            "UPPLAN",
+            2,
+            8,
+            b"1234567",
+            &["item.length"],
+        ),
+        (
+            "csv.item.code",
+            "３０日超区分 2",
+            "UPPLAN",
+            2,
+            23,
+            b"2",
+            &["item.code"],
+        ),
+        (
+            "csv.item.code-care-level",
+            "要介護状態区分 99",
+            "UPHOSOKU",
+            1,
+            18,
+            b"99",
+            &["item.code"],
+        ),
+        (
+            "csv.item.service-code-form",
+            "サービスコード of 5 characters",
+            "UPPLAN",
+            2,
+            15,
+            b"11121",
+            &["item.format"],
+        ),
+        (
+            "csv.item.tais",
+            "TAISコード 123",
+            "UPPLAN",
+            1,
+            16,
+            b"123",
+            &["item.format"],
+        ),
+        (
+            "csv.item.day-flags-form",
+            "日割対象日 of 30 characters",
+            "UPPLAN",
+            1,
+            11,
+            b"111110000000000000000000000000",
+            &["item.format"],
+        ),
+        (
+            "csv.item.service-date",
+            "サービス利用日 in June in a May file",
+            "UPPLAN",
+            2,
+            10,
+            b"20250601",
+            &["item.service-date"],
+        ),
+        (
+            "csv.item.limit-slot-order",
+            "限度額 slot 2 filled while slot 1 is empty",
+            "UPHOSOKU",
+            1,
+            24,
+            b"17",
+            &["item.limit-slot-order"],
+        ),
+        (
+            "csv.item.hosoku-link",
+            "利用者補足情報 with both 作成（変更）日 and 対象年月 set",
+            "UPHOSOKU",
+            1,
+            4,
+            b"20250401",
+            &["item.hosoku-link"],
+        ),
+        (
+            "csv.item.total-row-units",
+            "第7表 grand-total row with 単位数 5",
+            "UPSIKYU",
+            0,
+            13,
+            b"5",
+            &["item.total-row"],
+        ),
+        (
+            "csv.item.total-row-office",
+            "第7表 grand-total row whose 事業所コード is not 9999999999",
+            "UPSIKYU",
+            0,
+            7,
+            b"1371020015",
+            &["item.total-row"],
+        ),
+        (
+            "csv.consistency.csv-version",
+            "record 2 carries CSVバージョン 202208 (revision 3.2) in a 4.1 file",
+            "UPPLAN",
+            2,
+            1,
+            b"202208",
+            &["consistency.csv-version"],
+        ),
+        (
+            "csv.consistency.month",
+            "第7表 対象年月 202504 in a file named 202505",
+            "UPSIKYU",
+            2,
+            5,
+            b"202504",
+            &["consistency.month"],
+        ),
+        (
+            "csv.consistency.sender",
+            "プラン担当業者コード of another 居宅 office",
+            "UPPLAN",
+            2,
+            6,
+            b"1371001999",
+            &["consistency.sender"],
+        ),
+    ];
+    for (id, desc, kind, record, item, raw, expect) in item_cases {
+        let mut b = Build::new(&usage());
+        // record 0 = the last record (the grand-total row of 第7表).
+        let record = if *record == 0 {
+            values_of(&b.files[find(&b.files, kind)].1).len()
+        } else {
+            *record
+        };
+        b.set(kind, record, *item, raw);
+        add(id, desc, false, expect, &b);
+    }
+    let mut b = Build::new(&usage_june());
+    b.set("UPPLAN", 1, 11, b"0000000000000000000000000000001");
+    add(
+        "csv.item.day-flags",
+        "日割対象日 marks the 31st of June",
+        false,
+        &["item.day-flags"],
+        &b,
+    );
+    let mut b = Build::new(&plan());
+    b.set("UP1KYO", 1, 19, b"20270401");
+    add(
+        "csv.item.period",
+        "認定有効期間開始日 after its 終了日",
+        false,
+        &["item.period"],
+        &b,
+    );
+    let mut b = Build::new(&plan());
+    b.set("UP1KYO", 1, 16, b"10");
+    add(
+        "csv.item.code-plan-category",
+        "計画書区分 10",
+        false,
+        &["item.code"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    b.set("UPJSK", 2, 15, b"151321");
+    add(
+        "csv.consistency.service-type",
+        "a 通所介護 code in the 実績 of a 訪問介護 office (the name says 11)",
+        false,
+        &["consistency.service-type"],
+        &b,
+    );
+    let mut b = Build::new(&actual());
+    b.set("UPJSK", 2, 20, b"1371020999");
+    add(
+        "csv.consistency.provider",
+        "a サービス事業者コード in the 実績 that is not the sender's",
+        false,
+        &["consistency.sender"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let recv = b.files[0]
+        .0
+        .split('_')
+        .nth(4)
+        .unwrap_or_default()
+        .to_string();
+    let first_user = values_of(&b.files[find(&b.files, "UPPLAN")].1)[0][2].clone();
+    b.map("UPPLAN", |v| {
+        let mut vals = values_of(v);
+        let mut first = None;
+        for (n, r) in vals.iter_mut().enumerate() {
+            if r[2] == first_user && r[19] == recv {
+                let (a, e) = field_range(v, n + 1, 20);
+                v.splice(a..e, b"1371099990".iter().copied());
+                first.get_or_insert(n + 1);
+            }
+        }
+        let n = vals
+            .iter()
+            .position(|r| r[2] == first_user)
+            .map(|n| n + 1)?;
+        Some(record_range(v, n).0)
+    });
+    add(
+        "csv.consistency.receiver",
+        "a user of 第6表 with no service of the receiving office",
+        false,
+        &["consistency.receiver"],
+        &b,
+    );
+
+    // --- File names. ---
+    let name_cases: &[(&str, &str, fn(&str) -> String, &[&str])] = &[
+        (
+            "csv.filename.unknown-kind",
+            "prefix UPJISSEKI",
+            |n| n.replace("UPJSK_", "UPJISSEKI_"),
+            &["filename.unknown-kind"],
+        ),
+        (
+            "csv.filename.parts",
+            "the receiver's service type left out",
+            |n| {
+                let p: Vec<&str> = n.split('_').collect();
+                format!("{}_{}_{}_{}_{}_{}", p[0], p[1], p[2], p[3], p[4], p[6])
+            },
+            &["filename.parts"],
+        ),
+        (
+            "csv.filename.month",
+            "month 202513",
+            |n| n.replace("_202505_", "_202513_"),
+            &["filename.month"],
+        ),
+        (
+            "csv.filename.office",
+            "a 9-digit sender office number (as in the standard's own example)",
+            |n| {
+                let p: Vec<&str> = n.split('_').collect();
+                n.replace(p[2], &p[2][1..])
+            },
+            &["filename.office"],
+        ),
+        (
+            "csv.filename.service-type",
+            "service type 99",
+            |n| {
+                let p: Vec<&str> = n.split('_').collect();
+                n.replacen(&format!("_{}_", p[3]), "_99_", 1)
+            },
+            &["filename.service-type"],
+        ),
+        (
+            "csv.filename.sequence",
+            "a 15-digit ファイル連番 (as in the standard's §2.5 example)",
+            |n| n.replace("_20250602090000", "_202506020900001"),
+            &["filename.sequence"],
+        ),
+        (
+            "csv.filename.extension",
+            "extension .TXT",
+            |n| n.replace(".CSV", ".TXT"),
+            &["filename.extension"],
+        ),
+        (
+            "csv.filename.same-office",
+            "sender and receiver the same office",
+            |n| {
+                let p: Vec<&str> = n.split('_').collect();
+                n.replace(p[4], p[2])
+            },
+            &["filename.same-office", "consistency.sender"],
+        ),
+    ];
+    for (id, desc, f, expect) in name_cases {
+        let mut b = Build::new(&actual());
+        b.rename("UPJSK", f);
+        add(id, desc, false, expect, &b);
+    }
+    let mut k = Build::new(&kihon());
+    let name = k.files[0]
+        .0
+        .replace("UPKIHON_", "UPKIHON_IMAGE_")
+        .replace(".CSV", "_01.jpg");
+    k.files.push((name.clone(), TINY_JPEG.to_vec()));
+    k.file = Some(name);
+    add(
+        "csv.filename.branch",
+        "an image 枝番 of 2 digits",
+        false,
+        &["filename.branch"],
+        &k,
+    );
+
+    // --- Send units. ---
+    let mut b = Build::new(&usage());
+    b.remove("UPSIKYU");
+    b.file = None;
+    add(
+        "unit.combination.missing-file",
+        "予定 sent without its 第7表",
+        false,
+        &["consistency.unit-combination"],
+        &b,
+    );
+    let mut b = Build::new(&plan());
+    b.remove("UP3KYO");
+    add(
+        "unit.combination.v41-plan-without-table3",
+        "a 4.1 計画書 unit without 第3表",
+        false,
+        &["consistency.unit-combination"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let extra = files_of(&actual())[0].clone();
+    let seq = b.files[0]
+        .0
+        .rsplit('_')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let parts: Vec<&str> = extra.0.split('_').collect();
+    let renamed = format!(
+        "{}_{}_{}_{}_{}_{}_{seq}",
+        parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]
+    );
+    b.files.push((renamed.clone(), extra.1));
+    b.file = Some(renamed);
+    add(
+        "unit.combination.extra-file",
+        "a 実績 file carrying the 連番 of a 予定 unit",
+        false,
+        &["consistency.unit-combination", "consistency.unit-parties"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.rename("UPSIKYU", |n| n.replacen("_43_", "_46_", 1));
+    add(
+        "unit.parties",
+        "第7表 names a different sender service type than the rest of its unit",
+        false,
+        &["consistency.unit-parties"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.rename("UPHOSOKU", |n| n.replace("_202505_", "_202506_"));
+    add(
+        "unit.month",
+        "利用者補足情報 named for 202506 in a 202505 unit",
+        false,
+        &["consistency.unit-month", "consistency.month"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let second = values_of(&b.files[find(&b.files, "UPHOSOKU")].1)[1][2].clone();
+    b.drop_records("UPHOSOKU", |r| r[2] == second);
+    let i = find(&b.files, "UPPLAN");
+    let n = values_of(&b.files[i].1)
+        .iter()
+        .position(|r| r[2] == second)
+        .expect("user has rows");
+    let (a, _) = record_range(&b.files[i].1, n + 1);
+    b.mark(i, a);
+    add(
+        "unit.missing-hosoku",
+        "a user of 第6表 without a 利用者補足情報 record",
+        false,
+        &["consistency.missing-hosoku"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let second = values_of(&b.files[find(&b.files, "UPSIKYU")].1)
+        .iter()
+        .filter(|r| r[8] == "999999")
+        .nth(1)
+        .map(|r| r[2].clone())
+        .expect("two users");
+    b.drop_records("UPSIKYU", |r| r[2] == second && r[8] == "999999");
+    let i = find(&b.files, "UPPLAN");
+    let n = values_of(&b.files[i].1)
+        .iter()
+        .position(|r| r[2] == second)
+        .expect("user has rows");
+    let (a, _) = record_range(&b.files[i].1, n + 1);
+    b.mark(i, a);
+    add(
+        "unit.missing-total",
+        "a user of 第6表 without a 第7表 grand-total row",
+        false,
+        &["consistency.missing-total"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let last = values_of(&b.files[find(&b.files, "UPPLAN")].1)
+        .last()
+        .map(|r| r[2].clone())
+        .expect("rows");
+    b.drop_records("UPPLAN", |r| r[2] == last);
+    let i = find(&b.files, "UPSIKYU");
+    let n = values_of(&b.files[i].1)
+        .iter()
+        .position(|r| r[2] == last)
+        .expect("user has rows");
+    let (a, _) = record_range(&b.files[i].1, n + 1);
+    b.mark(i, a);
+    add(
+        "unit.missing-usage",
+        "第7表 and 利用者補足情報 name a user who has no 第6表 record",
+        false,
+        &["consistency.missing-usage"],
+        &b,
+    );
+    let mut b = Build::new(&plan());
+    b.set("UP2KYO", 2, 5, b"20250402");
+    add(
+        "unit.missing-plan",
+        "a 第2表 row whose 居宅サービス計画作成（変更）日 matches no 第1表",
+        false,
+        &["consistency.missing-plan"],
+        &b,
+    );
+    let mut b = Build::new(&kihon());
+    b.set("UPKIHON_SUB1", 1, 4, b"20250316");
+    add(
+        "unit.missing-parent",
+        "a 別表1 row whose 相談日 matches no 利用者基本情報",
+        false,
+        &["consistency.missing-parent"],
+        &b,
+    );
+    out
+}
+
+/// `renkei fixtures`: writes the corpus and its manifest under `out`; returns the number of cases.
+pub fn write_corpus(out: &Path) -> io::Result<usize> {
+    let cases = cases();
+    let cases_dir = out.join("cases");
+    if cases_dir.exists() {
+        fs::remove_dir_all(&cases_dir)?;
+    }
+    let mut manifest = Manifest { cases: Vec::new() };
+    for (case, files) in &cases {
+        let dir = out.join(&case.dir);
+        fs::create_dir_all(&dir)?;
+        for (name, bytes) in files {
+            fs::write(dir.join(name), bytes)?;
+        }
+        manifest.cases.push(case.clone());
+    }
+    let text = toml::to_string(&manifest)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    let header = "# The fixture corpus: one case a folder under cases/, each with a stable ID.\n\
+                  # Generated by `renkei fixtures` (spec/src/corpus.rs); do not edit by hand.\n\
+                  # valid: every file of the case is valid; expect: exactly the diagnostic codes it\n\
+                  # produces; file/line: where the break is.\n\n";
+    fs::write(out.join("manifest.toml"), format!("{header}{text}"))?;
+    Ok(cases.len())
 }

@@ -148,7 +148,8 @@ impl SendUnit {
     /// Pretty canonical JSON text (2-space indent, items in order, trailing newline).
     pub fn to_json_string(&self) -> Result<String, ModelError> {
         let v = self.to_json()?;
-        let mut s = serde_json::to_string_pretty(&v).map_err(|e| ModelError::Json(e.to_string()))?;
+        let mut s =
+            serde_json::to_string_pretty(&v).map_err(|e| ModelError::Json(e.to_string()))?;
         s.push('\n');
         Ok(s)
     }
@@ -174,7 +175,10 @@ impl SendUnit {
             let p = v.get(k).ok_or(ModelError::Missing(k))?;
             Ok(Party {
                 office: s(p, "office")?,
-                service_type: p.get("service_type").and_then(Value::as_str).map(str::to_string),
+                service_type: p
+                    .get("service_type")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             })
         };
         let mut files = Vec::new();
@@ -285,14 +289,21 @@ impl SendUnit {
         for (file, bytes) in files {
             let rep = crate::validate::file::validate_reader(file, file, &bytes[..], &opts)
                 .map_err(|_| ReadError::Name { file: file.clone() })?;
-            let errors: Vec<_> = rep.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+            let errors: Vec<_> = rep
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
             if !errors.is_empty() {
                 return Err(ReadError::Invalid {
                     file: file.clone(),
                     diagnostics: errors,
                 });
             }
-            let name = rep.name.ok_or_else(|| ReadError::Name { file: file.clone() })?;
+            let name = rep
+                .name
+                .ok_or_else(|| ReadError::Name { file: file.clone() })?;
             let records = crate::reader::decode_records(bytes)
                 .into_iter()
                 .map(|values| Record { values })

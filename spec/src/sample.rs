@@ -69,12 +69,28 @@ pub struct World {
 }
 
 const FAMILY: &[&str] = &[
-    "髙橋", "山﨑", "渡邊", "佐藤", "鈴木", "田中", "伊藤", "中村", "小林", "加藤", "表", "能登", "宗像", "德永", "吉田",
-    "斎藤", "栁田", "石川",
+    "髙橋", "山﨑", "渡邊", "佐藤", "鈴木", "田中", "伊藤", "中村", "小林", "加藤", "表", "能登",
+    "宗像", "德永", "吉田", "斎藤", "栁田", "石川",
 ];
 const FAMILY_KANA: &[&str] = &[
-    "タカハシ", "ヤマザキ", "ワタナベ", "サトウ", "スズキ", "タナカ", "イトウ", "ナカムラ", "コバヤシ", "カトウ", "オモテ",
-    "ノト", "ムナカタ", "トクナガ", "ヨシダ", "サイトウ", "ヤナギタ", "イシカワ",
+    "タカハシ",
+    "ヤマザキ",
+    "ワタナベ",
+    "サトウ",
+    "スズキ",
+    "タナカ",
+    "イトウ",
+    "ナカムラ",
+    "コバヤシ",
+    "カトウ",
+    "オモテ",
+    "ノト",
+    "ムナカタ",
+    "トクナガ",
+    "ヨシダ",
+    "サイトウ",
+    "ヤナギタ",
+    "イシカワ",
 ];
 const GIVEN: &[(&str, &str, &str)] = &[
     ("花子", "ハナコ", "2"),
@@ -95,19 +111,61 @@ const TOWNS: &[&str] = &[
     "千葉県船橋市本町７丁目８番",
     "東京都世田谷区太子堂２－３",
 ];
-const BUILDINGS: &[&str] = &["コーポ能登１０１", "㈱ソフト表ビル３Ｆ", "", "ﾒｿﾞﾝ髙田 202", "サンハイツ﨑山Ⅱ－５"];
+const BUILDINGS: &[&str] = &[
+    "コーポ能登１０１",
+    "㈱ソフト表ビル３Ｆ",
+    "",
+    "ﾒｿﾞﾝ髙田 202",
+    "サンハイツ﨑山Ⅱ－５",
+];
 
 const HOUMON: &[Service] = &[
-    Service { code: "111211", name: "身体介護２", units: 387, time: Some(("1000", "1100")), weekdays: &[1, 3, 5] },
-    Service { code: "112311", name: "生活援助３", units: 220, time: Some(("1400", "1500")), weekdays: &[2] },
+    Service {
+        code: "111211",
+        name: "身体介護２",
+        units: 387,
+        time: Some(("1000", "1100")),
+        weekdays: &[1, 3, 5],
+    },
+    Service {
+        code: "112311",
+        name: "生活援助３",
+        units: 220,
+        time: Some(("1400", "1500")),
+        weekdays: &[2],
+    },
 ];
 const TSUSHO: &[Service] = &[
-    Service { code: "151321", name: "通所介護Ⅰ２３", units: 753, time: Some(("0930", "1645")), weekdays: &[2, 4] },
-    Service { code: "155051", name: "通所介護入浴介助加算Ⅰ", units: 40, time: Some(("0930", "1645")), weekdays: &[2, 4] },
+    Service {
+        code: "151321",
+        name: "通所介護Ⅰ２３",
+        units: 753,
+        time: Some(("0930", "1645")),
+        weekdays: &[2, 4],
+    },
+    Service {
+        code: "155051",
+        name: "通所介護入浴介助加算Ⅰ",
+        units: 40,
+        time: Some(("0930", "1645")),
+        weekdays: &[2, 4],
+    },
 ];
 const FUKUSHI: &[Service] = &[
-    Service { code: "171001", name: "車いす貸与", units: 500, time: None, weekdays: &[] },
-    Service { code: "171007", name: "手すり貸与", units: 300, time: None, weekdays: &[] },
+    Service {
+        code: "171001",
+        name: "車いす貸与",
+        units: 500,
+        time: None,
+        weekdays: &[],
+    },
+    Service {
+        code: "171007",
+        name: "手すり貸与",
+        units: 300,
+        time: None,
+        weekdays: &[],
+    },
 ];
 const KANGO: &[Service] = &[Service {
     code: "131111",
@@ -136,7 +194,11 @@ pub fn office_check_digit(first9: &str) -> Option<u32> {
             _ => return None,
         };
         let p = v * if k % 2 == 0 { 2 } else { 1 };
-        sum += p.to_string().chars().map(|d| d as u32 - '0' as u32).sum::<u32>();
+        sum += p
+            .to_string()
+            .chars()
+            .map(|d| d as u32 - '0' as u32)
+            .sum::<u32>();
     }
     Some((10 - sum % 10) % 10)
 }
@@ -182,16 +244,26 @@ impl World {
                 services: KANGO.to_vec(),
             },
         ];
-        let levels: &[(&str, i64)] = &[("21", 16765), ("22", 19705), ("23", 27048), ("24", 30938), ("25", 36217)];
+        let levels: &[(&str, i64)] = &[
+            ("21", 16765),
+            ("22", 19705),
+            ("23", 27048),
+            ("24", 30938),
+            ("25", 36217),
+        ];
         let mut list = Vec::new();
         for n in 0..users {
             let f = rng.gen_range(0..FAMILY.len());
             let (g, gk, sex) = GIVEN[rng.gen_range(0..GIVEN.len())];
             let half = rng.gen_bool(0.3);
             let kana_full = format!("{}　{}", FAMILY_KANA[f], gk);
-            let kana = if half { to_half_width_kana(&kana_full) } else { kana_full };
+            let kana = if half {
+                to_half_width_kana(&kana_full)
+            } else {
+                kana_full
+            };
             let (level, limit) = levels[rng.gen_range(0..levels.len())];
-            let insured = if n % 17 == 16 {
+            let insured = if n % 7 == 1 {
                 format!("H{:09}", rng.gen_range(0..1_000_000_000u64))
             } else {
                 format!("{:010}", 1_000_000_000u64 + n as u64 * 7919 + seed % 1000)
@@ -212,14 +284,29 @@ impl World {
                     rng.gen_range(1..13),
                     rng.gen_range(1..29)
                 ),
-                postal: format!("{:03}-{:04}", rng.gen_range(100..999), rng.gen_range(0..10000)),
+                postal: format!(
+                    "{:03}-{:04}",
+                    rng.gen_range(100..999),
+                    rng.gen_range(0..10000)
+                ),
                 address1: TOWNS[rng.gen_range(0..TOWNS.len())].to_string(),
                 address2: BUILDINGS[rng.gen_range(0..BUILDINGS.len())].to_string(),
-                phone: format!("03-{:04}-{:04}", rng.gen_range(1000..10000), rng.gen_range(0..10000)),
+                phone: format!(
+                    "03-{:04}-{:04}",
+                    rng.gen_range(1000..10000),
+                    rng.gen_range(0..10000)
+                ),
                 care_level: level,
                 limit,
                 providers,
             });
+        }
+        // Every provider serves somebody.
+        for p in 0..providers.len() {
+            if !list.is_empty() && !list.iter().any(|u| u.providers.contains(&p)) {
+                let n = p % list.len();
+                list[n].providers.push(p);
+            }
         }
         World {
             kyotaku,
@@ -285,7 +372,9 @@ fn project(rev: &Revision, spec: &FileSpec, pairs: &[(&str, String)]) -> Record 
             if it.no == 1 {
                 return rev.csv_version.clone();
             }
-            map.get(it.key.as_str()).map(|v| (*v).clone()).unwrap_or_default()
+            map.get(it.key.as_str())
+                .map(|v| (*v).clone())
+                .unwrap_or_default()
         })
         .collect();
     Record { values }
@@ -315,7 +404,9 @@ impl<'a> Builder<'a> {
     }
 
     fn file(&mut self, kind: &str, month: Option<&str>, rows: Vec<Vec<(&str, String)>>) {
-        let Some(spec) = self.rev.file(kind) else { return };
+        let Some(spec) = self.rev.file(kind) else {
+            return;
+        };
         let records = rows.iter().map(|r| project(self.rev, spec, r)).collect();
         self.unit.files.push(DataFile {
             kind: kind.into(),
@@ -359,14 +450,31 @@ fn plan_lines<'w>(world: &'w World, month: &str) -> Vec<Line<'w>> {
     for u in &world.users {
         for &p in &u.providers {
             for svc in &world.providers[p].services {
-                let (st, en) = svc.time.map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or(("9999".into(), "9999".into()));
+                let (st, en) = svc
+                    .time
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .unwrap_or(("9999".into(), "9999".into()));
                 if svc.weekdays.is_empty() {
-                    lines.push((u, p, *svc, format!("{y:04}{m:02}01"), st.clone(), en.clone()));
+                    lines.push((
+                        u,
+                        p,
+                        *svc,
+                        format!("{y:04}{m:02}01"),
+                        st.clone(),
+                        en.clone(),
+                    ));
                     continue;
                 }
                 for d in 1..=calendar::days_in_month(y, m) {
                     if svc.weekdays.contains(&weekday(y, m, d)) {
-                        lines.push((u, p, *svc, format!("{y:04}{m:02}{d:02}"), st.clone(), en.clone()));
+                        lines.push((
+                            u,
+                            p,
+                            *svc,
+                            format!("{y:04}{m:02}{d:02}"),
+                            st.clone(),
+                            en.clone(),
+                        ));
                     }
                 }
             }
@@ -375,7 +483,13 @@ fn plan_lines<'w>(world: &'w World, month: &str) -> Vec<Line<'w>> {
     lines
 }
 
-fn usage_row<'x>(world: &World, line: &Line<'_>, month: &str, made: &str, meisai: usize) -> Vec<(&'x str, String)> {
+fn usage_row<'x>(
+    world: &World,
+    line: &Line<'_>,
+    month: &str,
+    made: &str,
+    meisai: usize,
+) -> Vec<(&'x str, String)> {
     let (u, p, svc, date, st, en) = line;
     let prov = &world.providers[*p];
     let fukushi = svc.code.starts_with("17");
@@ -392,9 +506,26 @@ fn usage_row<'x>(world: &World, line: &Line<'_>, month: &str, made: &str, meisai
         ("サービス終了時刻", en.clone()),
         ("サービス回数", s(1)),
         ("サービスコード", svc.code.to_string()),
-        ("TAISコード", if fukushi { format!("00170-{:06}", 100 + meisai) } else { String::new() }),
-        ("用具名称（機種名）", if fukushi { format!("{}（型式ソ表-{meisai}）", svc.name) } else { String::new() }),
-        ("明細判別コード", if fukushi { s(meisai) } else { String::new() }),
+        (
+            "TAISコード",
+            if fukushi {
+                format!("00170-{:06}", 100 + meisai)
+            } else {
+                String::new()
+            },
+        ),
+        (
+            "用具名称（機種名）",
+            if fukushi {
+                format!("{}（型式ソ表-{meisai}）", svc.name)
+            } else {
+                String::new()
+            },
+        ),
+        (
+            "明細判別コード",
+            if fukushi { s(meisai) } else { String::new() },
+        ),
         ("サービス事業者コード", prov.office.clone()),
         ("サービス事業所名", prov.name.clone()),
         ("３０日超区分", s(0)),
@@ -431,7 +562,12 @@ fn hosoku_row<'x>(world: &World, u: &User, plan_date: &str, month: &str) -> Vec<
 /// 予定: 第6表 + 第7表 + 利用者補足情報 from the 居宅 to provider `p` for `month`.
 pub fn usage_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &str) -> SendUnit {
     let rev = revision(rev);
-    let mut b = Builder::new(rev, sequence, world.kyotaku.clone(), world.provider_party(p));
+    let mut b = Builder::new(
+        rev,
+        sequence,
+        world.kyotaku.clone(),
+        world.provider_party(p),
+    );
     let made = made_on(month);
     let users: Vec<&User> = world.users_of(p).collect();
     let lines: Vec<Line> = plan_lines(world, month)
@@ -520,7 +656,10 @@ pub fn usage_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &st
             ("回数／日数", s(0)),
             ("給付管理単位数", s(total_units)),
             ("区分支給限度基準内単位数", s(total_units.min(u.limit))),
-            ("区分支給限度基準超単位数", s((total_units - u.limit).max(0))),
+            (
+                "区分支給限度基準超単位数",
+                s((total_units - u.limit).max(0)),
+            ),
             ("単位数単価", "11.40".into()),
             ("費用総額保険／事業対象分", s(cost)),
             ("給付率", s(90)),
@@ -532,7 +671,10 @@ pub fn usage_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &st
         ]);
     }
     b.file("UPSIKYU", Some(month), rows);
-    let rows = users.iter().map(|u| hosoku_row(world, u, "00000000", month)).collect();
+    let rows = users
+        .iter()
+        .map(|u| hosoku_row(world, u, "00000000", month))
+        .collect();
     b.file("UPHOSOKU", Some(month), rows);
     b.unit
 }
@@ -541,12 +683,20 @@ pub fn usage_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &st
 /// (a cancelled visit, a changed time, an added day), sent back to the 居宅.
 pub fn actual_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &str) -> SendUnit {
     let revn = revision(rev);
-    let mut b = Builder::new(revn, sequence, world.provider_party(p), world.kyotaku.clone());
+    let mut b = Builder::new(
+        revn,
+        sequence,
+        world.provider_party(p),
+        world.kyotaku.clone(),
+    );
     let made = {
         let (y, m) = calendar::parse_month(month).unwrap_or((2025, 5));
         format!("{y:04}{m:02}{:02}", calendar::days_in_month(y, m))
     };
-    let mut lines: Vec<Line> = plan_lines(world, month).into_iter().filter(|l| l.1 == p).collect();
+    let mut lines: Vec<Line> = plan_lines(world, month)
+        .into_iter()
+        .filter(|l| l.1 == p)
+        .collect();
     if lines.len() > 3 {
         lines.remove(1); // a cancelled visit
         if lines[2].4 != "9999" {
@@ -584,7 +734,12 @@ pub fn actual_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &s
 /// 居宅サービス計画書: 第1表 + 第2表 (+ 第3表 in 4.x) + 利用者補足情報 (month 000000).
 pub fn plan_unit(world: &World, rev: &str, p: usize, plan_date: &str, sequence: &str) -> SendUnit {
     let revn = revision(rev);
-    let mut b = Builder::new(revn, sequence, world.kyotaku.clone(), world.provider_party(p));
+    let mut b = Builder::new(
+        revn,
+        sequence,
+        world.kyotaku.clone(),
+        world.provider_party(p),
+    );
     let users: Vec<&User> = world.users_of(p).collect();
     let first = "20240401".to_string();
     let rows = users
@@ -621,22 +776,45 @@ pub fn plan_unit(world: &World, rev: &str, p: usize, plan_date: &str, sequence: 
     let mut rows = Vec::new();
     for u in &users {
         for (k, (issue, goal)) in [
-            ("歩行が不安定で、一人での入浴に\"転倒\"の不安がある", "安全に入浴できる"),
-            ("調理・掃除が難しい、買い物にも行けない", "清潔で安全な環境で暮らせる"),
+            (
+                "歩行が不安定で、一人での入浴に\"転倒\"の不安がある",
+                "安全に入浴できる",
+            ),
+            (
+                "調理・掃除が難しい、買い物にも行けない",
+                "清潔で安全な環境で暮らせる",
+            ),
         ]
         .iter()
         .enumerate()
         {
-            for (c, content) in ["入浴介助（見守り・洗身）", "浴室の手すり貸与"].iter().enumerate() {
+            for (c, content) in ["入浴介助（見守り・洗身）", "浴室の手すり貸与"]
+                .iter()
+                .enumerate()
+            {
                 rows.push(vec![
                     ("保険者番号", u.insurer.clone()),
                     ("被保険者番号", u.insured.clone()),
                     ("居宅計画書作成年月日", plan_date.to_string()),
                     ("居宅サービス計画作成（変更）日", plan_date.to_string()),
                     ("課題ＮＯ", s(k + 1)),
-                    ("課題", if c == 0 { issue.to_string() } else { String::new() }),
+                    (
+                        "課題",
+                        if c == 0 {
+                            issue.to_string()
+                        } else {
+                            String::new()
+                        },
+                    ),
                     ("援助目標ＮＯ", s(1)),
-                    ("長期目標", if c == 0 { goal.to_string() } else { String::new() }),
+                    (
+                        "長期目標",
+                        if c == 0 {
+                            goal.to_string()
+                        } else {
+                            String::new()
+                        },
+                    ),
                     ("短期目標", "週３回、介助を受けて入浴する".into()),
                     ("長期期間", "R7.4.1～R8.3.31".into()),
                     ("短期期間", "R7.4.1～R7.9.30".into()),
@@ -656,7 +834,11 @@ pub fn plan_unit(world: &World, rev: &str, p: usize, plan_date: &str, sequence: 
     b.file("UP2KYO", None, rows);
     let mut rows = Vec::new();
     for u in &users {
-        for (day, svc) in [(1, "訪問介護（身体介護）"), (3, "訪問介護（身体介護）"), (5, "訪問介護（身体介護）")] {
+        for (day, svc) in [
+            (1, "訪問介護（身体介護）"),
+            (3, "訪問介護（身体介護）"),
+            (5, "訪問介護（身体介護）"),
+        ] {
             rows.push(vec![
                 ("保険者番号", u.insurer.clone()),
                 ("被保険者番号", u.insured.clone()),
@@ -682,17 +864,30 @@ pub fn plan_unit(world: &World, rev: &str, p: usize, plan_date: &str, sequence: 
             ("被保険者番号", u.insured.clone()),
             ("週間サービス計画表作成年月日", plan_date.to_string()),
             ("居宅サービス計画作成（変更）日", plan_date.to_string()),
-            ("週単位以外のサービス", "福祉用具貸与（車いす）、月１回の受診".into()),
+            (
+                "週単位以外のサービス",
+                "福祉用具貸与（車いす）、月１回の受診".into(),
+            ),
         ]);
     }
     b.file("UP3KYO", None, rows);
-    let rows = users.iter().map(|u| hosoku_row(world, u, plan_date, "000000")).collect();
+    let rows = users
+        .iter()
+        .map(|u| hosoku_row(world, u, plan_date, "000000"))
+        .collect();
     b.file("UPHOSOKU", Some("000000"), rows);
     b.unit
 }
 
 /// A deletion unit: `DLT1KYO` (plan), `DLTPLAN` (予定) or `DLTJSK` (実績).
-pub fn delete_unit(world: &World, rev: &str, kind: &str, p: usize, key: &str, sequence: &str) -> SendUnit {
+pub fn delete_unit(
+    world: &World,
+    rev: &str,
+    kind: &str,
+    p: usize,
+    key: &str,
+    sequence: &str,
+) -> SendUnit {
     let revn = revision(rev);
     let (from, to) = if kind == "DLTJSK" {
         (world.provider_party(p), world.kyotaku.clone())
@@ -751,7 +946,10 @@ fn kihon_rows<'x>(u: &User, consult: &str, world: &World) -> Vec<(&'x str, Strin
         ("1 緊急連絡先(続柄)", "長男".into()),
         ("1 緊急連絡先(電話番号)", "090-1234-5678".into()),
         ("家族関係等の状況", "長男夫婦と同居、日中は独居".into()),
-        ("今までの生活", "農業を営み、\"地域の世話役\"として、町内会長も務めた".into()),
+        (
+            "今までの生活",
+            "農業を営み、\"地域の世話役\"として、町内会長も務めた".into(),
+        ),
         ("同意日", consult.to_string()),
         ("同意者氏名", u.name.clone()),
     ]
@@ -759,7 +957,13 @@ fn kihon_rows<'x>(u: &User, consult: &str, world: &World) -> Vec<(&'x str, Strin
 
 /// 介護予防: 利用者基本情報 + 別表1 + 別表2 (+ 支援計画書 and its 別表 when `with_plan`),
 /// from the 地域包括支援センター to provider `p`. Revision 4.x only.
-pub fn yobo_unit(world: &World, p: usize, consult: &str, with_plan: bool, sequence: &str) -> SendUnit {
+pub fn yobo_unit(
+    world: &World,
+    p: usize,
+    consult: &str,
+    with_plan: bool,
+    sequence: &str,
+) -> SendUnit {
     let rev = revision("4.1");
     let to = Party {
         office: world.providers[p].office.clone(),
@@ -775,7 +979,14 @@ pub fn yobo_unit(world: &World, p: usize, consult: &str, with_plan: bool, sequen
             ("計画作成(変更)日", consult.to_string()),
         ]
     };
-    b.file("UPKIHON", None, users.iter().map(|u| kihon_rows(u, consult, world)).collect());
+    b.file(
+        "UPKIHON",
+        None,
+        users
+            .iter()
+            .map(|u| kihon_rows(u, consult, world))
+            .collect(),
+    );
     b.file(
         "UPKIHON_SUB1",
         None,
@@ -783,7 +994,10 @@ pub fn yobo_unit(world: &World, p: usize, consult: &str, with_plan: bool, sequen
             .iter()
             .map(|u| {
                 let mut r = base(u);
-                r.extend([("時間", "7:00".into()), ("本人の生活状況", "起床、着替え".into())]);
+                r.extend([
+                    ("時間", "7:00".into()),
+                    ("本人の生活状況", "起床、着替え".into()),
+                ]);
                 r
             })
             .collect(),
@@ -861,7 +1075,13 @@ pub fn yobo_unit(world: &World, p: usize, consult: &str, with_plan: bool, sequen
 }
 
 /// 介護予防 deletion: `DLTKIHON` or `DLTYOBO`.
-pub fn yobo_delete_unit(world: &World, kind: &str, p: usize, key: &str, sequence: &str) -> SendUnit {
+pub fn yobo_delete_unit(
+    world: &World,
+    kind: &str,
+    p: usize,
+    key: &str,
+    sequence: &str,
+) -> SendUnit {
     let rev = revision("4.1");
     let to = Party {
         office: world.providers[p].office.clone(),
@@ -906,7 +1126,10 @@ mod tests {
         let cd = office_check_digit(&n[..9]).unwrap();
         assert_eq!(n[9..].parse::<u32>().unwrap(), cd);
         // Letters count A=10 … skipping I, O, Q.
-        assert_eq!(office_check_digit("13A100001"), office_check_digit("13A100001"));
+        assert_eq!(
+            office_check_digit("13A100001"),
+            office_check_digit("13A100001")
+        );
         assert!(office_check_digit("13I100001").is_none());
     }
 

@@ -27,6 +27,9 @@ pub type Place = (u64, u64);
 #[derive(Debug, Default, Clone)]
 pub struct FileFacts {
     pub links: BTreeMap<LinkKey, Place>,
+    /// Some records could not give their keys (unreadable file, broken key items): a key
+    /// missing from this file proves nothing, so the unit checks do not report it.
+    pub partial: bool,
     /// Users with a 第7表 grand-total row.
     pub totals: BTreeSet<UserKey>,
 }
@@ -78,8 +81,13 @@ impl FileReport {
                 format!("ほかに {n} 件の診断があります（1ファイルあたりの上限を超えたため省略）"),
             ));
         }
-        self.diagnostics
-            .sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0), d.byte_offset.unwrap_or(0)));
+        self.diagnostics.sort_by_key(|d| {
+            (
+                d.line.unwrap_or(0),
+                d.column.unwrap_or(0),
+                d.byte_offset.unwrap_or(0),
+            )
+        });
         self.valid = !self.errors_suppressed && !self.diagnostics.iter().any(Diagnostic::is_error);
     }
 }
@@ -139,6 +147,34 @@ pub fn validate_reader<R: Read>(
     let std = Standard::get();
     let parsed = filename::parse(file_name);
     let name = parsed.name.clone();
+    // The parts of the name the content is compared with: only the well-formed ones, so that
+    // one wrong part of a name is reported once, as a file-name problem.
+    let trusted = name.as_ref().map(|n| {
+        let mut t = n.clone();
+        let bad = |c: Code| {
+            parsed
+                .diagnostics
+                .iter()
+                .any(|d| d.code == c && d.is_error())
+        };
+        if bad(Code::FilenameMonth) {
+            t.month = None;
+        }
+        for p in [&mut t.sender, &mut t.receiver] {
+            if p.office.len() != 10
+                || !p
+                    .office
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            {
+                p.office.clear();
+            }
+        }
+        if bad(Code::FilenameServiceType) {
+            t.sender.service_type = None;
+        }
+        t
+    });
     let mut rep = FileReport {
         path: path.to_string(),
         kind: name.as_ref().map(|n| n.kind.clone()),
@@ -178,7 +214,11 @@ pub fn validate_reader<R: Read>(
     if spec.is_some_and(|s| s.format == FileFormat::Jpeg) {
         if !head.starts_with(&[0xFF, 0xD8, 0xFF]) {
             rep.push(
-                Diagnostic::new(Code::StructureNotJpeg, "画像ファイルが JPEG（FF D8 FF で始まる）ではありません").at(1, None, 0),
+                Diagnostic::new(
+                    Code::StructureNotJpeg,
+                    "画像ファイルが JPEG（FF D8 FF で始まる）ではありません",
+                )
+                .at(1, None, 0),
                 max,
             );
         }
@@ -194,6 +234,7 @@ pub fn validate_reader<R: Read>(
             .at(1, Some(1), 0),
             max,
         );
+        rep.facts.partial = true;
         rep.finish();
         return Ok(rep);
     }
@@ -209,6 +250,7 @@ pub fn validate_reader<R: Read>(
             .at(1, Some(1), 0),
             max,
         );
+        rep.facts.partial = true;
         rep.finish();
         return Ok(rep);
     }
@@ -229,6 +271,8 @@ pub fn validate_reader<R: Read>(
     let mut first_ending: Option<LineEnding> = None;
     let mut first_version: Option<String> = None;
     let mut last_line = 0;
+    let mut last_unterminated = false;
+    let mut last_ending = None;
     let roles = spec.map(Roles::of);
     let mut users: HashMap<(String, String), UserSeen> = HashMap::new();
     let check_receiver = spec.is_some_and(|s| s.kind == "UPPLAN" || s.kind == "UPSIKYU");
@@ -238,51 +282,14 @@ pub fn validate_reader<R: Read>(
         let mut w = Where::new(&rec);
         for &(line, off) in &rec.blank_lines_before {
             rep.push(
-                Diagnostic::new(Code::StructureEmptyLine, "空行があります（レコードの間に空行は置けません）")
-                    .at(line, None, off),
+                Diagnostic::new(
+                    Code::StructureEmptyLine,
+                    "空行があります（レコードの間に空行は置けません）",
+                )
+                .at(line, None, off),
                 max,
             );
         }
-        // Line endings.
-        if let Some(e) = rec.ending {
-            let end_line = rec.line_at(rec.content().len());
-            let end_off = rec.offset + rec.content().len() as u64;
-            match (first_ending, e) {
-                (_, LineEnding::None) => {}
-                (None, e) => {
-                    first_ending = Some(e);
-                    let code = match e {
-                        LineEnding::Lf => Some(Code::StructureLineEndingLf),
-                        LineEnding::Cr => Some(Code::StructureLineEndingCr),
-                        _ => None,
-                    };
-                    if let Some(code) = code {
-                        rep.push(
-                            Diagnostic::new(code, format!("改行が {} です（CRLF を想定）", ending_name(e)))
-                                .at(end_line, None, end_off)
-                                .assumed(rev.and_then(|r| r.assumptions.get("line_ending")).map(String::as_str)),
-                            max,
-                        );
-                    }
-                }
-                (Some(f), e) if f != e => {
-                    rep.push(
-                        Diagnostic::new(
-                            Code::StructureLineEndingMixed,
-                            format!(
-                                "この行の改行は {} ですが、ファイルの最初の行は {} です（改行コードの混在）",
-                                ending_name(e),
-                                ending_name(f)
-                            ),
-                        )
-                        .at(end_line, None, end_off),
-                        max,
-                    );
-                }
-                _ => {}
-            }
-        }
-        last_line = rec.line_at(rec.raw.len().saturating_sub(1));
         // Quoting.
         let mut unterminated = false;
         if memchr::memchr(b'"', &rec.raw).is_some() {
@@ -307,11 +314,63 @@ pub fn validate_reader<R: Read>(
                     ),
                 };
                 rep.push(
-                    Diagnostic::new(code, msg).at(rec.line_at(at), Some(field as u32 + 1), rec.offset + at as u64),
+                    Diagnostic::new(code, msg).at(
+                        rec.line_at(at),
+                        Some(field as u32 + 1),
+                        rec.offset + at as u64,
+                    ),
                     max,
                 );
             }
         }
+        // Line endings.
+        if let Some(e) = rec.ending.filter(|_| !unterminated) {
+            let end_line = rec.line_at(rec.content().len());
+            let end_off = rec.offset + rec.content().len() as u64;
+            match (first_ending, e) {
+                (_, LineEnding::None) => {}
+                (None, e) => {
+                    first_ending = Some(e);
+                    let code = match e {
+                        LineEnding::Lf => Some(Code::StructureLineEndingLf),
+                        LineEnding::Cr => Some(Code::StructureLineEndingCr),
+                        _ => None,
+                    };
+                    if let Some(code) = code {
+                        rep.push(
+                            Diagnostic::new(
+                                code,
+                                format!("改行が {} です（CRLF を想定）", ending_name(e)),
+                            )
+                            .at(end_line, None, end_off)
+                            .assumed(
+                                rev.and_then(|r| r.assumptions.get("line_ending"))
+                                    .map(String::as_str),
+                            ),
+                            max,
+                        );
+                    }
+                }
+                (Some(f), e) if f != e => {
+                    rep.push(
+                        Diagnostic::new(
+                            Code::StructureLineEndingMixed,
+                            format!(
+                                "この行の改行は {} ですが、ファイルの最初の行は {} です（改行コードの混在）",
+                                ending_name(e),
+                                ending_name(f)
+                            ),
+                        )
+                        .at(end_line, None, end_off),
+                        max,
+                    );
+                }
+                _ => {}
+            }
+        }
+        last_line = rec.line_at(rec.raw.len().saturating_sub(1));
+        last_unterminated = unterminated;
+        last_ending = rec.ending;
         // Decode every field under the MS932 policy.
         text.clear();
         ends.clear();
@@ -321,10 +380,9 @@ pub fn validate_reader<R: Read>(
             let bytes = rec.field(i);
             let mut is_bad = false;
             if bytes.is_ascii() {
-                if let Some(p) = bytes
-                    .iter()
-                    .position(|&b| (b < 0x20 && b != b'\t' && b != b'\r' && b != b'\n') || b == 0x7F)
-                {
+                if let Some(p) = bytes.iter().position(|&b| {
+                    (b < 0x20 && b != b'\t' && b != b'\r' && b != b'\n') || b == 0x7F
+                }) {
                     is_bad = true;
                     let d = Diagnostic::new(
                         Code::EncodingControl,
@@ -357,7 +415,10 @@ pub fn validate_reader<R: Read>(
                     .chars()
                     .find(|&c| (c < ' ' && c != '\t' && c != '\r' && c != '\n') || c == '\u{7F}')
                 {
-                    let d = Diagnostic::new(Code::EncodingControl, format!("制御文字 U+{:04X} があります", p as u32));
+                    let d = Diagnostic::new(
+                        Code::EncodingControl,
+                        format!("制御文字 U+{:04X} があります", p as u32),
+                    );
                     let d = w.diag(d, i, 0).item_opt(spec, i);
                     non_ascii_diags.push(d);
                     is_bad = true;
@@ -378,7 +439,11 @@ pub fn validate_reader<R: Read>(
             &text[s..ends[i]]
         };
         // A header row?
-        if rep.records == 1 && rec.len() > 1 && !value(0).is_empty() && !value(0).bytes().any(|b| b.is_ascii_digit()) {
+        if rep.records == 1
+            && rec.len() > 1
+            && !value(0).is_empty()
+            && !value(0).bytes().any(|b| b.is_ascii_digit())
+        {
             rep.push(
                 w.diag(
                     Diagnostic::new(
@@ -391,6 +456,7 @@ pub fn validate_reader<R: Read>(
                 .assumed(rev.and_then(|r| r.assumptions.get("header_row")).map(String::as_str)),
                 max,
             );
+            rep.facts.partial = true;
             continue;
         }
         let Some(spec) = spec else {
@@ -405,7 +471,11 @@ pub fn validate_reader<R: Read>(
         if rec.len() != spec.items.len() {
             if !unterminated {
                 let field = rec.len().min(spec.items.len());
-                let (l, c, o) = if rec.len() > spec.items.len() { w.at(field, 0) } else { w.at(rec.len() - 1, rec.field(rec.len() - 1).len()) };
+                let (l, c, o) = if rec.len() > spec.items.len() {
+                    w.at(field, 0)
+                } else {
+                    w.at(rec.len() - 1, rec.field(rec.len() - 1).len())
+                };
                 rep.push(
                     Diagnostic::new(
                         Code::StructureFieldCount,
@@ -421,6 +491,7 @@ pub fn validate_reader<R: Read>(
                     max,
                 );
             }
+            rep.facts.partial = true;
             continue;
         }
         let v: Vec<&str> = (0..rec.len()).map(value).collect();
@@ -453,7 +524,27 @@ pub fn validate_reader<R: Read>(
         }
         // Records.
         record_problems.clear();
-        record::check(spec, roles, rev, name.as_ref(), &v, &ok, &mut record_problems);
+        record::check(
+            spec,
+            roles,
+            rev,
+            trusted.as_ref(),
+            &v,
+            &ok,
+            &mut record_problems,
+        );
+        let key_fields = [
+            roles.insurer,
+            roles.insured,
+            roles.plan_date,
+            roles.target_month,
+            roles.consult_date,
+            roles.yobo_plan_date,
+        ];
+        let key_ok = key_fields.iter().flatten().all(|&i| ok[i])
+            && !record_problems
+                .iter()
+                .any(|p| key_fields.contains(&Some(p.field)));
         for p in record_problems.drain(..) {
             let it = &spec.items[p.field];
             let d = Diagnostic::new(p.code, p.message)
@@ -463,9 +554,11 @@ pub fn validate_reader<R: Read>(
             rep.push(d, max);
         }
         // Facts for the unit checks.
-        if let (Some(a), Some(b)) = (roles.insurer, roles.insured) {
+        if !key_ok {
+            rep.facts.partial = true;
+        } else if let (Some(a), Some(b)) = (roles.insurer, roles.insured) {
             let place = {
-                let (l, _, o) = w.at(0, 0);
+                let (l, _, o) = w.at(b, 0);
                 (l, o)
             };
             let link = roles.link(&spec.kind, &v);
@@ -475,13 +568,21 @@ pub fn validate_reader<R: Read>(
                 .or_insert(place);
             let is_total = roles.service_code.is_some_and(|i| v[i] == TOTAL_CODE);
             if is_total && spec.kind == "UPSIKYU" {
-                rep.facts.totals.insert((v[a].to_string(), v[b].to_string()));
+                rep.facts
+                    .totals
+                    .insert((v[a].to_string(), v[b].to_string()));
             }
             if check_receiver {
-                if let (Some(n), Some(p)) = (&name, roles.provider_office) {
+                if let (Some(n), Some(p)) = (
+                    trusted.as_ref().filter(|t| !t.receiver.office.is_empty()),
+                    roles.provider_office,
+                ) {
                     let u = users
                         .entry((v[a].to_string(), v[b].to_string()))
-                        .or_insert(UserSeen { place, has_receiver: false });
+                        .or_insert(UserSeen {
+                            place,
+                            has_receiver: false,
+                        });
                     u.has_receiver |= v[p] == n.receiver.office && v[p] != ALL9_OFFICE;
                 }
             }
@@ -490,19 +591,33 @@ pub fn validate_reader<R: Read>(
 
     // The end of the file.
     if rep.records == 0 {
-        rep.push(Diagnostic::new(Code::StructureEmptyFile, "レコードが1件もありません").at(1, None, 0), max);
-    }
-    if rec.ending == Some(LineEnding::None) && rep.records > 0 {
+        rep.facts.partial = true;
         rep.push(
-            Diagnostic::new(Code::StructureNoFinalNewline, "最終レコードの後に改行がありません")
-                .at(last_line, None, reader.total_bytes)
-                .assumed(rev.and_then(|r| r.assumptions.get("final_newline")).map(String::as_str)),
+            Diagnostic::new(Code::StructureEmptyFile, "レコードが1件もありません").at(1, None, 0),
+            max,
+        );
+    }
+    if last_ending == Some(LineEnding::None) && !last_unterminated {
+        rep.push(
+            Diagnostic::new(
+                Code::StructureNoFinalNewline,
+                "最終レコードの後に改行がありません",
+            )
+            .at(last_line, None, reader.total_bytes)
+            .assumed(
+                rev.and_then(|r| r.assumptions.get("final_newline"))
+                    .map(String::as_str),
+            ),
             max,
         );
     }
     for &(line, off) in reader.trailing_blank_lines() {
         rep.push(
-            Diagnostic::new(Code::StructureTrailingEmptyLine, "最終レコードの後に空行があります").at(line, None, off),
+            Diagnostic::new(
+                Code::StructureTrailingEmptyLine,
+                "最終レコードの後に空行があります",
+            )
+            .at(line, None, off),
             max,
         );
     }
@@ -521,7 +636,7 @@ pub fn validate_reader<R: Read>(
             rep.push(d, max);
         }
     }
-    if let (Some(spec), Some(n)) = (spec, &name) {
+    if let (Some(spec), Some(n)) = (spec, &trusted) {
         for ((_, insured), u) in users.iter().filter(|(_, u)| !u.has_receiver) {
             rep.push(
                 Diagnostic::new(

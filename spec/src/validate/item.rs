@@ -112,7 +112,9 @@ pub fn check(item: &ItemSpec, value: &str, rev: &Revision, out: &mut Vec<ItemPro
                         item,
                         Check::Format,
                         Code::ItemTime,
-                        format!("「{name}」の値「{value}」は時刻（0000〜2400）でも 9999 でもありません"),
+                        format!(
+                            "「{name}」の値「{value}」は時刻（0000〜2400）でも 9999 でもありません"
+                        ),
                     ));
                 }
             }
@@ -124,8 +126,7 @@ pub fn check(item: &ItemSpec, value: &str, rev: &Revision, out: &mut Vec<ItemPro
         }
         ItemType::InsuredNo => {
             let ok = value.len() == 10
-                && (all(value, digit)
-                    || (value.starts_with('H') && all(&value[1..], digit)));
+                && (all(value, digit) || (value.starts_with('H') && all(&value[1..], digit)));
             if !ok {
                 out.push(form("半角数字10桁（生保単独は H＋数字9桁）の被保険者番号"));
             }
@@ -153,9 +154,7 @@ pub fn check(item: &ItemSpec, value: &str, rev: &Revision, out: &mut Vec<ItemPro
         }
         ItemType::Decimal => {
             let ok = match value.split_once('.') {
-                Some((a, b)) => {
-                    all(a, digit) && a.len() <= 2 && b.len() == 2 && all(b, digit)
-                }
+                Some((a, b)) => all(a, digit) && a.len() <= 2 && b.len() == 2 && all(b, digit),
                 None => false,
             };
             if !ok {

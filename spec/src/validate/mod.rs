@@ -80,7 +80,8 @@ pub fn validate_file(path: &Path, opts: &Options) -> Result<FileReport, InputErr
         .file_name()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
-    let mut rep = file::validate_reader(&path.display().to_string(), &name, f, opts).map_err(io_err)?;
+    let mut rep =
+        file::validate_reader(&path.display().to_string(), &name, f, opts).map_err(io_err)?;
     rep.folder = path
         .parent()
         .map(|p| p.display().to_string())
@@ -137,7 +138,10 @@ fn collect(dir: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<(), InputError>
         .map_err(err)?;
     entries.sort();
     for p in entries {
-        let name = p.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
         if name.starts_with('.') {
             continue;
         }
@@ -153,5 +157,7 @@ fn collect(dir: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<(), InputError>
 /// Files in a folder that are not interface files: manifests, notes, snapshots.
 fn is_sidecar(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".toml", ".md", ".json", ".snap"].iter().any(|e| lower.ends_with(e))
+    [".toml", ".md", ".json", ".snap"]
+        .iter()
+        .any(|e| lower.ends_with(e))
 }

@@ -134,7 +134,10 @@ pub fn check(
                 push(
                     Code::ItemServiceDate,
                     i,
-                    format!("「{}」{d} が対象年月 {y:04}{m:02} の日付ではありません", item(i)),
+                    format!(
+                        "「{}」{d} が対象年月 {y:04}{m:02} の日付ではありません",
+                        item(i)
+                    ),
                 );
             }
         }
@@ -177,7 +180,8 @@ pub fn check(
                 i,
                 format!(
                     "サービスコード {code} のサービス種類 {ty} は連携対象外です（{}）",
-                    rev.code_label("service_type_other", ty).unwrap_or("未知の種類")
+                    rev.code_label("service_type_other", ty)
+                        .unwrap_or("未知の種類")
                 ),
             );
         }
@@ -199,15 +203,26 @@ pub fn check(
                     push(
                         Code::ItemTotalRow,
                         u,
-                        format!("小計・合計行（{code}）の「{}」は 0 です（値 {}）", item(u), v[u]),
+                        format!(
+                            "小計・合計行（{code}）の「{}」は 0 です（値 {}）",
+                            item(u),
+                            v[u]
+                        ),
                     );
                 }
-                for r in [roles.discount_rate, roles.discounted_units].into_iter().flatten() {
+                for r in [roles.discount_rate, roles.discounted_units]
+                    .into_iter()
+                    .flatten()
+                {
                     if !v[r].is_empty() {
                         push(
                             Code::ItemTotalRow,
                             r,
-                            format!("小計・合計行（{code}）の「{}」は空です（値 {}）", item(r), v[r]),
+                            format!(
+                                "小計・合計行（{code}）の「{}」は空です（値 {}）",
+                                item(r),
+                                v[r]
+                            ),
                         );
                     }
                 }
@@ -280,17 +295,20 @@ pub fn check(
         } else {
             (&name.sender.office, "送信元")
         };
-        if o != want {
+        if !want.is_empty() && o != want {
             push(
                 Code::ConsistencySender,
                 i,
-                format!("「{}」{o} がファイル名の{who}事業所番号 {want} と異なります", item(i)),
+                format!(
+                    "「{}」{o} がファイル名の{who}事業所番号 {want} と異なります",
+                    item(i)
+                ),
             );
         }
     }
     if sent_by_provider {
         if let Some((i, o)) = get(roles.provider_office) {
-            if *o != name.sender.office {
+            if !name.sender.office.is_empty() && *o != name.sender.office {
                 push(
                     Code::ConsistencySender,
                     i,

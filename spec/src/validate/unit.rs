@@ -36,7 +36,12 @@ pub fn check_units(reports: &mut [FileReport], opts: &Options) {
     }
 }
 
-fn check_group(reports: &[FileReport], seq: &str, idx: &[usize], out: &mut Vec<(usize, Diagnostic)>) {
+fn check_group(
+    reports: &[FileReport],
+    seq: &str,
+    idx: &[usize],
+    out: &mut Vec<(usize, Diagnostic)>,
+) {
     let std = Standard::get();
     let name = |i: usize| reports[i].name.as_ref().expect("grouped by name");
     let first = idx[0];
@@ -68,7 +73,9 @@ fn check_group(reports: &[FileReport], seq: &str, idx: &[usize], out: &mut Vec<(
             ));
         }
     }
-    let Some(rev) = std.revision(&n0.revision) else { return };
+    let Some(rev) = std.revision(&n0.revision) else {
+        return;
+    };
     // Duplicates.
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     for &i in idx {
@@ -106,7 +113,11 @@ fn check_group(reports: &[FileReport], seq: &str, idx: &[usize], out: &mut Vec<(
             .units
             .iter()
             .max_by_key(|u| {
-                let hit = u.required.iter().filter(|k| kinds.contains(&k.as_str())).count() as i64;
+                let hit = u
+                    .required
+                    .iter()
+                    .filter(|k| kinds.contains(&k.as_str()))
+                    .count() as i64;
                 let extra = kinds
                     .iter()
                     .filter(|k| !u.required.iter().chain(&u.optional).any(|x| x == *k))
@@ -169,24 +180,67 @@ fn check_group(reports: &[FileReport], seq: &str, idx: &[usize], out: &mut Vec<(
     // Links between the files.
     let get = |k: &str| by_kind.get(k).map(|&i| (i, &reports[i]));
     let mut need = |from: &str, to: &str, code: Code, what: &str| {
-        let (Some((fi, f)), Some((_, t))) = (get(from), get(to)) else { return };
+        let (Some((fi, f)), Some((_, t))) = (get(from), get(to)) else {
+            return;
+        };
+        if t.facts.partial {
+            return;
+        }
         for (key, place) in &f.facts.links {
             if !t.facts.links.contains_key(key) {
                 out.push((fi, missing(code, key, *place, what, to)));
             }
         }
     };
-    need("UPPLAN", "UPHOSOKU", Code::ConsistencyMissingHosoku, "利用者補足情報");
-    need("UPSIKYU", "UPPLAN", Code::ConsistencyMissingUsage, "第6表（予定）");
-    need("UPHOSOKU", "UPPLAN", Code::ConsistencyMissingUsage, "第6表（予定）");
-    need("UP1KYO", "UPHOSOKU", Code::ConsistencyMissingHosoku, "利用者補足情報");
+    need(
+        "UPPLAN",
+        "UPHOSOKU",
+        Code::ConsistencyMissingHosoku,
+        "利用者補足情報",
+    );
+    need(
+        "UPSIKYU",
+        "UPPLAN",
+        Code::ConsistencyMissingUsage,
+        "第6表（予定）",
+    );
+    need(
+        "UPHOSOKU",
+        "UPPLAN",
+        Code::ConsistencyMissingUsage,
+        "第6表（予定）",
+    );
+    need(
+        "UP1KYO",
+        "UPHOSOKU",
+        Code::ConsistencyMissingHosoku,
+        "利用者補足情報",
+    );
     need("UP2KYO", "UP1KYO", Code::ConsistencyMissingPlan, "第1表");
     need("UP3KYO", "UP1KYO", Code::ConsistencyMissingPlan, "第1表");
     need("UPHOSOKU", "UP1KYO", Code::ConsistencyMissingPlan, "第1表");
-    need("UPKIHON_SUB1", "UPKIHON", Code::ConsistencyMissingParent, "利用者基本情報");
-    need("UPKIHON_SUB2", "UPKIHON", Code::ConsistencyMissingParent, "利用者基本情報");
-    need("UPYOBO_SUB", "UPYOBO", Code::ConsistencyMissingParent, "介護予防サービス・支援計画書");
-    if let (Some((pi, plan)), Some((_, total))) = (get("UPPLAN"), get("UPSIKYU")) {
+    need(
+        "UPKIHON_SUB1",
+        "UPKIHON",
+        Code::ConsistencyMissingParent,
+        "利用者基本情報",
+    );
+    need(
+        "UPKIHON_SUB2",
+        "UPKIHON",
+        Code::ConsistencyMissingParent,
+        "利用者基本情報",
+    );
+    need(
+        "UPYOBO_SUB",
+        "UPYOBO",
+        Code::ConsistencyMissingParent,
+        "介護予防サービス・支援計画書",
+    );
+    if let (Some((pi, plan)), Some((_, total))) = (
+        get("UPPLAN"),
+        get("UPSIKYU").filter(|(_, t)| !t.facts.partial),
+    ) {
         let mut seen = std::collections::BTreeSet::new();
         for ((a, b, _), place) in &plan.facts.links {
             if seen.insert((a, b)) && !total.facts.totals.contains(&(a.clone(), b.clone())) {
