@@ -108,6 +108,23 @@ pub struct Manifest {
 }
 
 type Files = Vec<(String, Vec<u8>)>;
+/// (id, description, kind, record (0 = last), item, raw bytes, expected codes).
+type ItemCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    usize,
+    &'static [u8],
+    &'static [&'static str],
+);
+/// (id, description, renaming, expected codes).
+type NameCase = (
+    &'static str,
+    &'static str,
+    fn(&str) -> String,
+    &'static [&'static str],
+);
 
 fn files_of(unit: &SendUnit) -> Files {
     writer::write_unit(unit)
@@ -858,7 +875,7 @@ pub fn cases() -> Vec<(Case, Files)> {
     );
 
     // --- Items. ---
-    let item_cases: &[(&str, &str, &str, usize, usize, &[u8], &[&str])] = &[
+    let item_cases: &[ItemCase] = &[
         (
             "csv.item.required",
             "サービスコード empty",
@@ -1174,7 +1191,7 @@ pub fn cases() -> Vec<(Case, Files)> {
     );
 
     // --- File names. ---
-    let name_cases: &[(&str, &str, fn(&str) -> String, &[&str])] = &[
+    let name_cases: &[NameCase] = &[
         (
             "csv.filename.unknown-kind",
             "prefix UPJISSEKI",
