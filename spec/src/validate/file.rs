@@ -273,6 +273,8 @@ pub fn validate_reader<R: Read>(
     let mut last_line = 0;
     let mut last_unterminated = false;
     let mut last_ending = None;
+    let mut last_key = (String::new(), String::new(), String::new());
+    let mut last_receiver_seen = false;
     let roles = spec.map(Roles::of);
     let mut users: HashMap<(String, String), UserSeen> = HashMap::new();
     let check_receiver = spec.is_some_and(|s| s.kind == "UPPLAN" || s.kind == "UPSIKYU");
@@ -557,16 +559,26 @@ pub fn validate_reader<R: Read>(
         if !key_ok {
             rep.facts.partial = true;
         } else if let (Some(a), Some(b)) = (roles.insurer, roles.insured) {
+            // Records come grouped by user: skip the maps while the key repeats.
+            let link = roles.link(&spec.kind, &v);
+            let same = last_key.0 == v[a] && last_key.1 == v[b] && last_key.2 == link;
+            let is_total = roles.service_code.is_some_and(|i| v[i] == TOTAL_CODE);
+            let to_receiver = roles.provider_office.is_some_and(|p| {
+                trusted.as_ref().is_some_and(|n| v[p] == n.receiver.office) && v[p] != ALL9_OFFICE
+            });
+            if same && !is_total && (!check_receiver || !to_receiver || last_receiver_seen) {
+                continue;
+            }
+            last_key = (v[a].to_string(), v[b].to_string(), link.to_string());
+            last_receiver_seen = false;
             let place = {
                 let (l, _, o) = w.at(b, 0);
                 (l, o)
             };
-            let link = roles.link(&spec.kind, &v);
             rep.facts
                 .links
                 .entry((v[a].to_string(), v[b].to_string(), link.to_string()))
                 .or_insert(place);
-            let is_total = roles.service_code.is_some_and(|i| v[i] == TOTAL_CODE);
             if is_total && spec.kind == "UPSIKYU" {
                 rep.facts
                     .totals
@@ -584,6 +596,7 @@ pub fn validate_reader<R: Read>(
                             has_receiver: false,
                         });
                     u.has_receiver |= v[p] == n.receiver.office && v[p] != ALL9_OFFICE;
+                    last_receiver_seen = u.has_receiver;
                 }
             }
         }
