@@ -114,9 +114,16 @@ fn decode_run(run: &[u8], base: usize, out: &mut String, problems: &mut Vec<Deco
     if run.is_empty() {
         return;
     }
-    if let Some(s) = SHIFT_JIS.decode_without_bom_handling_and_without_replacement(run) {
-        out.push_str(&s);
-        return;
+    // Decode straight into `out` (no allocation per field).
+    let before = out.len();
+    let mut dec = SHIFT_JIS.new_decoder_without_bom_handling();
+    if let Some(max) = dec.max_utf8_buffer_length_without_replacement(run.len()) {
+        out.reserve(max);
+        let (res, _) = dec.decode_to_string_without_replacement(run, out, true);
+        if res == encoding_rs::DecoderResult::InputEmpty {
+            return;
+        }
+        out.truncate(before);
     }
     // Rare: find the unmapped pairs one character at a time.
     let mut i = 0;
