@@ -63,22 +63,14 @@ pub fn check(item: &ItemSpec, value: &str, rev: &Revision, out: &mut Vec<ItemPro
     };
     let before = out.len();
     match item.ty {
-        ItemType::CsvVersion | ItemType::Month => {
-            if !all(value, digit) || value.len() != 6 {
-                out.push(form("YYYYMM（半角数字6桁）"));
-            } else if calendar::parse_month(value).is_none() {
-                out.push(problem(
-                    item,
-                    Check::Format,
-                    Code::ItemMonth,
-                    format!("「{name}」の値「{value}」の月が 01〜12 ではありません"),
-                ));
-            }
-        }
-        ItemType::MonthOrZeros => {
-            if value != "000000" {
+        ItemType::CsvVersion | ItemType::Month | ItemType::MonthOrZeros => {
+            if !(item.ty == ItemType::MonthOrZeros && value == "000000") {
                 if !all(value, digit) || value.len() != 6 {
-                    out.push(form("YYYYMM（または 000000）"));
+                    out.push(form(if item.ty == ItemType::MonthOrZeros {
+                        "YYYYMM（または 000000）"
+                    } else {
+                        "YYYYMM（半角数字6桁）"
+                    }));
                 } else if calendar::parse_month(value).is_none() {
                     out.push(problem(
                         item,
