@@ -205,6 +205,17 @@ impl Build {
         self.file = Some(self.files[i].0.clone());
     }
 
+    /// Marks the first record of the user `insured` in the `kind` file as where the break shows.
+    fn mark_user(&mut self, kind: &str, insured: &str) {
+        let i = find(&self.files, kind);
+        let n = values_of(&self.files[i].1)
+            .iter()
+            .position(|r| r[2] == insured)
+            .expect("user has rows");
+        let (a, _) = record_range(&self.files[i].1, n + 1);
+        self.mark(i, a);
+    }
+
     /// Replaces item `item` of record `record` of the `kind` file with raw bytes.
     fn set(&mut self, kind: &str, record: usize, item: usize, raw: &[u8]) -> &mut Self {
         let i = find(&self.files, kind);
@@ -1336,13 +1347,7 @@ pub fn cases() -> Vec<(Case, Files)> {
     let mut b = Build::new(&usage());
     let second = values_of(&b.files[find(&b.files, "UPHOSOKU")].1)[1][2].clone();
     b.drop_records("UPHOSOKU", |r| r[2] == second);
-    let i = find(&b.files, "UPPLAN");
-    let n = values_of(&b.files[i].1)
-        .iter()
-        .position(|r| r[2] == second)
-        .expect("user has rows");
-    let (a, _) = record_range(&b.files[i].1, n + 1);
-    b.mark(i, a);
+    b.mark_user("UPPLAN", &second);
     add(
         "unit.missing-hosoku",
         "a user of 第6表 without a 利用者補足情報 record",
@@ -1358,13 +1363,7 @@ pub fn cases() -> Vec<(Case, Files)> {
         .map(|r| r[2].clone())
         .expect("two users");
     b.drop_records("UPSIKYU", |r| r[2] == second && r[8] == "999999");
-    let i = find(&b.files, "UPPLAN");
-    let n = values_of(&b.files[i].1)
-        .iter()
-        .position(|r| r[2] == second)
-        .expect("user has rows");
-    let (a, _) = record_range(&b.files[i].1, n + 1);
-    b.mark(i, a);
+    b.mark_user("UPPLAN", &second);
     add(
         "unit.missing-total",
         "a user of 第6表 without a 第7表 grand-total row",
@@ -1378,13 +1377,7 @@ pub fn cases() -> Vec<(Case, Files)> {
         .map(|r| r[2].clone())
         .expect("rows");
     b.drop_records("UPPLAN", |r| r[2] == last);
-    let i = find(&b.files, "UPSIKYU");
-    let n = values_of(&b.files[i].1)
-        .iter()
-        .position(|r| r[2] == last)
-        .expect("user has rows");
-    let (a, _) = record_range(&b.files[i].1, n + 1);
-    b.mark(i, a);
+    b.mark_user("UPSIKYU", &last);
     add(
         "unit.missing-usage",
         "第7表 and 利用者補足情報 name a user who has no 第6表 record",

@@ -534,7 +534,6 @@ fn usage_row<'x>(
 }
 
 fn hosoku_row<'x>(world: &World, u: &User, plan_date: &str, month: &str) -> Vec<(&'x str, String)> {
-    let _ = world;
     vec![
         ("保険者番号", u.insurer.clone()),
         ("被保険者番号", u.insured.clone()),
@@ -588,7 +587,20 @@ pub fn usage_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &st
     }
     b.file("UPPLAN", Some(month), rows);
     // 第7表: per user, one row per provider and code, subtotals where a type has several codes,
-    // and the grand total.
+    // and the grand total. Every row carries the user, the month and the fixed items.
+    let sikyu = |u: &User, rest: Vec<(&'static str, String)>| {
+        let mut r = vec![
+            ("保険者番号", u.insurer.clone()),
+            ("被保険者番号", u.insured.clone()),
+            ("作成年月日", made.clone()),
+            ("対象年月", month.to_string()),
+            ("３０日超区分", s(0)),
+            ("事業所コード", "9999999999".to_string()),
+            ("更新業者コード", world.kyotaku.office.clone()),
+        ];
+        r.extend(rest);
+        r
+    };
     let mut rows = Vec::new();
     for u in &users {
         let mut total_units = 0i64;
@@ -605,70 +617,58 @@ pub fn usage_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &st
                 }
                 let units = svc.units * count;
                 type_units += units;
-                rows.push(vec![
-                    ("保険者番号", u.insurer.clone()),
-                    ("被保険者番号", u.insured.clone()),
-                    ("作成年月日", made.clone()),
-                    ("対象年月", month.to_string()),
-                    ("サービス事業所名", prov.name.clone()),
-                    ("サービス事業所コード", prov.office.clone()),
-                    ("サービスコード", svc.code.to_string()),
-                    ("単位数", s(svc.units)),
-                    ("回数／日数", s(count)),
-                    ("サービス単位金額", s(units)),
-                    ("給付管理単位数", s(units)),
-                    ("区分支給限度基準内単位数", s(units)),
-                    ("３０日超区分", s(0)),
-                    ("事業所コード", "9999999999".into()),
-                    ("更新業者コード", world.kyotaku.office.clone()),
-                ]);
+                rows.push(sikyu(
+                    u,
+                    vec![
+                        ("サービス事業所名", prov.name.clone()),
+                        ("サービス事業所コード", prov.office.clone()),
+                        ("サービスコード", svc.code.to_string()),
+                        ("単位数", s(svc.units)),
+                        ("回数／日数", s(count)),
+                        ("サービス単位金額", s(units)),
+                        ("給付管理単位数", s(units)),
+                        ("区分支給限度基準内単位数", s(units)),
+                    ],
+                ));
             }
             if prov.services.len() > 1 && type_units > 0 {
-                rows.push(vec![
-                    ("保険者番号", u.insurer.clone()),
-                    ("被保険者番号", u.insured.clone()),
-                    ("作成年月日", made.clone()),
-                    ("対象年月", month.to_string()),
-                    ("サービス事業所名", prov.name.clone()),
-                    ("サービス事業所コード", prov.office.clone()),
-                    ("サービスコード", format!("{}AAAA", prov.service_type)),
-                    ("単位数", s(0)),
-                    ("回数／日数", s(0)),
-                    ("サービス単位金額", s(type_units)),
-                    ("給付管理単位数", s(type_units)),
-                    ("３０日超区分", s(0)),
-                    ("事業所コード", "9999999999".into()),
-                    ("更新業者コード", world.kyotaku.office.clone()),
-                ]);
+                rows.push(sikyu(
+                    u,
+                    vec![
+                        ("サービス事業所名", prov.name.clone()),
+                        ("サービス事業所コード", prov.office.clone()),
+                        ("サービスコード", format!("{}AAAA", prov.service_type)),
+                        ("単位数", s(0)),
+                        ("回数／日数", s(0)),
+                        ("サービス単位金額", s(type_units)),
+                        ("給付管理単位数", s(type_units)),
+                    ],
+                ));
             }
             total_units += type_units;
         }
         let cost = total_units * 1140 / 100;
         let claim = cost * 90 / 100;
-        rows.push(vec![
-            ("保険者番号", u.insurer.clone()),
-            ("被保険者番号", u.insured.clone()),
-            ("作成年月日", made.clone()),
-            ("対象年月", month.to_string()),
-            ("サービス事業所コード", "9999999999".into()),
-            ("サービスコード", "999999".into()),
-            ("単位数", s(0)),
-            ("回数／日数", s(0)),
-            ("給付管理単位数", s(total_units)),
-            ("区分支給限度基準内単位数", s(total_units.min(u.limit))),
-            (
-                "区分支給限度基準超単位数",
-                s((total_units - u.limit).max(0)),
-            ),
-            ("単位数単価", "11.40".into()),
-            ("費用総額保険／事業対象分", s(cost)),
-            ("給付率", s(90)),
-            ("保険／事業費請求額", s(claim)),
-            ("利用者負担保険／事業対象分", s(cost - claim)),
-            ("３０日超区分", s(0)),
-            ("事業所コード", "9999999999".into()),
-            ("更新業者コード", world.kyotaku.office.clone()),
-        ]);
+        rows.push(sikyu(
+            u,
+            vec![
+                ("サービス事業所コード", "9999999999".into()),
+                ("サービスコード", "999999".into()),
+                ("単位数", s(0)),
+                ("回数／日数", s(0)),
+                ("給付管理単位数", s(total_units)),
+                ("区分支給限度基準内単位数", s(total_units.min(u.limit))),
+                (
+                    "区分支給限度基準超単位数",
+                    s((total_units - u.limit).max(0)),
+                ),
+                ("単位数単価", "11.40".into()),
+                ("費用総額保険／事業対象分", s(cost)),
+                ("給付率", s(90)),
+                ("保険／事業費請求額", s(claim)),
+                ("利用者負担保険／事業対象分", s(cost - claim)),
+            ],
+        ));
     }
     b.file("UPSIKYU", Some(month), rows);
     let rows = users

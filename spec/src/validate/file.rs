@@ -225,31 +225,25 @@ pub fn validate_reader<R: Read>(
         rep.finish();
         return Ok(rep);
     }
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        rep.push(
-            Diagnostic::new(
-                Code::EncodingUtf8Bom,
-                "ファイルが UTF-8 の BOM (EF BB BF) で始まります: 標準仕様の文字コードは Shift-JIS (MS932) です",
-            )
-            .at(1, Some(1), 0),
-            max,
-        );
-        rep.facts.partial = true;
-        rep.finish();
-        return Ok(rep);
-    }
-    let utf16 = head.starts_with(&[0xFF, 0xFE])
+    // A file in another encoding is refused whole: its records cannot be read as MS932.
+    let foreign = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        Some((
+            Code::EncodingUtf8Bom,
+            "ファイルが UTF-8 の BOM (EF BB BF) で始まります: 標準仕様の文字コードは Shift-JIS (MS932) です",
+        ))
+    } else if head.starts_with(&[0xFF, 0xFE])
         || head.starts_with(&[0xFE, 0xFF])
-        || (head.len() >= 2 && (head[0] == 0 || head[1] == 0));
-    if utf16 {
-        rep.push(
-            Diagnostic::new(
-                Code::EncodingUtf16,
-                "ファイルが UTF-16 です: 標準仕様の文字コードは Shift-JIS (MS932) です",
-            )
-            .at(1, Some(1), 0),
-            max,
-        );
+        || (head.len() >= 2 && (head[0] == 0 || head[1] == 0))
+    {
+        Some((
+            Code::EncodingUtf16,
+            "ファイルが UTF-16 です: 標準仕様の文字コードは Shift-JIS (MS932) です",
+        ))
+    } else {
+        None
+    };
+    if let Some((code, message)) = foreign {
+        rep.push(Diagnostic::new(code, message).at(1, Some(1), 0), max);
         rep.facts.partial = true;
         rep.finish();
         return Ok(rep);
