@@ -265,6 +265,25 @@ impl Build {
     }
 }
 
+/// Rewrites every field of a file (raw bytes, quotes included; `quoted` says whether it is),
+/// keeping the records and writing CRLF after each.
+fn rewrite_fields(v: &mut Vec<u8>, f: impl Fn(&[u8], bool) -> Vec<u8>) {
+    let mut r = crate::reader::CsvReader::new(&v[..]);
+    let mut rec = crate::reader::RawRecord::default();
+    let mut out = Vec::new();
+    while r.read(&mut rec).unwrap_or(false) {
+        let (spans, _) = rec.spans();
+        for (k, s) in spans.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend(f(&rec.content()[s.start..s.end], s.quoted));
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    *v = out;
+}
+
 fn replace_all(v: &mut Vec<u8>, from: &[u8], to: &[u8]) -> usize {
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
@@ -370,32 +389,21 @@ pub fn cases() -> Vec<(Case, Files)> {
     add("valid.csv.quoted-comma-quote-newline", "free text with ～ (8160), － (817C), a comma, doubled quotes and a line break inside quotes", true, &[], &b);
 
     let mut b = Build::new(&usage());
+    // Unquote every free-text value that needs no quotes (the standard describes quoting only
+    // for free text, and 5C trail bytes must not be read as escapes).
     b.map("UPHOSOKU", |v| {
-        // Unquote every free-text value that needs no quotes (the standard describes quoting
-        // only for free text, and 5C trail bytes must not be read as escapes).
-        let mut r = crate::reader::CsvReader::new(&v[..]);
-        let mut rec = crate::reader::RawRecord::default();
-        let mut out = Vec::new();
-        while r.read(&mut rec).unwrap_or(false) {
-            let (spans, _) = rec.spans();
-            for (k, s) in spans.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                let f = &rec.content()[s.start..s.end];
-                if s.quoted
-                    && !f[1..f.len() - 1]
-                        .iter()
-                        .any(|&c| matches!(c, b',' | b'"' | b'\r' | b'\n'))
-                {
-                    out.extend_from_slice(&f[1..f.len() - 1]);
-                } else {
-                    out.extend_from_slice(f);
-                }
+        rewrite_fields(v, |f, quoted| {
+            let inner = if quoted { &f[1..f.len() - 1] } else { f };
+            if quoted
+                && !inner
+                    .iter()
+                    .any(|&c| matches!(c, b',' | b'"' | b'\r' | b'\n'))
+            {
+                inner.to_vec()
+            } else {
+                f.to_vec()
             }
-            out.extend_from_slice(b"\r\n");
-        }
-        *v = out;
+        });
         None
     });
     add(
@@ -408,27 +416,13 @@ pub fn cases() -> Vec<(Case, Files)> {
 
     let mut b = Build::new(&usage());
     b.map("UPPLAN", |v| {
-        let mut r = crate::reader::CsvReader::new(&v[..]);
-        let mut rec = crate::reader::RawRecord::default();
-        let mut out = Vec::new();
-        while r.read(&mut rec).unwrap_or(false) {
-            let (spans, _) = rec.spans();
-            for (k, s) in spans.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                let f = &rec.content()[s.start..s.end];
-                if s.quoted {
-                    out.extend_from_slice(f);
-                } else {
-                    out.push(b'"');
-                    out.extend_from_slice(f);
-                    out.push(b'"');
-                }
+        rewrite_fields(v, |f, quoted| {
+            if quoted {
+                f.to_vec()
+            } else {
+                [&b"\""[..], f, b"\""].concat()
             }
-            out.extend_from_slice(b"\r\n");
-        }
-        *v = out;
+        });
         None
     });
     add(
