@@ -122,6 +122,15 @@ pub struct UnitSpec {
     pub assumed: Option<String>,
 }
 
+/// Why a set of file kinds is not a send unit: the nearest allowed combination, and the kinds
+/// missing from it or not allowed in it.
+#[derive(Debug)]
+pub struct UnitMismatch<'a> {
+    pub nearest: &'a UnitSpec,
+    pub missing: Vec<&'a str>,
+    pub extra: Vec<&'a str>,
+}
+
 /// The value type of an item; each has one check in `validate::item`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -572,6 +581,46 @@ impl Revision {
 
     pub fn file(&self, kind: &str) -> Option<&FileSpec> {
         self.files.iter().find(|f| f.kind == kind)
+    }
+
+    /// The send unit (送信単位) whose combination the set of file kinds `kinds` is, or the
+    /// nearest one with what is missing and what is extra. Used by the validator and the hub.
+    pub fn match_unit<'a>(&'a self, kinds: &[&'a str]) -> Result<&'a UnitSpec, UnitMismatch<'a>> {
+        let allowed = |u: &UnitSpec, k: &str| u.required.iter().chain(&u.optional).any(|x| x == k);
+        let fits = |u: &UnitSpec| {
+            u.required.iter().all(|k| kinds.contains(&k.as_str()))
+                && kinds.iter().all(|k| allowed(u, k))
+        };
+        if let Some(u) = self.units.iter().find(|u| fits(u)) {
+            return Ok(u);
+        }
+        let nearest = self
+            .units
+            .iter()
+            .max_by_key(|u| {
+                let hit = u
+                    .required
+                    .iter()
+                    .filter(|k| kinds.contains(&k.as_str()))
+                    .count() as i64;
+                let extra = kinds.iter().filter(|k| !allowed(u, k)).count() as i64;
+                (hit * 2 - extra, -(u.required.len() as i64))
+            })
+            .expect("a revision has units");
+        Err(UnitMismatch {
+            nearest,
+            missing: nearest
+                .required
+                .iter()
+                .map(String::as_str)
+                .filter(|k| !kinds.contains(k))
+                .collect(),
+            extra: kinds
+                .iter()
+                .copied()
+                .filter(|k| !allowed(nearest, k))
+                .collect(),
+        })
     }
 
     /// The label of `code` in list `list`, if the code is in it.

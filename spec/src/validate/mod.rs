@@ -126,6 +126,27 @@ pub fn validate_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Input
     })
 }
 
+/// Validates the files of one send unit held in memory, as `(file name, bytes)`: each file,
+/// then the send-unit checks across them (the hub's strict mode, an importer).
+pub fn validate_unit_bytes(files: &[(&str, &[u8])], opts: &Options) -> io::Result<Report> {
+    let mut reports = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let mut r = file::validate_reader(name, name, *bytes, opts)?;
+        r.unit_checks = opts.units != UnitChecks::Off;
+        reports.push(r);
+    }
+    unit::check_units(&mut reports, opts);
+    let valid = reports.iter().filter(|r| r.valid).count();
+    Ok(Report {
+        summary: Summary {
+            files: reports.len(),
+            valid,
+            invalid: reports.len() - valid,
+        },
+        files: reports,
+    })
+}
+
 fn collect(dir: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<(), InputError> {
     let err = |source| InputError::Io {
         path: dir.display().to_string(),

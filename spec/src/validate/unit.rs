@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::standard::{Standard, UnitSpec};
+use crate::standard::Standard;
 
 use super::file::{FileReport, LinkKey, Place};
 use super::Options;
@@ -101,58 +101,24 @@ fn check_group(
     }
     // The combination.
     let kinds: Vec<&str> = by_kind.keys().copied().collect();
-    let fits = |u: &UnitSpec| {
-        u.required.iter().all(|k| kinds.contains(&k.as_str()))
-            && kinds
-                .iter()
-                .all(|k| u.required.iter().chain(&u.optional).any(|x| x == k))
-    };
-    let unit = rev.units.iter().find(|u| fits(u));
-    if unit.is_none() {
-        let best = rev
-            .units
-            .iter()
-            .max_by_key(|u| {
-                let hit = u
-                    .required
-                    .iter()
-                    .filter(|k| kinds.contains(&k.as_str()))
-                    .count() as i64;
-                let extra = kinds
-                    .iter()
-                    .filter(|k| !u.required.iter().chain(&u.optional).any(|x| x == *k))
-                    .count() as i64;
-                (hit * 2 - extra, -(u.required.len() as i64))
-            })
-            .expect("a revision has units");
-        let missing: Vec<&str> = best
-            .required
-            .iter()
-            .filter(|k| !kinds.contains(&k.as_str()))
-            .map(String::as_str)
-            .collect();
-        let extra: Vec<&str> = kinds
-            .iter()
-            .copied()
-            .filter(|k| !best.required.iter().chain(&best.optional).any(|x| x == k))
-            .collect();
+    if let Err(m) = rev.match_unit(&kinds) {
         let mut msg = format!(
             "ファイル連番 {seq} のファイル（{}）は第{}版の送信単位の組合せではありません。近い組合せ「{}」に対して",
             kinds.join(", "),
             rev.revision,
-            best.name
+            m.nearest.name
         );
-        if !missing.is_empty() {
-            msg.push_str(&format!(" 不足: {}", missing.join(", ")));
+        if !m.missing.is_empty() {
+            msg.push_str(&format!(" 不足: {}", m.missing.join(", ")));
         }
-        if !extra.is_empty() {
-            msg.push_str(&format!(" 余分: {}", extra.join(", ")));
+        if !m.extra.is_empty() {
+            msg.push_str(&format!(" 余分: {}", m.extra.join(", ")));
         }
         for &i in idx {
             out.push((
                 i,
                 Diagnostic::new(Code::ConsistencyUnitCombination, msg.clone())
-                    .assumed(best.assumed.as_deref()),
+                    .assumed(m.nearest.assumed.as_deref()),
             ));
         }
     }

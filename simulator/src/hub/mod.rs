@@ -1,0 +1,216 @@
+//! The mock hub (連携基盤). Its rules live in small modules named for them, apart from the
+//! HTTP layer, so the planned successor API (介護保険資格確認等WEBサービス) can reuse them:
+//!
+//! - [`certificate`]: what the verified client certificate says, which types are accepted;
+//! - [`auth`]: login IDs, passwords, lockout, tokens;
+//! - [`licence`]: licence periods;
+//! - [`send`]: what a send must satisfy;
+//! - [`mailbox`] (in this file): listing, download, withdrawal, retention;
+//! - [`tls`]: the rustls server configuration (client certificates, CRLs, the clock);
+//! - [`api`]: the HTTP API of hub.md (axum); [`server`]: the accept loop and request log.
+
+pub mod api;
+pub mod auth;
+pub mod certificate;
+pub mod error;
+pub mod licence;
+pub mod send;
+pub mod server;
+pub mod tls;
+
+use std::sync::{Arc, Mutex};
+
+use time::Duration;
+
+pub use auth::{LoginOk, Session};
+pub use certificate::{PeerIdentity, Warning};
+pub use error::HubError;
+pub use send::Upload;
+pub use server::{HubServer, ServeOptions};
+
+use crate::clock::SharedClock;
+use crate::store::{SendRecord, SendStatus, Store, StoreError};
+use crate::world::World;
+
+/// Where the hub's one-line request log goes.
+#[derive(Debug, Clone, Default)]
+pub enum HubLog {
+    /// Standard error (what `renkei hub serve` uses).
+    #[default]
+    Stderr,
+    /// Kept in memory (tests and scenario evidence).
+    Memory(Arc<Mutex<Vec<String>>>),
+    Off,
+}
+
+impl HubLog {
+    pub fn write(&self, line: String) {
+        match self {
+            HubLog::Stderr => eprintln!("{line}"),
+            HubLog::Memory(m) => m.lock().unwrap_or_else(|e| e.into_inner()).push(line),
+            HubLog::Off => {}
+        }
+    }
+}
+
+/// The hub: a world, a store, a clock, sessions.
+pub struct Hub {
+    pub world: World,
+    pub store: Arc<dyn Store>,
+    pub clock: SharedClock,
+    pub auth: auth::Auth,
+    pub log: HubLog,
+}
+
+/// An office as `GET /v1/offices/{number}` shows it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct OfficeInfo {
+    pub office: String,
+    pub name: Option<String>,
+    pub registered: bool,
+    pub licensed_until: Option<String>,
+}
+
+impl Hub {
+    pub fn new(world: World, store: Arc<dyn Store>, clock: SharedClock, log: HubLog) -> Hub {
+        Hub {
+            world,
+            store,
+            clock,
+            auth: auth::Auth::default(),
+            log,
+        }
+    }
+
+    /// `POST /v1/login`.
+    pub fn login(
+        &self,
+        peer: &PeerIdentity,
+        user_id: &str,
+        password: &str,
+    ) -> Result<LoginOk, HubError> {
+        self.auth
+            .login(&self.world, peer, user_id, password, self.clock.now())
+    }
+
+    /// The session behind a bearer token.
+    pub fn session(&self, token: &str, peer: &PeerIdentity) -> Result<Session, HubError> {
+        self.auth.session(token, peer, self.clock.now())
+    }
+
+    /// `POST /v1/sends`. Returns the stored send and whether it is a replay: the same files
+    /// sent again under the same ファイル連番 (a client retrying after a lost answer) get the
+    /// original send back, so a send is stored and delivered once.
+    pub fn send(
+        &self,
+        session: &Session,
+        files: Vec<Upload>,
+    ) -> Result<(SendRecord, bool), HubError> {
+        self.retention()?;
+        let new = send::check_send(&self.world, &session.office, files, self.clock.now())?;
+        if let Some(old) = self
+            .store
+            .find_live(&new.sender, &new.receiver, &new.serial)?
+        {
+            let same = old.files.len() == new.files.len()
+                && old
+                    .files
+                    .iter()
+                    .zip(&new.files)
+                    .all(|(a, b)| a.name == b.name && a.sha256 == b.sha256);
+            if same {
+                return Ok((old, true));
+            }
+            return Err(HubError::DuplicateSend {
+                serial: new.serial,
+                existing: old.id,
+            });
+        }
+        match self.store.insert_send(&new) {
+            Ok(r) => Ok((r, false)),
+            Err(StoreError::Duplicate(existing)) => Err(HubError::DuplicateSend {
+                serial: new.serial,
+                existing,
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `GET /v1/sends`: what the office sent, in arrival order.
+    pub fn sent(&self, session: &Session) -> Result<Vec<SendRecord>, HubError> {
+        self.retention()?;
+        Ok(self.store.sent_by(&session.office)?)
+    }
+
+    /// `GET /v1/inbox`: what was sent to the office, in arrival order (withdrawn sends gone).
+    pub fn inbox(&self, session: &Session) -> Result<Vec<SendRecord>, HubError> {
+        self.retention()?;
+        Ok(self.store.sent_to(&session.office)?)
+    }
+
+    /// `GET /v1/inbox/{send_id}/files/{name}`: only the receiver may read a send.
+    pub fn download(
+        &self,
+        session: &Session,
+        send_id: &str,
+        name: &str,
+    ) -> Result<Vec<u8>, HubError> {
+        self.retention()?;
+        let not_found = || HubError::NotFound(format!("受信箱の {send_id}/{name}"));
+        let send = self.store.get(send_id)?.ok_or_else(not_found)?;
+        if send.receiver != session.office || send.status() == SendStatus::Withdrawn {
+            return Err(not_found());
+        }
+        if send.status() == SendStatus::Expired {
+            return Err(HubError::SendExpired(send.id));
+        }
+        if !send.files.iter().any(|f| f.name == name) {
+            return Err(not_found());
+        }
+        let bytes = self
+            .store
+            .file_bytes(send_id, name)?
+            .ok_or_else(not_found)?;
+        self.store
+            .mark_downloaded(send_id, name, self.clock.now())?;
+        Ok(bytes)
+    }
+
+    /// `DELETE /v1/sends/{send_id}`: the sender withdraws (取消) a send still 未受信.
+    pub fn withdraw(&self, session: &Session, send_id: &str) -> Result<SendRecord, HubError> {
+        self.retention()?;
+        let send = self
+            .store
+            .get(send_id)?
+            .filter(|s| s.sender == session.office)
+            .ok_or_else(|| HubError::NotFound(format!("送信 {send_id}")))?;
+        match send.status() {
+            SendStatus::Withdrawn => Ok(send),
+            SendStatus::Received => Err(HubError::AlreadyReceived(send.id)),
+            SendStatus::Expired => Err(HubError::SendExpired(send.id)),
+            SendStatus::Unreceived => Ok(self.store.withdraw(send_id, self.clock.now())?),
+        }
+    }
+
+    /// `GET /v1/offices/{number}`.
+    pub fn office_info(&self, number: &str) -> OfficeInfo {
+        let o = self.world.office(number).filter(|o| o.registered);
+        OfficeInfo {
+            office: number.to_string(),
+            name: o.map(|o| o.name.clone()),
+            registered: o.is_some(),
+            licensed_until: o
+                .and_then(|o| licence::licensed_until(o, self.clock.now()))
+                .map(|d| crate::world::Day(d).to_string()),
+        }
+    }
+
+    /// Retention (assumed 30 days, a setting): files older than that are purged and their
+    /// send shows 期限切れ. Runs before every request, so a moved clock takes effect at once.
+    pub fn retention(&self) -> Result<usize, HubError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .purge_before(now - Duration::days(self.world.hub.retention_days), now)?)
+    }
+}

@@ -1,0 +1,218 @@
+//! Sends (送信): what the hub checks before it accepts files — limits, file names, that every
+//! file names the same sender, receiver and ファイル連番, that the sender is the logged-in
+//! office, the receiver, the combination (one of the standard's send units), and in strict
+//! mode the spec validator. Contents are not read otherwise.
+
+use std::collections::BTreeSet;
+
+use renkei_spec::filename::{self, FileName};
+use renkei_spec::validate::{self, Options};
+use renkei_spec::Standard;
+use sha2::{Digest, Sha256};
+
+use super::error::{FileProblem, HubError};
+use super::licence;
+use crate::store::{NewFile, NewSend};
+use crate::world::World;
+
+/// A file as uploaded.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The limits (assumed, settings of the world): files per send and bytes per file.
+pub fn check_limits(world: &World, files: &[Upload]) -> Result<(), HubError> {
+    if files.len() > world.hub.max_files_per_send {
+        return Err(HubError::TooManyFiles(world.hub.max_files_per_send));
+    }
+    for f in files {
+        if f.bytes.len() as u64 > world.hub.max_file_bytes {
+            return Err(HubError::FileTooLarge {
+                name: f.name.clone(),
+                limit: world.hub.max_file_bytes,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a send from `office` and turns it into what the store keeps.
+pub fn check_send(
+    world: &World,
+    office: &str,
+    files: Vec<Upload>,
+    now: time::OffsetDateTime,
+) -> Result<NewSend, HubError> {
+    let sender_office = world.office(office).ok_or_else(|| {
+        HubError::Internal(format!("ログイン中の事業所 {office} が世界にありません"))
+    })?;
+    if !licence::is_licensed(sender_office, now) {
+        return Err(HubError::LicenceExpired(office.to_string()));
+    }
+    if files.is_empty() {
+        return Err(HubError::CombinationInvalid(
+            "ファイルがありません（multipart の file パートで送ってください）".into(),
+        ));
+    }
+    check_limits(world, &files)?;
+    let mut names: Vec<FileName> = Vec::with_capacity(files.len());
+    let mut seen = BTreeSet::new();
+    for f in &files {
+        if !seen.insert(f.name.as_str()) {
+            return Err(HubError::CombinationInvalid(format!(
+                "同じファイル名「{}」が2回あります",
+                f.name
+            )));
+        }
+        let parsed = filename::parse(&f.name);
+        if let Some(n) = &parsed.name {
+            let same = parsed
+                .diagnostics
+                .iter()
+                .any(|d| d.code == renkei_spec::Code::FilenameSameOffice);
+            if same {
+                return Err(HubError::SameOffice(n.sender.office.clone()));
+            }
+        }
+        let reason = parsed
+            .diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .map(|d| format!("{} [{}]", d.message, d.code.as_str()));
+        match (parsed.name, reason) {
+            (Some(n), None) => names.push(n),
+            (_, reason) => {
+                return Err(HubError::FileNameInvalid {
+                    name: f.name.clone(),
+                    reason: reason.unwrap_or_else(|| "ファイル名を読めません".into()),
+                })
+            }
+        }
+    }
+    let first = &names[0];
+    for (n, f) in names.iter().zip(&files).skip(1) {
+        let mut differs = Vec::new();
+        if n.sender.office != first.sender.office {
+            differs.push("送信元");
+        }
+        if n.receiver.office != first.receiver.office {
+            differs.push("送信先");
+        }
+        if n.sequence != first.sequence {
+            differs.push("ファイル連番");
+        }
+        if n.revision != first.revision {
+            differs.push("版");
+        }
+        if !differs.is_empty() {
+            return Err(HubError::CombinationInvalid(format!(
+                "「{}」の{}が「{}」と異なります（1回の送信のファイルは送信元・送信先・ファイル連番が同じ）",
+                f.name,
+                differs.join("・"),
+                files[0].name
+            )));
+        }
+    }
+    if first.sender.office != office {
+        return Err(HubError::SenderMismatch {
+            named: first.sender.office.clone(),
+            login: office.to_string(),
+        });
+    }
+    let receiver = first.receiver.office.clone();
+    if receiver == office {
+        return Err(HubError::SameOffice(receiver));
+    }
+    let recv = world
+        .office(&receiver)
+        .filter(|o| o.registered)
+        .ok_or_else(|| HubError::ReceiverUnknown(receiver.clone()))?;
+    if !licence::is_licensed(recv, now) {
+        return Err(HubError::ReceiverUnlicensed(receiver.clone()));
+    }
+    // The combination.
+    let rev = Standard::get()
+        .revision(&first.revision)
+        .ok_or_else(|| HubError::Internal(format!("版 {} がありません", first.revision)))?;
+    let mut kinds: Vec<&str> = Vec::new();
+    for n in &names {
+        if kinds.contains(&n.kind.as_str()) {
+            if n.kind != "UPKIHON_IMAGE" {
+                return Err(HubError::CombinationInvalid(format!(
+                    "{} が2つあります",
+                    n.kind
+                )));
+            }
+            continue;
+        }
+        kinds.push(n.kind.as_str());
+    }
+    if let Err(m) = rev.match_unit(&kinds) {
+        let mut msg = format!(
+            "（{}）は第{}版の送信単位ではありません。近い組合せ「{}」に対して",
+            kinds.join(", "),
+            rev.revision,
+            m.nearest.name
+        );
+        if !m.missing.is_empty() {
+            msg.push_str(&format!(" 不足: {}", m.missing.join(", ")));
+        }
+        if !m.extra.is_empty() {
+            msg.push_str(&format!(" 余分: {}", m.extra.join(", ")));
+        }
+        return Err(HubError::CombinationInvalid(msg));
+    }
+    if world.hub.strict {
+        strict_check(&files)?;
+    }
+    Ok(NewSend {
+        sender: office.to_string(),
+        receiver,
+        serial: first.sequence.clone(),
+        sent_at: now,
+        files: files
+            .into_iter()
+            .map(|f| NewFile {
+                sha256: hex::encode(Sha256::digest(&f.bytes)),
+                name: f.name,
+                bytes: f.bytes,
+            })
+            .collect(),
+    })
+}
+
+/// Strict mode (assumed, off by default): the spec validator on every file of the send.
+fn strict_check(files: &[Upload]) -> Result<(), HubError> {
+    let inputs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|f| (f.name.as_str(), f.bytes.as_slice()))
+        .collect();
+    let opts = Options {
+        max_diagnostics: 50,
+        ..Options::default()
+    };
+    let report = validate::validate_unit_bytes(&inputs, &opts)
+        .map_err(|e| HubError::Internal(e.to_string()))?;
+    let problems: Vec<FileProblem> = report
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| FileProblem {
+                    file: f.path.clone(),
+                    code: d.code.as_str().to_string(),
+                    line: d.line,
+                    message: d.message.clone(),
+                })
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(HubError::FileInvalid(problems))
+    }
+}
