@@ -66,8 +66,23 @@ impl RawRecord {
 
     /// The unquoted bytes of field `i` (0-based).
     pub fn field(&self, i: usize) -> &[u8] {
+        &self.data[self.field_range(i)]
+    }
+
+    /// Where field `i`'s unquoted bytes stand in [`RawRecord::data`].
+    pub fn field_range(&self, i: usize) -> std::ops::Range<usize> {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.data[start..self.ends[i]]
+        start..self.ends[i]
+    }
+
+    /// The unquoted bytes of all the fields, one after the other.
+    pub fn data(&self) -> &[u8] {
+        let end = if self.nfields == 0 {
+            0
+        } else {
+            self.ends[self.nfields - 1]
+        };
+        &self.data[..end]
     }
 
     /// The record's raw bytes without its line ending.
@@ -78,6 +93,35 @@ impl RawRecord {
             _ => 0,
         };
         &self.raw[..self.raw.len() - cut]
+    }
+
+    /// Whether the record's quoting is plain: each field is either unquoted without any `"`,
+    /// or quoted without any `""` inside. Then [`RawRecord::spans`] finds no quoting problem;
+    /// `false` only means that it has to look.
+    pub fn plain_quoting(&self) -> bool {
+        // csv-core drops only the quotes that open and close fields (and the first of `""`):
+        // with no quote left in the fields, each quoted field must end with its closing quote.
+        if memchr::memchr(b'"', self.data()).is_some() {
+            return false;
+        }
+        let raw = self.content();
+        let (mut at, mut start) = (0, 0);
+        for (i, &data_end) in self.ends[..self.nfields].iter().enumerate() {
+            let mut end = at + data_end - start;
+            start = data_end;
+            if raw.get(at) == Some(&b'"') {
+                end += 2;
+                if raw.get(end - 1) != Some(&b'"') {
+                    return false;
+                }
+            }
+            match raw.get(end) {
+                Some(b',') => at = end + 1,
+                None if end == raw.len() && i + 1 == self.nfields => at = end,
+                _ => return false,
+            }
+        }
+        at == raw.len()
     }
 
     /// Splits the raw record into field spans and finds quoting problems. The spans follow
@@ -175,6 +219,11 @@ impl RawRecord {
 
 /// Counts line breaks: CRLF, LF and a CR not followed by LF each count once.
 pub fn count_line_breaks(b: &[u8]) -> u64 {
+    // Most slices hold at most a final line ending: skip straight to the first break.
+    let Some(first) = memchr::memchr2(b'\r', b'\n', b) else {
+        return 0;
+    };
+    let b = &b[first..];
     let lf = memchr::memchr_iter(b'\n', b).count() as u64;
     let mut lone_cr = 0;
     for i in memchr::memchr_iter(b'\r', b) {

@@ -288,7 +288,7 @@ pub fn validate_reader<R: Read>(
         }
         // Quoting.
         let mut unterminated = false;
-        if memchr::memchr(b'"', &rec.raw).is_some() {
+        if memchr::memchr(b'"', &rec.raw).is_some() && !rec.plain_quoting() {
             let (_, qp) = rec.spans();
             for p in qp {
                 let (code, field, at, msg) = match p {
@@ -372,8 +372,12 @@ pub fn validate_reader<R: Read>(
         ends.clear();
         bad.clear();
         let mut record_non_ascii = false;
+        // ASCII is the same in MS932 and UTF-8: runs of ASCII fields go to `text` whole.
+        let data = rec.data();
+        let mut run_start = 0;
         for i in 0..rec.len() {
-            let bytes = rec.field(i);
+            let range = rec.field_range(i);
+            let bytes = &data[range.clone()];
             let mut is_bad = false;
             if bytes.is_ascii() {
                 if let Some(p) = bytes.iter().position(|&b| {
@@ -387,10 +391,13 @@ pub fn validate_reader<R: Read>(
                     let d = w.diag(d, i, p);
                     rep.push(d.item_opt(spec, i), max);
                 }
-                // ASCII is the same in MS932 and UTF-8.
-                text.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+                ends.push(text.len() + range.end - run_start);
             } else {
                 record_non_ascii = true;
+                text.push_str(
+                    std::str::from_utf8(&data[run_start..range.start]).unwrap_or_default(),
+                );
+                run_start = range.end;
                 problems.clear();
                 if !ms932::decode_field(bytes, &mut text, &mut problems) {
                     is_bad = true;
@@ -423,10 +430,11 @@ pub fn validate_reader<R: Read>(
                     let pos = bytes.iter().position(|b| !b.is_ascii()).unwrap_or(0);
                     first_non_ascii = Some(w.at(i, pos));
                 }
+                ends.push(text.len());
             }
-            ends.push(text.len());
             bad.push(is_bad);
         }
+        text.push_str(std::str::from_utf8(&data[run_start..]).unwrap_or_default());
         if record_non_ascii && utf8_valid {
             utf8_valid = std::str::from_utf8(&rec.raw).is_ok();
         }
@@ -490,7 +498,15 @@ pub fn validate_reader<R: Read>(
             rep.facts.partial = true;
             continue;
         }
-        let v: Vec<&str> = (0..rec.len()).map(value).collect();
+        let mut start = 0;
+        let v: Vec<&str> = ends
+            .iter()
+            .map(|&end| {
+                let s = &text[start..end];
+                start = end;
+                s
+            })
+            .collect();
         // CSVバージョン against the file's revision.
         if !bad[0] {
             check_version(&mut rep, &mut w, v[0], Some(rev), &mut first_version, max);
