@@ -73,11 +73,69 @@ enum Command {
         seed: u64,
         #[arg(long, default_value_t = 6)]
         users: usize,
+        /// Use this 事業所番号 for the 居宅介護支援事業所 (e.g. a hub world's office).
+        #[arg(long)]
+        kyotaku: Option<String>,
+        /// Use these 事業所番号 for the providers, in order: 訪問介護, 通所介護, 福祉用具貸与, 訪問看護.
+        #[arg(long, value_delimiter = ',')]
+        providers: Vec<String>,
     },
     /// Regenerate the fixture corpus (cases + manifest) into a folder.
     Fixtures {
         #[arg(long, default_value = "fixtures")]
         out: PathBuf,
+    },
+    /// The PKI the mock hub trusts (root, issuing CAs, CRLs, office certificates).
+    Pki {
+        #[command(subcommand)]
+        command: PkiCommand,
+    },
+    /// The mock hub (連携基盤).
+    Hub {
+        #[command(subcommand)]
+        command: HubCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PkiCommand {
+    /// Write a ready PKI (PEM) for a world file, or the demo world with world.toml and demo.json.
+    Init {
+        /// Folder to write into.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The demo world of hub.md (one identity per expected outcome).
+        #[arg(long, conflicts_with = "world", required_unless_present = "world")]
+        demo: bool,
+        /// A world file (TOML) whose offices get certificates.
+        #[arg(long)]
+        world: Option<PathBuf>,
+        /// Date the PKI around this instant (RFC 3339) instead of now.
+        #[arg(long)]
+        now: Option<renkei_simulator::world::Instant>,
+    },
+}
+
+#[derive(Subcommand)]
+enum HubCommand {
+    /// Serve the hub over mutual TLS; one log line per request on standard error.
+    Serve {
+        #[arg(long)]
+        world: PathBuf,
+        /// The PKI folder written by `renkei pki init`.
+        #[arg(long)]
+        pki: PathBuf,
+        /// Folder of the durable store (created if missing).
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: std::net::SocketAddr,
+        /// Pin the clock's start (RFC 3339); it then runs. Overrides the world's hub.now.
+        #[arg(long)]
+        now: Option<renkei_simulator::world::Instant>,
+        /// Also validate every file with the spec validator (FILE_INVALID).
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -144,14 +202,98 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sample { out, seed, users } => {
-            let n = renkei_spec::corpus::write_samples(&out, seed, users)?;
+        Command::Sample {
+            out,
+            seed,
+            users,
+            kyotaku,
+            providers,
+        } => {
+            let mut w = renkei_spec::sample::World::generate(seed, users);
+            if let Some(k) = kyotaku {
+                w.kyotaku.office = k;
+            }
+            if providers.len() > w.providers.len() {
+                anyhow::bail!("--providers: at most {} offices", w.providers.len());
+            }
+            for (p, number) in w.providers.iter_mut().zip(providers) {
+                p.office = number;
+            }
+            let n = renkei_spec::corpus::write_samples_of(&out, &w)?;
             println!("{n} files written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Fixtures { out } => {
             let n = renkei_spec::corpus::write_corpus(&out)?;
             println!("{n} cases written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pki {
+            command:
+                PkiCommand::Init {
+                    dir,
+                    demo,
+                    world,
+                    now,
+                },
+        } => {
+            use renkei_simulator::pki::{init_dir, InitSource};
+            let now = now
+                .map(|i| i.0)
+                .unwrap_or_else(time::OffsetDateTime::now_utc);
+            let loaded;
+            let source = match (&world, demo) {
+                (Some(path), _) => {
+                    let (w, warnings) = renkei_simulator::world::World::load(path)?;
+                    for w in warnings {
+                        eprintln!("renkei: world: {}: {}", w.office, w.message);
+                    }
+                    loaded = w;
+                    InitSource::World(&loaded)
+                }
+                (None, _) => InitSource::Demo,
+            };
+            let w = init_dir(&dir, source, now)?;
+            println!(
+                "PKI for {} offices written to {}{}",
+                w.offices.len(),
+                dir.display(),
+                if demo {
+                    " (with world.toml and demo.json)"
+                } else {
+                    ""
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Hub {
+            command:
+                HubCommand::Serve {
+                    world,
+                    pki,
+                    data,
+                    listen,
+                    now,
+                    strict,
+                },
+        } => {
+            let files = renkei_simulator::hub::ServeFiles {
+                world,
+                pki,
+                data,
+                listen,
+                now: now.map(|i| i.0),
+                strict,
+            };
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                let server = renkei_simulator::hub::start_from_files(&files).await?;
+                println!("renkei hub listening on {}", server.url());
+                std::io::stdout().flush()?;
+                tokio::signal::ctrl_c().await?;
+                server.shutdown().await;
+                anyhow::Ok(())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }

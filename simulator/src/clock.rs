@@ -59,6 +59,27 @@ impl Clock for ManualClock {
     }
 }
 
+/// A clock that starts at a pinned instant and then runs at the machine's pace (what
+/// `renkei hub serve --now` uses: dates pinned, durations real).
+#[derive(Debug)]
+pub struct OffsetClock {
+    offset: Duration,
+}
+
+impl OffsetClock {
+    pub fn starting_at(at: OffsetDateTime) -> OffsetClock {
+        OffsetClock {
+            offset: at - OffsetDateTime::now_utc(),
+        }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + self.offset
+    }
+}
+
 /// A shared handle on a clock; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct SharedClock(Arc<dyn Clock>);
@@ -132,6 +153,15 @@ mod tests {
             t.as_secs(),
             datetime!(2026-12-25 01:00 UTC).unix_timestamp() as u64
         );
+    }
+
+    #[test]
+    fn an_offset_clock_starts_where_pinned_and_runs() {
+        let c = OffsetClock::starting_at(datetime!(2026-04-01 00:00 UTC));
+        let a = c.now();
+        assert!(a >= datetime!(2026-04-01 00:00 UTC));
+        assert!(a < datetime!(2026-04-01 00:01 UTC));
+        assert!(c.now() >= a);
     }
 
     #[test]

@@ -434,3 +434,80 @@ impl HubTlsMaterial {
         )
     }
 }
+
+/// What `renkei pki init` writes a PKI for.
+pub enum InitSource<'a> {
+    /// The demo world of hub.md: also writes `world.toml` and `demo.json`.
+    Demo,
+    /// A world read from a file.
+    World(&'a World),
+}
+
+/// `demo.json`: every demo identity, its files (relative to the folder) and expected outcome.
+#[derive(Debug, serde::Serialize)]
+pub struct DemoManifest {
+    pub hub_ca: String,
+    pub world: String,
+    pub identities: Vec<DemoEntry>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct DemoEntry {
+    pub name: String,
+    pub office: String,
+    pub user_id: String,
+    pub password: String,
+    pub cert: String,
+    pub key: String,
+    pub expect: String,
+}
+
+/// Writes a ready PKI into `dir` (and for the demo, `world.toml` and `demo.json`), dated
+/// around `now`. Returns the world it was made for.
+pub fn init_dir(
+    dir: &Path,
+    source: InitSource<'_>,
+    now: OffsetDateTime,
+) -> Result<World, PkiError> {
+    let (world, demo) = match source {
+        InitSource::Demo => {
+            let (w, ids) = crate::world::demo(now);
+            (w, Some(ids))
+        }
+        InitSource::World(w) => (w.clone(), None),
+    };
+    let pki = Pki::generate(&world, now)?;
+    pki.write(dir)?;
+    if let Some(ids) = demo {
+        let world_path = dir.join("world.toml");
+        let text = format!(
+            "# The demo world of hub.md, written by `renkei pki init --demo` on {}.\n\
+             # Serve it with: renkei hub serve --world {} --pki {} --data DATA\n\n{}",
+            crate::clock::rfc3339(now),
+            world_path.display(),
+            dir.display(),
+            world.to_toml()
+        );
+        std::fs::write(&world_path, text).map_err(io(&world_path))?;
+        let manifest = DemoManifest {
+            hub_ca: "ca.pem".into(),
+            world: "world.toml".into(),
+            identities: ids
+                .into_iter()
+                .map(|i| DemoEntry {
+                    cert: format!("offices/{}.pem", i.office),
+                    key: format!("offices/{}-key.pem", i.office),
+                    name: i.name,
+                    office: i.office,
+                    user_id: i.user_id,
+                    password: i.password,
+                    expect: i.expect,
+                })
+                .collect(),
+        };
+        let p = dir.join("demo.json");
+        let json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+        std::fs::write(&p, json + "\n").map_err(io(&p))?;
+    }
+    Ok(world)
+}

@@ -617,3 +617,14 @@ async fn offices_can_be_looked_up() {
     let none = k.office("2770599990").await.unwrap();
     assert!(!none.registered && none.name.is_none());
 }
+
+#[test]
+fn hub_api_md_documents_every_error_code() {
+    let md = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/HUB-API.md")).unwrap();
+    for code in renkei_simulator::hub::HubError::CODES {
+        assert!(
+            md.contains(&format!("| `{code}`")),
+            "HUB-API.md lacks {code}"
+        );
+    }
+}

@@ -26,7 +26,7 @@ pub use auth::{LoginOk, Session};
 pub use certificate::{PeerIdentity, Warning};
 pub use error::HubError;
 pub use send::Upload;
-pub use server::{HubServer, ServeOptions};
+pub use server::{start_from_files, HubServer, ServeFiles, ServeOptions};
 
 use crate::clock::SharedClock;
 use crate::store::{SendRecord, SendStatus, Store, StoreError};

@@ -138,3 +138,57 @@ impl Drop for HubServer {
         let _ = self.stop.send(true);
     }
 }
+
+/// What `renkei hub serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeFiles {
+    pub world: std::path::PathBuf,
+    pub pki: std::path::PathBuf,
+    pub data: std::path::PathBuf,
+    pub listen: SocketAddr,
+    /// A pinned start for the clock (it then runs); the world's `hub.now`, else the system's.
+    pub now: Option<time::OffsetDateTime>,
+    /// Turn strict mode on whatever the world says.
+    pub strict: bool,
+}
+
+/// A hub that cannot start from its files.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    World(#[from] crate::world::WorldError),
+    #[error(transparent)]
+    Pki(#[from] crate::pki::PkiError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+}
+
+/// Starts a hub from a world file, a PKI folder and a data folder (`renkei hub serve`).
+/// World warnings go to the hub's log.
+pub async fn start_from_files(files: &ServeFiles) -> Result<HubServer, StartError> {
+    let (mut world, warnings) = crate::world::World::load(&files.world)?;
+    if files.strict {
+        world.hub.strict = true;
+    }
+    let material = HubTlsMaterial::load(&files.pki)?;
+    let store = Arc::new(crate::store::SqliteStore::open(&files.data)?);
+    let clock = match files.now.or(world.hub.now.map(|i| i.0)) {
+        Some(at) => crate::clock::SharedClock::new(crate::clock::OffsetClock::starting_at(at)),
+        None => crate::clock::SharedClock::system(),
+    };
+    let log = super::HubLog::Stderr;
+    for w in warnings {
+        log.write(format!("world: {}: {}", w.office, w.message));
+    }
+    let hub = Arc::new(Hub::new(world, store, clock, log));
+    Ok(HubServer::start(
+        hub,
+        &material,
+        ServeOptions {
+            listen: files.listen,
+        },
+    )
+    .await?)
+}
