@@ -5,11 +5,13 @@
 //! - [`pki`]: the generated PKI (rcgen) and the hub's TLS material;
 //! - [`hub`]: the mock hub — its rules, its HTTPS API over mutual TLS, its server;
 //! - [`store`]: the durable store behind a trait (SQLite in WAL mode by default);
-//! - [`client`]: the hub client (the 連携クライアント's role), with typed errors.
+//! - [`client`]: the hub client (the 連携クライアント's role), with typed errors;
+//! - [`offices`]: simulated 居宅介護支援事業所 and サービス事業所 (予定, 実績, reconciliation).
 
 pub mod client;
 pub mod clock;
 pub mod hub;
+pub mod offices;
 pub mod pki;
 pub mod store;
 pub mod world;

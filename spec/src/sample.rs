@@ -66,6 +66,18 @@ pub struct World {
     pub houkatsu: Party,
     pub providers: Vec<Provider>,
     pub users: Vec<User>,
+    /// Plan changes within a month (月途中の計画変更), applied by the plan generator.
+    pub plan_changes: Vec<PlanChange>,
+}
+
+/// A change of plan from a day of the month on: provider `provider`'s service `service`
+/// is planned on `weekdays` from `from_day` instead of its usual days.
+#[derive(Debug, Clone)]
+pub struct PlanChange {
+    pub provider: usize,
+    pub service: usize,
+    pub from_day: u32,
+    pub weekdays: &'static [u32],
 }
 
 const FAMILY: &[&str] = &[
@@ -318,17 +330,28 @@ impl World {
             },
             providers,
             users: list,
+            plan_changes: Vec::new(),
         }
     }
 
-    fn provider_party(&self, p: usize) -> Party {
+    /// The weekdays service `svc` of provider `p` is planned on, on day `day`.
+    fn planned_weekdays(&self, p: usize, svc: usize, day: u32) -> &'static [u32] {
+        self.plan_changes
+            .iter()
+            .rev()
+            .find(|c| c.provider == p && c.service == svc && day >= c.from_day)
+            .map(|c| c.weekdays)
+            .unwrap_or(self.providers[p].services[svc].weekdays)
+    }
+
+    pub fn provider_party(&self, p: usize) -> Party {
         Party {
             office: self.providers[p].office.clone(),
             service_type: Some(self.providers[p].service_type.clone()),
         }
     }
 
-    fn users_of(&self, p: usize) -> impl Iterator<Item = &User> {
+    pub fn users_of(&self, p: usize) -> impl Iterator<Item = &User> {
         self.users.iter().filter(move |u| u.providers.contains(&p))
     }
 }
@@ -449,7 +472,7 @@ fn plan_lines<'w>(world: &'w World, month: &str) -> Vec<Line<'w>> {
     let mut lines = Vec::new();
     for u in &world.users {
         for &p in &u.providers {
-            for svc in &world.providers[p].services {
+            for (si, svc) in world.providers[p].services.iter().enumerate() {
                 let (st, en) = svc
                     .time
                     .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -466,7 +489,7 @@ fn plan_lines<'w>(world: &'w World, month: &str) -> Vec<Line<'w>> {
                     continue;
                 }
                 for d in 1..=calendar::days_in_month(y, m) {
-                    if svc.weekdays.contains(&weekday(y, m, d)) {
+                    if world.planned_weekdays(p, si, d).contains(&weekday(y, m, d)) {
                         lines.push((
                             u,
                             p,

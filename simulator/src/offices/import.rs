@@ -1,0 +1,69 @@
+//! Reading a downloaded send unit (④⑤ then ⑥ or ⑫): every file through the spec validator,
+//! the unit checks across them, and only then the records. A refused import keeps every
+//! diagnostic, located by file, line and column.
+
+use renkei_spec::model::SendUnit;
+use renkei_spec::validate::{self, Options};
+use serde::Serialize;
+
+use super::Files;
+
+/// One diagnostic of a refused import.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub code: String,
+    pub category: String,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    pub message: String,
+}
+
+/// An import that was refused.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ImportError {
+    #[error("取込できません: {} 件の問題（最初: {}）", .0.len(), .0.first().map(|p| format!("{} {}行 {}", p.file, p.line.unwrap_or(0), p.code)).unwrap_or_default())]
+    Invalid(Vec<Problem>),
+    #[error("取込できません: {0}")]
+    Read(String),
+}
+
+impl ImportError {
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            ImportError::Invalid(p) => p,
+            ImportError::Read(_) => &[],
+        }
+    }
+}
+
+/// Validates the files of a send unit together and decodes them.
+pub fn import_unit(files: &Files) -> Result<SendUnit, ImportError> {
+    let inputs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let report = validate::validate_unit_bytes(&inputs, &Options::default())
+        .map_err(|e| ImportError::Read(e.to_string()))?;
+    let problems: Vec<Problem> = report
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.diagnostics.iter().filter(|d| d.is_error()).map(|d| {
+                let category = serde_json::to_value(d.category).unwrap_or_default();
+                Problem {
+                    file: f.path.clone(),
+                    code: d.code.as_str().to_string(),
+                    category: category.as_str().unwrap_or("").to_string(),
+                    line: d.line,
+                    column: d.column.map(u64::from),
+                    message: d.message.clone(),
+                }
+            })
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(ImportError::Invalid(problems));
+    }
+    SendUnit::from_files(files).map_err(|e| ImportError::Read(e.to_string()))
+}
