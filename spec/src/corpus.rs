@@ -116,7 +116,7 @@ pub struct Manifest {
     pub cases: Vec<Case>,
 }
 
-type Files = Vec<(String, Vec<u8>)>;
+pub type Files = Vec<(String, Vec<u8>)>;
 /// (id, description, kind, record (0 = last), item, raw bytes, expected codes).
 type ItemCase = (
     &'static str,
@@ -191,6 +191,142 @@ fn line_of(bytes: &[u8], offset: usize) -> u64 {
 
 fn values_of(bytes: &[u8]) -> Vec<Vec<String>> {
     crate::reader::decode_records(bytes)
+}
+
+/// The byte-level encoding traps of the corpus (ms932.md): each replaces 利用者補足情報's
+/// 利用者氏名 (record 2, item 6) with raw bytes. (id, description, raw, expected codes)
+pub const FIELD_TRAPS: &[(&str, &str, &[u8], &[&str])] = &[
+        (
+            "csv.encoding.gaiji",
+            "外字 F040 (user-defined area) in 利用者氏名",
+            b"\"\x88\x9F\xF0\x40\"",
+            &["encoding.gaiji"],
+        ),
+        (
+            "csv.encoding.gaiji-f9",
+            "外字 F9FC, the last user-defined character",
+            b"\"\xF9\xFC\"",
+            &["encoding.gaiji"],
+        ),
+        (
+            "csv.encoding.invalid-byte-a0",
+            "the byte 0xA0",
+            b"\"\x82\xA0\xA0\"",
+            &["encoding.invalid-byte"],
+        ),
+        (
+            "csv.encoding.invalid-byte-fd",
+            "the byte 0xFD",
+            b"\"\xFD\x82\xA0\"",
+            &["encoding.invalid-byte"],
+        ),
+        (
+            "csv.encoding.invalid-byte-fe",
+            "the byte 0xFE",
+            b"\"\xFE\"",
+            &["encoding.invalid-byte"],
+        ),
+        (
+            "csv.encoding.invalid-byte-ff",
+            "the byte 0xFF",
+            b"\"a\xFF\"",
+            &["encoding.invalid-byte"],
+        ),
+        (
+            "csv.encoding.invalid-byte-80",
+            "the byte 0x80",
+            b"\"\x80\"",
+            &["encoding.invalid-byte"],
+        ),
+        (
+            "csv.encoding.truncated-field",
+            "a lead byte 0x88 right before the closing quote",
+            b"\"\x82\xA0\x88\"",
+            &["encoding.truncated"],
+        ),
+        (
+            "csv.encoding.truncated-before-comma",
+            "a lead byte 0x88 right before the comma of an unquoted field",
+            b"\x82\xA0\x88",
+            &["encoding.truncated"],
+        ),
+        (
+            "csv.encoding.invalid-sequence",
+            "lead byte 0x88 followed by a space",
+            b"\"\x88 \x82\xA0\"",
+            &["encoding.invalid-sequence"],
+        ),
+        (
+            "csv.encoding.unmapped",
+            "the well-formed pair 8540, empty in MS932",
+            b"\"\x85\x40\"",
+            &["encoding.unmapped"],
+        ),
+        (
+            "csv.encoding.nul",
+            "a NUL byte in free text",
+            b"\"a\x00b\"",
+            &["encoding.control-char"],
+        ),
+    ];
+
+/// The whole-file encoding traps of the corpus: 利用者補足情報 re-encoded. (id, description,
+/// expected code)
+pub const FILE_TRAPS: &[(&str, &str, &str)] = &[
+    ("csv.encoding.utf8", "the whole file in UTF-8 without BOM", "encoding.utf8"),
+    ("csv.encoding.utf8-bom", "the whole file in UTF-8 with a BOM", "encoding.utf8-bom"),
+    ("csv.encoding.utf16le-bom", "the whole file in UTF-16LE with a BOM", "encoding.utf16"),
+    ("csv.encoding.utf16be", "the whole file in UTF-16BE without a BOM", "encoding.utf16"),
+];
+
+/// Re-encodes MS932 bytes as a whole-file trap; returns the offset of the first changed byte.
+fn reencode(id: &str, v: &mut Vec<u8>) -> Option<usize> {
+    let (s, _, _) = encoding_rs::SHIFT_JIS.decode(v);
+    let s = s.into_owned();
+    let (bytes, at) = match id {
+        "csv.encoding.utf8" => {
+            let b = s.into_bytes();
+            let first = b.iter().position(|c| !c.is_ascii());
+            (b, first)
+        }
+        "csv.encoding.utf8-bom" => {
+            let mut u = vec![0xEF, 0xBB, 0xBF];
+            u.extend_from_slice(s.as_bytes());
+            (u, Some(0))
+        }
+        "csv.encoding.utf16le-bom" => {
+            let mut u = vec![0xFF, 0xFE];
+            for c in s.encode_utf16() {
+                u.extend_from_slice(&c.to_le_bytes());
+            }
+            (u, Some(0))
+        }
+        "csv.encoding.utf16be" => {
+            let mut u = Vec::new();
+            for c in s.encode_utf16() {
+                u.extend_from_slice(&c.to_be_bytes());
+            }
+            (u, Some(0))
+        }
+        _ => return None,
+    };
+    *v = bytes;
+    at
+}
+
+/// Applies the encoding trap `id` (one of [`FIELD_TRAPS`] or [`FILE_TRAPS`]) to the files of a
+/// 予定 send unit (which must hold 利用者補足情報 with at least two records). Returns the files,
+/// the name of the broken file and the physical line of the break.
+pub fn apply_encoding_trap(id: &str, unit: &SendUnit) -> Option<(Files, String, u64)> {
+    let mut b = Build::new(unit);
+    if let Some((_, _, raw, _)) = FIELD_TRAPS.iter().find(|t| t.0 == id) {
+        b.set("UPHOSOKU", 2, 6, raw);
+    } else if FILE_TRAPS.iter().any(|t| t.0 == id) {
+        b.map("UPHOSOKU", |v| reencode(id, v));
+    } else {
+        return None;
+    }
+    Some((b.files, b.file?, b.line?))
 }
 
 /// A case under construction: the files of one unit and where the break went.
@@ -586,148 +722,17 @@ pub fn cases() -> Vec<(Case, Files)> {
     );
 
     // --- Encoding. ---
-    let enc_cases: &[(&str, &str, &[u8], &[&str])] = &[
-        (
-            "csv.encoding.gaiji",
-            "外字 F040 (user-defined area) in 利用者氏名",
-            b"\"\x88\x9F\xF0\x40\"",
-            &["encoding.gaiji"],
-        ),
-        (
-            "csv.encoding.gaiji-f9",
-            "外字 F9FC, the last user-defined character",
-            b"\"\xF9\xFC\"",
-            &["encoding.gaiji"],
-        ),
-        (
-            "csv.encoding.invalid-byte-a0",
-            "the byte 0xA0",
-            b"\"\x82\xA0\xA0\"",
-            &["encoding.invalid-byte"],
-        ),
-        (
-            "csv.encoding.invalid-byte-fd",
-            "the byte 0xFD",
-            b"\"\xFD\x82\xA0\"",
-            &["encoding.invalid-byte"],
-        ),
-        (
-            "csv.encoding.invalid-byte-fe",
-            "the byte 0xFE",
-            b"\"\xFE\"",
-            &["encoding.invalid-byte"],
-        ),
-        (
-            "csv.encoding.invalid-byte-ff",
-            "the byte 0xFF",
-            b"\"a\xFF\"",
-            &["encoding.invalid-byte"],
-        ),
-        (
-            "csv.encoding.invalid-byte-80",
-            "the byte 0x80",
-            b"\"\x80\"",
-            &["encoding.invalid-byte"],
-        ),
-        (
-            "csv.encoding.truncated-field",
-            "a lead byte 0x88 right before the closing quote",
-            b"\"\x82\xA0\x88\"",
-            &["encoding.truncated"],
-        ),
-        (
-            "csv.encoding.truncated-before-comma",
-            "a lead byte 0x88 right before the comma of an unquoted field",
-            b"\x82\xA0\x88",
-            &["encoding.truncated"],
-        ),
-        (
-            "csv.encoding.invalid-sequence",
-            "lead byte 0x88 followed by a space",
-            b"\"\x88 \x82\xA0\"",
-            &["encoding.invalid-sequence"],
-        ),
-        (
-            "csv.encoding.unmapped",
-            "the well-formed pair 8540, empty in MS932",
-            b"\"\x85\x40\"",
-            &["encoding.unmapped"],
-        ),
-        (
-            "csv.encoding.nul",
-            "a NUL byte in free text",
-            b"\"a\x00b\"",
-            &["encoding.control-char"],
-        ),
-    ];
+    let enc_cases = FIELD_TRAPS;
     for (id, desc, raw, expect) in enc_cases {
         let mut b = Build::new(&usage());
         b.set("UPHOSOKU", 2, 6, raw);
         add(id, desc, false, expect, &b);
     }
-    let mut b = Build::new(&usage());
-    b.map("UPHOSOKU", |v| {
-        let (s, _, _) = encoding_rs::SHIFT_JIS.decode(v);
-        *v = s.into_owned().into_bytes();
-        let first = v.iter().position(|b| !b.is_ascii());
-        first
-    });
-    add(
-        "csv.encoding.utf8",
-        "the whole file in UTF-8 without BOM",
-        false,
-        &["encoding.utf8"],
-        &b,
-    );
-    let mut b = Build::new(&usage());
-    b.map("UPHOSOKU", |v| {
-        let (s, _, _) = encoding_rs::SHIFT_JIS.decode(v);
-        let mut u = vec![0xEF, 0xBB, 0xBF];
-        u.extend_from_slice(s.as_bytes());
-        *v = u;
-        Some(0)
-    });
-    add(
-        "csv.encoding.utf8-bom",
-        "the whole file in UTF-8 with a BOM",
-        false,
-        &["encoding.utf8-bom"],
-        &b,
-    );
-    let mut b = Build::new(&usage());
-    b.map("UPHOSOKU", |v| {
-        let (s, _, _) = encoding_rs::SHIFT_JIS.decode(v);
-        let mut u = vec![0xFF, 0xFE];
-        for c in s.encode_utf16() {
-            u.extend_from_slice(&c.to_le_bytes());
-        }
-        *v = u;
-        Some(0)
-    });
-    add(
-        "csv.encoding.utf16le-bom",
-        "the whole file in UTF-16LE with a BOM",
-        false,
-        &["encoding.utf16"],
-        &b,
-    );
-    let mut b = Build::new(&usage());
-    b.map("UPHOSOKU", |v| {
-        let (s, _, _) = encoding_rs::SHIFT_JIS.decode(v);
-        let mut u = Vec::new();
-        for c in s.encode_utf16() {
-            u.extend_from_slice(&c.to_be_bytes());
-        }
-        *v = u;
-        Some(0)
-    });
-    add(
-        "csv.encoding.utf16be",
-        "the whole file in UTF-16BE without a BOM",
-        false,
-        &["encoding.utf16"],
-        &b,
-    );
+    for (id, desc, expect) in FILE_TRAPS {
+        let mut b = Build::new(&usage());
+        b.map("UPHOSOKU", |v| reencode(id, v));
+        add(id, desc, false, &[expect], &b);
+    }
     let mut b = Build::new(&actual());
     b.map("UPJSK", |v| {
         // Cut the file inside the last double-byte character.
