@@ -3,6 +3,7 @@
 //! - [`clock`]: the one injected clock (certificates, CRLs, licences, retention);
 //! - [`world`]: the world file — offices, login IDs, licences, certificates, hub settings;
 //! - [`pki`]: the generated PKI (rcgen) and the hub's TLS material;
+//! - [`embedded`]: a whole hub started in one call (scenarios, tests);
 //! - [`hub`]: the mock hub — its rules, its HTTPS API over mutual TLS, its server;
 //! - [`store`]: the durable store behind a trait (SQLite in WAL mode by default);
 //! - [`client`]: the hub client (the 連携クライアント's role), with typed errors;
@@ -10,6 +11,7 @@
 
 pub mod client;
 pub mod clock;
+pub mod embedded;
 pub mod hub;
 pub mod offices;
 pub mod pki;

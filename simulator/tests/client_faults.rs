@@ -130,7 +130,6 @@ async fn a_dropped_connection_is_a_connection_error_and_is_retried() {
     tokio::spawn(async move {
         while let Ok((s, _)) = listener.accept().await {
             n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let _ = s.set_linger(Some(Duration::ZERO));
             drop(s);
         }
     });

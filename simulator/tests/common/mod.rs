@@ -1,13 +1,9 @@
 //! A hub on loopback with a pinned clock, built from the demo world, for the integration tests.
 #![allow(dead_code)]
 
-use std::sync::{Arc, Mutex};
-
-use renkei_simulator::client::{ClientIdentity, ClientOptions, HubClient};
-use renkei_simulator::clock::{ManualClock, SharedClock};
-use renkei_simulator::hub::{Hub, HubLog, HubServer, ServeOptions};
+use renkei_simulator::client::HubClient;
+use renkei_simulator::embedded::EmbeddedHub;
 use renkei_simulator::pki::Pki;
-use renkei_simulator::store::SqliteStore;
 use renkei_simulator::world::{self, DemoIdentity, World};
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -15,14 +11,13 @@ use time::OffsetDateTime;
 /// "Now" in every test: 2026-11-24 10:00 JST.
 pub const NOW: OffsetDateTime = datetime!(2026-11-24 01:00 UTC);
 
-pub struct TestHub {
-    pub world: World,
-    pub ids: Vec<DemoIdentity>,
-    pub pki: Pki,
-    pub clock: Arc<ManualClock>,
-    pub server: HubServer,
-    pub log: Arc<Mutex<Vec<String>>>,
-    pub data: tempfile::TempDir,
+pub struct TestHub(pub EmbeddedHub);
+
+impl std::ops::Deref for TestHub {
+    type Target = EmbeddedHub;
+    fn deref(&self) -> &EmbeddedHub {
+        &self.0
+    }
 }
 
 /// The demo world as of [`NOW`].
@@ -36,70 +31,23 @@ impl TestHub {
         TestHub::start_with(w, ids, |_| {}).await
     }
 
-    /// Starts a hub on `world`; `adjust` may change the PKI (extra certificates, CRL dates)
-    /// before the hub reads it.
     pub async fn start_with(
         world: World,
         ids: Vec<DemoIdentity>,
         adjust: impl FnOnce(&mut Pki),
     ) -> TestHub {
-        let mut pki = Pki::generate(&world, NOW).expect("pki");
-        adjust(&mut pki);
-        let clock = Arc::new(ManualClock::new(NOW));
-        let shared = SharedClock::from_arc(clock.clone());
-        let data = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(SqliteStore::open(data.path()).expect("store"));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let hub = Arc::new(Hub::new(
-            world.clone(),
-            store,
-            shared,
-            HubLog::Memory(log.clone()),
-        ));
-        let server = HubServer::start(
-            hub,
-            &pki.hub_material().expect("material"),
-            ServeOptions {
-                listen: "127.0.0.1:0".parse().expect("addr"),
-            },
-        )
-        .await
-        .expect("serve");
-        TestHub {
-            world,
-            ids,
-            pki,
-            clock,
-            server,
-            log,
-            data,
-        }
+        TestHub(EmbeddedHub::start(world, ids, NOW, adjust).await.expect("hub"))
     }
 
     /// The demo identity meant to get `expect` (the n-th one when several).
     pub fn id(&self, expect: &str, n: usize) -> &DemoIdentity {
-        self.ids
-            .iter()
-            .filter(|i| i.expect == expect)
-            .nth(n)
+        self.identity(expect, n)
             .unwrap_or_else(|| panic!("no demo identity {expect} #{n}"))
     }
 
     /// A client presenting `office`'s certificate (no retries: tests look at first outcomes).
     pub fn client(&self, office: &str) -> HubClient {
-        let c = self.pki.office(office).expect("office certificate");
-        let identity =
-            ClientIdentity::from_pem(&self.pki.root_pem(), &c.cert.chain_pem, &c.cert.key_pem)
-                .expect("identity");
-        HubClient::new(
-            &self.server.url(),
-            Some(identity),
-            ClientOptions {
-                attempts: 1,
-                ..ClientOptions::default()
-            },
-        )
-        .expect("client")
+        self.0.client(office, 1).expect("client")
     }
 
     /// A logged-in client for the demo identity `expect` #n.
@@ -108,10 +56,6 @@ impl TestHub {
         let c = self.client(&id.office);
         c.login(&id.user_id, &id.password).await.expect("login");
         c
-    }
-
-    pub fn log_lines(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
     }
 }
 

@@ -1,0 +1,71 @@
+//! `cucumber.json`: the Cucumber JSON format (an array of features with their elements and
+//! steps), which existing report tools read. Each step's evidence is written as its `output`
+//! lines (shown by most tools) and, structured, in an extra `renkei_evidence` field.
+
+use serde_json::{json, Value};
+
+use crate::model::{Run, Status};
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect()
+}
+
+pub fn render(run: &Run) -> String {
+    let features: Vec<Value> = run
+        .features
+        .iter()
+        .map(|f| {
+            let fid = slug(&f.name);
+            let elements: Vec<Value> = f
+                .scenarios
+                .iter()
+                .map(|s| {
+                    let steps: Vec<Value> = s
+                        .steps
+                        .iter()
+                        .map(|st| {
+                            let mut result = json!({
+                                "status": st.status.as_str(),
+                                "duration": st.duration_ms * 1_000_000,
+                            });
+                            if st.status == Status::Failed {
+                                result["error_message"] = json!(st.error.clone().unwrap_or_default());
+                            }
+                            json!({
+                                "keyword": format!("{} ", st.keyword.trim()),
+                                "name": st.text,
+                                "line": st.line,
+                                "result": result,
+                                "output": st.evidence.iter().map(|e| format!("{}: {}", e.kind, e.text)).collect::<Vec<_>>(),
+                                "renkei_evidence": st.evidence,
+                            })
+                        })
+                        .collect();
+                    json!({
+                        "id": format!("{fid};{}", s.id.clone().unwrap_or_else(|| slug(&s.name))),
+                        "keyword": s.keyword,
+                        "name": s.name,
+                        "description": "",
+                        "line": s.line,
+                        "type": "scenario",
+                        "tags": s.tags.iter().map(|t| json!({"name": format!("@{t}"), "line": s.line.saturating_sub(1)})).collect::<Vec<_>>(),
+                        "steps": steps,
+                    })
+                })
+                .collect();
+            json!({
+                "uri": f.path,
+                "id": fid,
+                "keyword": f.keyword,
+                "name": f.name,
+                "description": f.description,
+                "line": f.line,
+                "tags": f.tags.iter().map(|t| json!({"name": format!("@{t}"), "line": f.line.saturating_sub(1)})).collect::<Vec<_>>(),
+                "elements": elements,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&Value::Array(features)).unwrap_or_else(|_| "[]".into())
+}

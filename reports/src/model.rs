@@ -1,0 +1,184 @@
+//! A run as data: what the scenario runner saw, in the order of the feature files.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A distinct outcome. PASS / FAIL / SKIP(reason) never merge into one another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Passed,
+    Failed,
+    /// Not run because an earlier step failed, or no step definition matched.
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+        }
+    }
+
+    pub fn japanese(self) -> &'static str {
+        match self {
+            Status::Passed => "成功",
+            Status::Failed => "失敗",
+            Status::Skipped => "未実行",
+        }
+    }
+}
+
+/// One thing a step did or saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// `file`, `hub`, `diagnostic`, `clock`, `note`.
+    pub kind: String,
+    /// One line, in Japanese where it speaks of the domain.
+    pub text: String,
+    /// Structured detail (file name, size, sha256; method, path, status, code; …).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Step {
+    /// The Gherkin keyword as written (前提, もし, ならば, かつ, …).
+    pub keyword: String,
+    pub text: String,
+    pub line: u32,
+    pub status: Status,
+    /// Whether the step belongs to the feature's background.
+    pub background: bool,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scenario {
+    /// The stable ID from the `@id:` tag.
+    pub id: Option<String>,
+    pub name: String,
+    pub keyword: String,
+    pub tags: Vec<String>,
+    pub line: u32,
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    pub fn status(&self) -> Status {
+        if self.steps.iter().any(|s| s.status == Status::Failed) {
+            Status::Failed
+        } else if self.steps.iter().any(|s| s.status == Status::Skipped) || self.steps.is_empty() {
+            Status::Skipped
+        } else {
+            Status::Passed
+        }
+    }
+
+    /// The ID, or a stand-in that says it is missing.
+    pub fn id_or_name(&self) -> String {
+        self.id.clone().unwrap_or_else(|| format!("(no id) {}", self.name))
+    }
+
+    pub fn duration_ms(&self) -> u64 {
+        self.steps.iter().map(|s| s.duration_ms).sum()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Feature {
+    pub name: String,
+    pub keyword: String,
+    pub description: String,
+    /// The feature file, relative to the features folder.
+    pub path: String,
+    pub tags: Vec<String>,
+    pub line: u32,
+    pub scenarios: Vec<Scenario>,
+    /// A feature file that could not be parsed.
+    pub parse_error: Option<String>,
+}
+
+/// What the run exercised.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Coverage {
+    /// ①…⑫ → the combined status of every step that names it.
+    pub flow_steps: BTreeMap<String, Status>,
+    /// Diagnostic codes seen in evidence, with how many times.
+    pub diagnostics: BTreeMap<String, usize>,
+    /// Every diagnostic code the validator has (to show what was not exercised).
+    pub all_diagnostics: Vec<String>,
+    /// Hub outcome codes seen (error codes, TLS alerts), with how many times.
+    pub hub_rules: BTreeMap<String, usize>,
+    /// Every hub error code (to show what was not exercised).
+    pub all_hub_rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Run {
+    pub title: String,
+    /// When the run started (RFC 3339).
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub features: Vec<Feature>,
+    pub coverage: Coverage,
+}
+
+/// The twelve flow steps of ケアプランデータ連携, with their Japanese names.
+pub const FLOW_STEPS: [(&str, &str); 12] = [
+    ("①", "予定の出力（居宅）"),
+    ("②", "アップロード"),
+    ("③", "送信"),
+    ("④", "受信"),
+    ("⑤", "ダウンロード"),
+    ("⑥", "予定の取込（事業所）"),
+    ("⑦", "実績の出力（事業所）"),
+    ("⑧", "アップロード"),
+    ("⑨", "送信"),
+    ("⑩", "受信"),
+    ("⑪", "ダウンロード"),
+    ("⑫", "実績の取込（居宅）"),
+];
+
+impl Run {
+    pub fn scenarios(&self) -> impl Iterator<Item = &Scenario> {
+        self.features.iter().flat_map(|f| f.scenarios.iter())
+    }
+
+    /// (passed, failed, skipped) scenarios.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for s in self.scenarios() {
+            match s.status() {
+                Status::Passed => c.0 += 1,
+                Status::Failed => c.1 += 1,
+                Status::Skipped => c.2 += 1,
+            }
+        }
+        c
+    }
+
+    /// Whether every scenario passed and every feature parsed.
+    pub fn passed(&self) -> bool {
+        let (_, failed, skipped) = self.counts();
+        failed == 0 && skipped == 0 && self.features.iter().all(|f| f.parse_error.is_none())
+    }
+
+    /// Fills `coverage.flow_steps` from the steps' texts: a step whose text starts with a
+    /// circled number counts for that flow step (failed wins over skipped over passed).
+    pub fn compute_flow_coverage(&mut self) {
+        let mut map: BTreeMap<String, Status> = BTreeMap::new();
+        for s in self.features.iter().flat_map(|f| &f.scenarios).flat_map(|s| &s.steps) {
+            if let Some((n, _)) = FLOW_STEPS.iter().find(|(n, _)| s.text.starts_with(n)) {
+                let e = map.entry(n.to_string()).or_insert(Status::Passed);
+                *e = (*e).max(s.status);
+            }
+        }
+        self.coverage.flow_steps = map;
+    }
+}

@@ -1,0 +1,111 @@
+//! An embedded hub: a world, its PKI, a pinned clock, a store in a temporary folder, and the
+//! server on a free loopback port — what scenarios and tests start in one call.
+
+use std::sync::{Arc, Mutex};
+
+use time::OffsetDateTime;
+
+use crate::client::{ClientError, ClientIdentity, ClientOptions, HubClient};
+use crate::clock::{ManualClock, SharedClock};
+use crate::hub::{Hub, HubLog, HubServer, ServeOptions};
+use crate::pki::Pki;
+use crate::store::SqliteStore;
+use crate::world::{DemoIdentity, World};
+
+/// A running hub with everything it was made from.
+pub struct EmbeddedHub {
+    pub world: World,
+    pub ids: Vec<DemoIdentity>,
+    pub pki: Pki,
+    pub clock: Arc<ManualClock>,
+    pub server: HubServer,
+    /// The hub's request log.
+    pub log: Arc<Mutex<Vec<String>>>,
+    pub data: tempfile::TempDir,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error(transparent)]
+    Pki(#[from] crate::pki::PkiError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Serve(#[from] crate::hub::server::ServeError),
+    #[error("一時フォルダを作れません: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl EmbeddedHub {
+    /// Starts `world` with the clock pinned at `now`; `adjust` may change the PKI (extra
+    /// certificates, CRL dates) before the hub reads it.
+    pub async fn start(
+        world: World,
+        ids: Vec<DemoIdentity>,
+        now: OffsetDateTime,
+        adjust: impl FnOnce(&mut Pki),
+    ) -> Result<EmbeddedHub, EmbeddedError> {
+        let mut pki = Pki::generate(&world, now)?;
+        adjust(&mut pki);
+        let clock = Arc::new(ManualClock::new(now));
+        let data = tempfile::tempdir()?;
+        let store = Arc::new(SqliteStore::open(data.path())?);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let hub = Arc::new(Hub::new(
+            world.clone(),
+            store,
+            SharedClock::from_arc(clock.clone()),
+            HubLog::Memory(log.clone()),
+        ));
+        let server = HubServer::start(
+            hub,
+            &pki.hub_material()?,
+            ServeOptions {
+                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            },
+        )
+        .await?;
+        Ok(EmbeddedHub {
+            world,
+            ids,
+            pki,
+            clock,
+            server,
+            log,
+            data,
+        })
+    }
+
+    /// The demo world of hub.md, dated around `now`.
+    pub async fn demo(now: OffsetDateTime) -> Result<EmbeddedHub, EmbeddedError> {
+        let (w, ids) = crate::world::demo(now);
+        EmbeddedHub::start(w, ids, now, |_| {}).await
+    }
+
+    /// The demo identity meant to get `expect` (the n-th one when several).
+    pub fn identity(&self, expect: &str, n: usize) -> Option<&DemoIdentity> {
+        self.ids.iter().filter(|i| i.expect == expect).nth(n)
+    }
+
+    /// A client presenting `office`'s certificate; `attempts` tries per request.
+    pub fn client(&self, office: &str, attempts: u32) -> Result<HubClient, ClientError> {
+        let c = self
+            .pki
+            .office(office)
+            .ok_or_else(|| ClientError::Setup(format!("事業所 {office} の証明書がありません")))?;
+        let identity =
+            ClientIdentity::from_pem(&self.pki.root_pem(), &c.cert.chain_pem, &c.cert.key_pem)?;
+        HubClient::new(
+            &self.server.url(),
+            Some(identity),
+            ClientOptions {
+                attempts,
+                ..ClientOptions::default()
+            },
+        )
+    }
+
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
