@@ -85,6 +85,22 @@ enum Command {
         #[arg(long, default_value = "fixtures")]
         out: PathBuf,
     },
+    /// Run every scenario (flows ①–⑫ and the failure cases) against embedded hubs and write
+    /// junit.xml, cucumber.json and index.html.
+    Run {
+        /// Only scenarios matching this tag expression, e.g. "@flow and not @jisseki".
+        #[arg(long)]
+        tags: Option<String>,
+        /// The run folder for the reports.
+        #[arg(long, default_value = "target/renkei-run")]
+        out: PathBuf,
+        /// A feature file or folder (default: the features shipped with renkei).
+        #[arg(long)]
+        features: Option<PathBuf>,
+        /// Scenarios run at once (each has its own hub).
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
     /// The PKI the mock hub trusts (root, issuing CAs, CRLs, office certificates).
     Pki {
         #[command(subcommand)]
@@ -227,6 +243,78 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let n = renkei_spec::corpus::write_corpus(&out)?;
             println!("{n} cases written to {}", out.display());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            tags,
+            out,
+            features,
+            concurrency,
+        } => {
+            let features = features.unwrap_or_else(renkei_scenarios::features_dir);
+            if !features.exists() {
+                anyhow::bail!(
+                    "{}: no features here (give --features PATH)",
+                    features.display()
+                );
+            }
+            let opts = renkei_scenarios::RunOptions {
+                features,
+                tags,
+                out: Some(out.clone()),
+                concurrency,
+                progress: true,
+            };
+            let rt = tokio::runtime::Runtime::new()?;
+            let run = rt.block_on(renkei_scenarios::run(&opts))?;
+            let (passed, failed, skipped) = run.counts();
+            let flow: String = renkei_reports::model::FLOW_STEPS
+                .iter()
+                .map(|(n, _)| {
+                    let mark = match run.coverage.flow_steps.get(*n) {
+                        Some(renkei_reports::Status::Passed) => "✔",
+                        Some(renkei_reports::Status::Failed) => "✘",
+                        Some(renkei_reports::Status::Skipped) => "－",
+                        None => "·",
+                    };
+                    format!("{n}{mark} ")
+                })
+                .collect();
+            println!();
+            println!("flow: {flow}");
+            println!(
+                "scenarios: {passed} passed, {failed} failed, {skipped} not run ({:.1} s)",
+                run.duration_ms as f64 / 1000.0
+            );
+            for f in &run.features {
+                if let Some(e) = &f.parse_error {
+                    println!("cannot parse {}: {e}", f.path);
+                }
+                for s in f
+                    .scenarios
+                    .iter()
+                    .filter(|s| s.status() != renkei_reports::Status::Passed)
+                {
+                    for st in s.steps.iter().filter(|st| st.error.is_some()) {
+                        println!(
+                            "  ✘ {} ({}:{}) {}{}\n      {}",
+                            s.id_or_name(),
+                            f.path,
+                            st.line,
+                            st.keyword,
+                            st.text,
+                            st.error.as_deref().unwrap_or("")
+                        );
+                    }
+                }
+            }
+            for name in ["junit.xml", "cucumber.json", "index.html"] {
+                println!("report: {}", out.join(name).display());
+            }
+            Ok(if run.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Pki {
             command:

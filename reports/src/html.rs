@@ -58,7 +58,11 @@ pub fn render(run: &Run) -> String {
          <title>{}</title><style>{CSS}</style></head><body>",
         escape(&run.title)
     );
-    let overall = if run.passed() { Status::Passed } else { Status::Failed };
+    let overall = if run.passed() {
+        Status::Passed
+    } else {
+        Status::Failed
+    };
     let _ = write!(
         o,
         "<header><h1>{}</h1><p>実行開始 {} ・ 所要 {:.1} 秒</p><div class=\"summary\">\
@@ -74,10 +78,14 @@ pub fn render(run: &Run) -> String {
     o.push_str("<h2 id=\"flow-title\">連携の流れ ①〜⑫</h2><figure id=\"flow\" aria-labelledby=\"flow-title\" style=\"margin:0\"><div class=\"flow\">");
     for (i, (n, name)) in FLOW_STEPS.iter().enumerate() {
         if i == 0 {
-            o.push_str("<div class=\"lane\">予定: 居宅介護支援事業所 → 連携基盤 → サービス事業所</div>");
+            o.push_str(
+                "<div class=\"lane\">予定: 居宅介護支援事業所 → 連携基盤 → サービス事業所</div>",
+            );
         }
         if i == 6 {
-            o.push_str("<div class=\"lane\">実績: サービス事業所 → 連携基盤 → 居宅介護支援事業所</div>");
+            o.push_str(
+                "<div class=\"lane\">実績: サービス事業所 → 連携基盤 → 居宅介護支援事業所</div>",
+            );
         }
         let st = run.coverage.flow_steps.get(*n).copied();
         let (class, label) = match st {
@@ -99,7 +107,11 @@ pub fn render(run: &Run) -> String {
             o,
             "<section><h3>{}{} <code>{}</code></h3>",
             escape(&f.keyword),
-            if f.keyword.is_empty() { String::new() } else { ": ".into() } + &escape(&f.name),
+            if f.keyword.is_empty() {
+                String::new()
+            } else {
+                ": ".into()
+            } + &escape(&f.name),
             escape(&f.path)
         );
         if !f.description.trim().is_empty() {
@@ -137,8 +149,17 @@ pub fn render(run: &Run) -> String {
                 if !step.evidence.is_empty() {
                     o.push_str("<ul class=\"ev\">");
                     for e in &step.evidence {
-                        let data = if e.data.is_null() { String::new() } else { format!(" <code>{}</code>", escape(&e.data.to_string())) };
-                        let _ = write!(o, "<li>[{}] {}{data}</li>", escape(&e.kind), escape(&e.text));
+                        let data = if e.data.is_null() {
+                            String::new()
+                        } else {
+                            format!(" <code>{}</code>", escape(&e.data.to_string()))
+                        };
+                        let _ = write!(
+                            o,
+                            "<li>[{}] {}{data}</li>",
+                            escape(&e.kind),
+                            escape(&e.text)
+                        );
                     }
                     o.push_str("</ul>");
                 }
@@ -151,17 +172,32 @@ pub fn render(run: &Run) -> String {
     // Coverage.
     o.push_str("<h2>網羅状況</h2><table><tr><th>手順</th><th>結果</th></tr>");
     for (n, name) in FLOW_STEPS {
-        let st = run.coverage.flow_steps.get(n).map_or("対象外", |s| s.japanese());
+        let st = run
+            .coverage
+            .flow_steps
+            .get(n)
+            .map_or("対象外", |s| s.japanese());
         let _ = write!(o, "<tr><td>{n} {}</td><td>{st}</td></tr>", escape(name));
     }
     o.push_str("</table>");
-    let codes = |o: &mut String, title: &str, all: &[String], seen: &std::collections::BTreeMap<String, usize>| {
+    let codes = |o: &mut String,
+                 title: &str,
+                 all: &[String],
+                 seen: &std::collections::BTreeMap<String, usize>| {
         let hit = all.iter().filter(|c| seen.contains_key(*c)).count();
-        let _ = write!(o, "<h3>{title}: {hit} / {}</h3><div class=\"codes\">", all.len());
+        let _ = write!(
+            o,
+            "<h3>{title}: {hit} / {}</h3><div class=\"codes\">",
+            all.len()
+        );
         for c in all {
             match seen.get(c) {
                 Some(n) => {
-                    let _ = write!(o, "<span class=\"hit\" title=\"{n} 回\">{}</span>", escape(c));
+                    let _ = write!(
+                        o,
+                        "<span class=\"hit\" title=\"{n} 回\">{}</span>",
+                        escape(c)
+                    );
                 }
                 None => {
                     let _ = write!(o, "<span>{}</span>", escape(c));
@@ -169,12 +205,26 @@ pub fn render(run: &Run) -> String {
             }
         }
         for (c, n) in seen.iter().filter(|(c, _)| !all.contains(c)) {
-            let _ = write!(o, "<span class=\"hit\" title=\"{n} 回\">{}</span>", escape(c));
+            let _ = write!(
+                o,
+                "<span class=\"hit\" title=\"{n} 回\">{}</span>",
+                escape(c)
+            );
         }
         o.push_str("</div>");
     };
-    codes(&mut o, "診断コード", &run.coverage.all_diagnostics, &run.coverage.diagnostics);
-    codes(&mut o, "連携基盤の規則（エラーコード・TLSアラート）", &run.coverage.all_hub_rules, &run.coverage.hub_rules);
+    codes(
+        &mut o,
+        "診断コード",
+        &run.coverage.all_diagnostics,
+        &run.coverage.diagnostics,
+    );
+    codes(
+        &mut o,
+        "連携基盤の規則（エラーコード・TLSアラート）",
+        &run.coverage.all_hub_rules,
+        &run.coverage.hub_rules,
+    );
     o.push_str("</main></body></html>\n");
     o
 }

@@ -17,9 +17,17 @@ pub fn render(run: &Run) -> String {
         run.duration_ms as f64 / 1000.0
     );
     for f in &run.features {
-        let fails = f.scenarios.iter().filter(|s| s.status() == Status::Failed).count()
+        let fails = f
+            .scenarios
+            .iter()
+            .filter(|s| s.status() == Status::Failed)
+            .count()
             + usize::from(f.parse_error.is_some());
-        let skips = f.scenarios.iter().filter(|s| s.status() == Status::Skipped).count();
+        let skips = f
+            .scenarios
+            .iter()
+            .filter(|s| s.status() == Status::Skipped)
+            .count();
         let time: u64 = f.scenarios.iter().map(|s| s.duration_ms()).sum();
         let _ = writeln!(
             o,
@@ -67,7 +75,11 @@ pub fn render(run: &Run) -> String {
                     let _ = write!(o, "<skipped message=\"a step did not run\"/>");
                 }
             }
-            let _ = write!(o, "<system-out>{}</system-out>", escape(&format!("{}\n{}", s.name, steps_text(s))));
+            let _ = write!(
+                o,
+                "<system-out>{}</system-out>",
+                escape(&format!("{}\n{}", s.name, steps_text(s)))
+            );
             let _ = writeln!(o, "</testcase>");
         }
         let _ = writeln!(o, "  </testsuite>");
@@ -79,7 +91,13 @@ pub fn render(run: &Run) -> String {
 fn steps_text(s: &crate::model::Scenario) -> String {
     let mut t = String::new();
     for st in &s.steps {
-        let _ = writeln!(t, "[{}] {}{}", st.status.as_str(), st.keyword, st.text);
+        let _ = writeln!(
+            t,
+            "[{}] {} {}",
+            st.status.as_str(),
+            st.keyword.trim(),
+            st.text
+        );
         for e in &st.evidence {
             let _ = writeln!(t, "    {}: {}", e.kind, e.text);
         }

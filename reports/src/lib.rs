@@ -61,8 +61,13 @@ mod tests {
             status,
             background: false,
             duration_ms: 3,
-            error: (status == Status::Failed).then(|| "expected 201, got 403 <LICENCE_EXPIRED>".into()),
-            evidence: vec![Evidence { kind: "hub".into(), text: "POST /v1/sends 403 LICENCE_EXPIRED".into(), data: serde_json::Value::Null }],
+            error: (status == Status::Failed)
+                .then(|| "expected 201, got 403 <LICENCE_EXPIRED>".into()),
+            evidence: vec![Evidence {
+                kind: "hub".into(),
+                text: "POST /v1/sends 403 LICENCE_EXPIRED".into(),
+                data: serde_json::Value::Null,
+            }],
         };
         let mut r = Run {
             title: "renkei".into(),
@@ -77,8 +82,26 @@ mod tests {
                 line: 2,
                 parse_error: None,
                 scenarios: vec![
-                    Scenario { id: Some("flow.yotei.01-06".into()), name: "一巡".into(), keyword: "シナリオ".into(), tags: vec!["id:flow.yotei.01-06".into()], line: 8, steps: vec![step("① 出力", Status::Passed), step("② アップロード", Status::Failed), step("③ 送信", Status::Skipped)] },
-                    Scenario { id: Some("flow.yotei.ok".into()), name: "別".into(), keyword: "シナリオ".into(), tags: vec![], line: 20, steps: vec![step("① 出力", Status::Passed)] },
+                    Scenario {
+                        id: Some("flow.yotei.01-06".into()),
+                        name: "一巡".into(),
+                        keyword: "シナリオ".into(),
+                        tags: vec!["id:flow.yotei.01-06".into()],
+                        line: 8,
+                        steps: vec![
+                            step("① 出力", Status::Passed),
+                            step("② アップロード", Status::Failed),
+                            step("③ 送信", Status::Skipped),
+                        ],
+                    },
+                    Scenario {
+                        id: Some("flow.yotei.ok".into()),
+                        name: "別".into(),
+                        keyword: "シナリオ".into(),
+                        tags: vec![],
+                        line: 20,
+                        steps: vec![step("① 出力", Status::Passed)],
+                    },
                 ],
             }],
             coverage: Coverage::default(),
@@ -110,13 +133,17 @@ mod tests {
 
     #[test]
     fn cucumber_json_has_the_standard_shape() {
-        let v: serde_json::Value = serde_json::from_str(&super::cucumber_json::render(&run())).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&super::cucumber_json::render(&run())).unwrap();
         let s = &v[0]["elements"][0];
         assert_eq!(v[0]["uri"], "flow-yotei.feature");
         assert_eq!(s["type"], "scenario");
         assert_eq!(s["steps"][1]["result"]["status"], "failed");
         assert_eq!(s["steps"][0]["result"]["duration"], 3_000_000);
-        assert_eq!(s["steps"][1]["output"][0], "hub: POST /v1/sends 403 LICENCE_EXPIRED");
+        assert_eq!(
+            s["steps"][1]["output"][0],
+            "hub: POST /v1/sends 403 LICENCE_EXPIRED"
+        );
     }
 
     #[test]
@@ -125,7 +152,10 @@ mod tests {
         assert!(h.contains("data-step=\"②\" data-status=\"failed\""));
         assert!(h.contains("data-step=\"④\" data-status=\"none\""));
         assert!(h.contains("name=\"viewport\""));
-        assert!(!h.contains("http://") && !h.contains("https://"), "no network resources");
+        assert!(
+            !h.contains("http://") && !h.contains("https://"),
+            "no network resources"
+        );
         assert!(h.contains("説明 &amp; &lt;注意&gt;"));
     }
 }

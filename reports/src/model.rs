@@ -82,7 +82,9 @@ impl Scenario {
 
     /// The ID, or a stand-in that says it is missing.
     pub fn id_or_name(&self) -> String {
-        self.id.clone().unwrap_or_else(|| format!("(no id) {}", self.name))
+        self.id
+            .clone()
+            .unwrap_or_else(|| format!("(no id) {}", self.name))
     }
 
     pub fn duration_ms(&self) -> u64 {
@@ -173,7 +175,12 @@ impl Run {
     /// circled number counts for that flow step (failed wins over skipped over passed).
     pub fn compute_flow_coverage(&mut self) {
         let mut map: BTreeMap<String, Status> = BTreeMap::new();
-        for s in self.features.iter().flat_map(|f| &f.scenarios).flat_map(|s| &s.steps) {
+        for s in self
+            .features
+            .iter()
+            .flat_map(|f| &f.scenarios)
+            .flat_map(|s| &s.steps)
+        {
             if let Some((n, _)) = FLOW_STEPS.iter().find(|(n, _)| s.text.starts_with(n)) {
                 let e = map.entry(n.to_string()).or_insert(Status::Passed);
                 *e = (*e).max(s.status);

@@ -1,1 +1,21 @@
-//! x
+//! renkei-scenarios: the flows ①–⑫ and their failure cases as Gherkin features written in
+//! Japanese (`features/*.feature`), run with cucumber against an embedded hub.
+//!
+//! - [`world`]: the scenario's world — a hub with a pinned clock, the simulated offices, their
+//!   clients, and the evidence every step leaves;
+//! - [`steps`]: the step definitions (regex, so 「…」 strings and Japanese sentences parse);
+//!   they only wire Gherkin to the simulator and the spec crate, no rule lives here;
+//! - [`runner`]: runs the features, collects results and evidence into a
+//!   [`renkei_reports::Run`], and writes the reports (`renkei run`).
+
+pub mod runner;
+pub mod steps;
+pub mod world;
+
+pub use runner::{run, RunOptions};
+pub use world::RenkeiWorld;
+
+/// The features shipped with renkei (this crate's `features/` folder).
+pub fn features_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("features")
+}

@@ -1,1 +1,51 @@
-fn main(){}
+//! The features under `cargo test` (harness = false): every scenario against embedded hubs.
+//! Reports go to `target/renkei-features/` for a look after a failure.
+
+fn main() {
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/renkei-features");
+    let opts = renkei_scenarios::RunOptions {
+        features: renkei_scenarios::features_dir(),
+        tags: std::env::var("RENKEI_TAGS").ok(),
+        out: Some(out.clone()),
+        concurrency: 4,
+        progress: true,
+    };
+    let rt = tokio::runtime::Runtime::new().expect("tokio");
+    let run = match rt.block_on(renkei_scenarios::run(&opts)) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("renkei features: {e}");
+            std::process::exit(2);
+        }
+    };
+    let (passed, failed, skipped) = run.counts();
+    println!(
+        "features: {passed} passed, {failed} failed, {skipped} not run — reports in {}",
+        out.display()
+    );
+    for f in &run.features {
+        if let Some(e) = &f.parse_error {
+            eprintln!("cannot parse {}: {e}", f.path);
+        }
+        for s in f
+            .scenarios
+            .iter()
+            .filter(|s| s.status() != renkei_reports::Status::Passed)
+        {
+            for st in s.steps.iter().filter(|st| st.error.is_some()) {
+                eprintln!(
+                    "  {} {}:{} {}{}\n    {}",
+                    s.id_or_name(),
+                    f.path,
+                    st.line,
+                    st.keyword,
+                    st.text,
+                    st.error.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    if !run.passed() || run.scenarios().count() == 0 {
+        std::process::exit(1);
+    }
+}

@@ -196,87 +196,103 @@ fn values_of(bytes: &[u8]) -> Vec<Vec<String>> {
 /// The byte-level encoding traps of the corpus (ms932.md): each replaces 利用者補足情報's
 /// 利用者氏名 (record 2, item 6) with raw bytes. (id, description, raw, expected codes)
 pub const FIELD_TRAPS: &[(&str, &str, &[u8], &[&str])] = &[
-        (
-            "csv.encoding.gaiji",
-            "外字 F040 (user-defined area) in 利用者氏名",
-            b"\"\x88\x9F\xF0\x40\"",
-            &["encoding.gaiji"],
-        ),
-        (
-            "csv.encoding.gaiji-f9",
-            "外字 F9FC, the last user-defined character",
-            b"\"\xF9\xFC\"",
-            &["encoding.gaiji"],
-        ),
-        (
-            "csv.encoding.invalid-byte-a0",
-            "the byte 0xA0",
-            b"\"\x82\xA0\xA0\"",
-            &["encoding.invalid-byte"],
-        ),
-        (
-            "csv.encoding.invalid-byte-fd",
-            "the byte 0xFD",
-            b"\"\xFD\x82\xA0\"",
-            &["encoding.invalid-byte"],
-        ),
-        (
-            "csv.encoding.invalid-byte-fe",
-            "the byte 0xFE",
-            b"\"\xFE\"",
-            &["encoding.invalid-byte"],
-        ),
-        (
-            "csv.encoding.invalid-byte-ff",
-            "the byte 0xFF",
-            b"\"a\xFF\"",
-            &["encoding.invalid-byte"],
-        ),
-        (
-            "csv.encoding.invalid-byte-80",
-            "the byte 0x80",
-            b"\"\x80\"",
-            &["encoding.invalid-byte"],
-        ),
-        (
-            "csv.encoding.truncated-field",
-            "a lead byte 0x88 right before the closing quote",
-            b"\"\x82\xA0\x88\"",
-            &["encoding.truncated"],
-        ),
-        (
-            "csv.encoding.truncated-before-comma",
-            "a lead byte 0x88 right before the comma of an unquoted field",
-            b"\x82\xA0\x88",
-            &["encoding.truncated"],
-        ),
-        (
-            "csv.encoding.invalid-sequence",
-            "lead byte 0x88 followed by a space",
-            b"\"\x88 \x82\xA0\"",
-            &["encoding.invalid-sequence"],
-        ),
-        (
-            "csv.encoding.unmapped",
-            "the well-formed pair 8540, empty in MS932",
-            b"\"\x85\x40\"",
-            &["encoding.unmapped"],
-        ),
-        (
-            "csv.encoding.nul",
-            "a NUL byte in free text",
-            b"\"a\x00b\"",
-            &["encoding.control-char"],
-        ),
-    ];
+    (
+        "csv.encoding.gaiji",
+        "外字 F040 (user-defined area) in 利用者氏名",
+        b"\"\x88\x9F\xF0\x40\"",
+        &["encoding.gaiji"],
+    ),
+    (
+        "csv.encoding.gaiji-f9",
+        "外字 F9FC, the last user-defined character",
+        b"\"\xF9\xFC\"",
+        &["encoding.gaiji"],
+    ),
+    (
+        "csv.encoding.invalid-byte-a0",
+        "the byte 0xA0",
+        b"\"\x82\xA0\xA0\"",
+        &["encoding.invalid-byte"],
+    ),
+    (
+        "csv.encoding.invalid-byte-fd",
+        "the byte 0xFD",
+        b"\"\xFD\x82\xA0\"",
+        &["encoding.invalid-byte"],
+    ),
+    (
+        "csv.encoding.invalid-byte-fe",
+        "the byte 0xFE",
+        b"\"\xFE\"",
+        &["encoding.invalid-byte"],
+    ),
+    (
+        "csv.encoding.invalid-byte-ff",
+        "the byte 0xFF",
+        b"\"a\xFF\"",
+        &["encoding.invalid-byte"],
+    ),
+    (
+        "csv.encoding.invalid-byte-80",
+        "the byte 0x80",
+        b"\"\x80\"",
+        &["encoding.invalid-byte"],
+    ),
+    (
+        "csv.encoding.truncated-field",
+        "a lead byte 0x88 right before the closing quote",
+        b"\"\x82\xA0\x88\"",
+        &["encoding.truncated"],
+    ),
+    (
+        "csv.encoding.truncated-before-comma",
+        "a lead byte 0x88 right before the comma of an unquoted field",
+        b"\x82\xA0\x88",
+        &["encoding.truncated"],
+    ),
+    (
+        "csv.encoding.invalid-sequence",
+        "lead byte 0x88 followed by a space",
+        b"\"\x88 \x82\xA0\"",
+        &["encoding.invalid-sequence"],
+    ),
+    (
+        "csv.encoding.unmapped",
+        "the well-formed pair 8540, empty in MS932",
+        b"\"\x85\x40\"",
+        &["encoding.unmapped"],
+    ),
+    (
+        "csv.encoding.nul",
+        "a NUL byte in free text",
+        b"\"a\x00b\"",
+        &["encoding.control-char"],
+    ),
+];
 
 /// The whole-file encoding traps of the corpus: 利用者補足情報 re-encoded. (id, description,
 /// expected code)
 pub const FILE_TRAPS: &[(&str, &str, &str)] = &[
-    ("csv.encoding.utf8", "the whole file in UTF-8 without BOM", "encoding.utf8"),
-    ("csv.encoding.utf8-bom", "the whole file in UTF-8 with a BOM", "encoding.utf8-bom"),
-    ("csv.encoding.utf16le-bom", "the whole file in UTF-16LE with a BOM", "encoding.utf16"),
-    ("csv.encoding.utf16be", "the whole file in UTF-16BE without a BOM", "encoding.utf16"),
+    (
+        "csv.encoding.utf8",
+        "the whole file in UTF-8 without BOM",
+        "encoding.utf8",
+    ),
+    (
+        "csv.encoding.utf8-bom",
+        "the whole file in UTF-8 with a BOM",
+        "encoding.utf8-bom",
+    ),
+    (
+        "csv.encoding.utf16le-bom",
+        "the whole file in UTF-16LE with a BOM",
+        "encoding.utf16",
+    ),
+    (
+        "csv.encoding.utf16be",
+        "the whole file in UTF-16BE without a BOM",
+        "encoding.utf16",
+    ),
 ];
 
 /// Re-encodes MS932 bytes as a whole-file trap; returns the offset of the first changed byte.

@@ -41,21 +41,37 @@ impl KyotakuOffice {
             .providers
             .iter()
             .position(|p| p.office == provider)
-            .ok_or_else(|| OfficeError::Plan(format!("事業所 {provider} はこの居宅の提供事業所ではありません")))
+            .ok_or_else(|| {
+                OfficeError::Plan(format!(
+                    "事業所 {provider} はこの居宅の提供事業所ではありません"
+                ))
+            })
     }
 
     /// ① 予定の出力: the 予定 for `provider` and `month` (YYYYMM) under ファイル連番 `serial`.
-    pub fn export_yotei(&mut self, provider: &str, month: &str, serial: &str) -> Result<Export, OfficeError> {
+    pub fn export_yotei(
+        &mut self,
+        provider: &str,
+        month: &str,
+        serial: &str,
+    ) -> Result<Export, OfficeError> {
         let p = self.provider_index(provider)?;
         let unit = sample::usage_unit(&self.world, &self.revision, p, month, serial);
         let export = Export::write(unit)?;
-        self.sent_plans
-            .insert((provider.to_string(), month.to_string()), export.unit.clone());
+        self.sent_plans.insert(
+            (provider.to_string(), month.to_string()),
+            export.unit.clone(),
+        );
         Ok(export)
     }
 
     /// 月途中の計画変更: from `from_day`, `provider`'s first service is planned on `weekdays`.
-    pub fn change_plan(&mut self, provider: &str, from_day: u32, weekdays: &'static [u32]) -> Result<(), OfficeError> {
+    pub fn change_plan(
+        &mut self,
+        provider: &str,
+        from_day: u32,
+        weekdays: &'static [u32],
+    ) -> Result<(), OfficeError> {
         let p = self.provider_index(provider)?;
         self.world.plan_changes.push(PlanChange {
             provider: p,
@@ -67,10 +83,16 @@ impl KyotakuOffice {
     }
 
     /// 第6表の削除: withdraws the 予定 of `month` from `provider`.
-    pub fn export_yotei_deletion(&mut self, provider: &str, month: &str, serial: &str) -> Result<Export, OfficeError> {
+    pub fn export_yotei_deletion(
+        &mut self,
+        provider: &str,
+        month: &str,
+        serial: &str,
+    ) -> Result<Export, OfficeError> {
         let p = self.provider_index(provider)?;
         let unit = sample::delete_unit(&self.world, &self.revision, "DLTPLAN", p, month, serial);
-        self.sent_plans.remove(&(provider.to_string(), month.to_string()));
+        self.sent_plans
+            .remove(&(provider.to_string(), month.to_string()));
         Export::write(unit)
     }
 
@@ -91,14 +113,12 @@ impl KyotakuOffice {
     /// 予定と実績の突合: what was delivered differently from the plan in force.
     pub fn reconcile(&self, provider: &str, month: &str) -> Result<Vec<Difference>, OfficeError> {
         let key = (provider.to_string(), month.to_string());
-        let plan = self
-            .sent_plans
-            .get(&key)
-            .ok_or_else(|| OfficeError::Plan(format!("{provider} の {month} の予定がありません")))?;
-        let actual = self
-            .actuals
-            .get(&key)
-            .ok_or_else(|| OfficeError::Plan(format!("{provider} の {month} の実績がありません")))?;
+        let plan = self.sent_plans.get(&key).ok_or_else(|| {
+            OfficeError::Plan(format!("{provider} の {month} の予定がありません"))
+        })?;
+        let actual = self.actuals.get(&key).ok_or_else(|| {
+            OfficeError::Plan(format!("{provider} の {month} の実績がありません"))
+        })?;
         Ok(reconcile(plan, actual))
     }
 }

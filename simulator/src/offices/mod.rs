@@ -49,7 +49,10 @@ impl Export {
             .iter()
             .flat_map(|f| {
                 f.replacements.iter().map(|r| {
-                    format!("{} 第{}レコード {}: {}→{}", r.file, r.record, r.item, r.from, r.to)
+                    format!(
+                        "{} 第{}レコード {}: {}→{}",
+                        r.file, r.record, r.item, r.from, r.to
+                    )
                 })
             })
             .collect();
@@ -83,13 +86,19 @@ mod tests {
     #[test]
     fn a_month_goes_round_and_reconciles_to_the_differences_delivered() {
         let (mut k, mut p) = offices();
-        let yotei = k.export_yotei("1370101022", "202612", "20261124100000").unwrap();
+        let yotei = k
+            .export_yotei("1370101022", "202612", "20261124100000")
+            .unwrap();
         assert_eq!(yotei.files.len(), 3);
         let out = p.import_yotei(&yotei.files).unwrap();
         assert!(matches!(out, ImportOutcome::Applied { records, .. } if records > 3));
-        let (jisseki, delivered) = p.export_jisseki("1370101014", "202612", "20261231180000").unwrap();
+        let (jisseki, delivered) = p
+            .export_jisseki("1370101014", "202612", "20261231180000")
+            .unwrap();
         assert_eq!(delivered.len(), 3, "{delivered:?}");
-        assert!(jisseki.files[0].0.starts_with("UPJSK_202612_1370101022_11_1370101014_43_"));
+        assert!(jisseki.files[0]
+            .0
+            .starts_with("UPJSK_202612_1370101022_11_1370101014_43_"));
         k.import_jisseki(&jisseki.files).expect("実績 is valid");
         assert_eq!(k.reconcile("1370101022", "202612").unwrap(), delivered);
     }
@@ -97,33 +106,54 @@ mod tests {
     #[test]
     fn a_later_plan_replaces_an_earlier_one_and_a_stale_one_is_not_applied() {
         let (mut k, mut p) = offices();
-        let first = k.export_yotei("1370101022", "202612", "20261124100000").unwrap();
+        let first = k
+            .export_yotei("1370101022", "202612", "20261124100000")
+            .unwrap();
         k.change_plan("1370101022", 15, &[1, 2, 3, 4, 5]).unwrap();
-        let second = k.export_yotei("1370101022", "202612", "20261215090000").unwrap();
+        let second = k
+            .export_yotei("1370101022", "202612", "20261215090000")
+            .unwrap();
         let before = first.unit.files[0].records.len();
         let after = second.unit.files[0].records.len();
-        assert!(after > before, "more visits from the 15th: {before} → {after}");
+        assert!(
+            after > before,
+            "more visits from the 15th: {before} → {after}"
+        );
         p.import_yotei(&second.files).unwrap();
-        assert!(matches!(p.import_yotei(&first.files).unwrap(), ImportOutcome::Stale { .. }));
+        assert!(matches!(
+            p.import_yotei(&first.files).unwrap(),
+            ImportOutcome::Stale { .. }
+        ));
         assert_eq!(p.planned_rows("1370101014", "202612"), after);
     }
 
     #[test]
     fn a_deletion_withdraws_the_plan() {
         let (mut k, mut p) = offices();
-        let y = k.export_yotei("1370101022", "202612", "20261124100000").unwrap();
+        let y = k
+            .export_yotei("1370101022", "202612", "20261124100000")
+            .unwrap();
         p.import_yotei(&y.files).unwrap();
-        let d = k.export_yotei_deletion("1370101022", "202612", "20261126100000").unwrap();
+        let d = k
+            .export_yotei_deletion("1370101022", "202612", "20261126100000")
+            .unwrap();
         assert!(d.files[0].0.starts_with("DLTPLAN_202612_"));
-        assert!(matches!(p.import_yotei(&d.files).unwrap(), ImportOutcome::Deleted { .. }));
+        assert!(matches!(
+            p.import_yotei(&d.files).unwrap(),
+            ImportOutcome::Deleted { .. }
+        ));
         assert_eq!(p.planned_rows("1370101014", "202612"), 0);
-        assert!(p.export_jisseki("1370101014", "202612", "20261231180000").is_err());
+        assert!(p
+            .export_jisseki("1370101014", "202612", "20261231180000")
+            .is_err());
     }
 
     #[test]
     fn a_broken_file_is_refused_with_its_place() {
         let (mut k, mut p) = offices();
-        let mut y = k.export_yotei("1370101022", "202612", "20261124100000").unwrap();
+        let mut y = k
+            .export_yotei("1370101022", "202612", "20261124100000")
+            .unwrap();
         let at = y.files[0].1.iter().position(|&b| b == b'\n').unwrap() + 1;
         y.files[0].1.insert(at, 0xFF);
         let e = p.import_yotei(&y.files).unwrap_err();

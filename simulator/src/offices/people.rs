@@ -66,10 +66,18 @@ mod tests {
 
     #[test]
     fn every_user_has_a_valid_insurer_and_one_of_our_providers() {
-        let w = population(5, 12, "1370101014", &["1370101022".into(), "1370101030".into()]);
+        let w = population(
+            5,
+            12,
+            "1370101014",
+            &["1370101022".into(), "1370101030".into()],
+        );
         assert_eq!(w.providers.len(), 2);
         assert!(w.users.iter().all(|u| insurer_is_valid(&u.insurer)));
-        assert!(w.users.iter().all(|u| !u.providers.is_empty() && u.providers.iter().all(|&p| p < 2)));
+        assert!(w
+            .users
+            .iter()
+            .all(|u| !u.providers.is_empty() && u.providers.iter().all(|&p| p < 2)));
         assert!(w.users.iter().all(|u| u.insured.len() == 10));
     }
 }

@@ -17,9 +17,17 @@ use super::{file_of, item_index, Export, Files, OfficeError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ImportOutcome {
     /// The plan of `month` is now this send's.
-    Applied { month: String, serial: String, records: usize },
+    Applied {
+        month: String,
+        serial: String,
+        records: usize,
+    },
     /// An older ファイル連番 than the plan in force: not applied.
-    Stale { month: String, serial: String, current: String },
+    Stale {
+        month: String,
+        serial: String,
+        current: String,
+    },
     /// 第6表 削除: the plan of `month` was withdrawn for these users.
     Deleted { month: String, users: usize },
 }
@@ -33,7 +41,10 @@ pub struct ProviderOffice {
 }
 
 fn plus_30(hhmm: &str) -> String {
-    let (h, m) = (hhmm[..2].parse::<u32>().unwrap_or(0), hhmm[2..].parse::<u32>().unwrap_or(0));
+    let (h, m) = (
+        hhmm[..2].parse::<u32>().unwrap_or(0),
+        hhmm[2..].parse::<u32>().unwrap_or(0),
+    );
     let t = (h * 60 + m + 30).min(23 * 60 + 59);
     format!("{:02}{:02}", t / 60, t % 60)
 }
@@ -53,7 +64,9 @@ impl ProviderOffice {
         let kyotaku = unit.sender.office.clone();
         if let Some(del) = file_of(&unit, "DLTPLAN") {
             let month = del.month.clone().unwrap_or_default();
-            let rev = unit.revision().map_err(|e| ImportError::Read(e.to_string()))?;
+            let rev = unit
+                .revision()
+                .map_err(|e| ImportError::Read(e.to_string()))?;
             let ins = item_index(rev, "DLTPLAN", "被保険者番号").unwrap_or(2);
             let users: Vec<String> = del.records.iter().map(|r| r.values[ins].clone()).collect();
             if let Some((_, plan)) = self.plans.get_mut(&(kyotaku.clone(), month.clone())) {
@@ -62,7 +75,10 @@ impl ProviderOffice {
                     .map(|k| (k.to_string(), unit_rev_index(plan, k, "被保険者番号")))
                     .collect();
                 for f in plan.files.iter_mut() {
-                    let i = by_kind.iter().find(|(k, _)| *k == f.kind).and_then(|(_, i)| *i);
+                    let i = by_kind
+                        .iter()
+                        .find(|(k, _)| *k == f.kind)
+                        .and_then(|(_, i)| *i);
                     if let Some(i) = i {
                         f.records.retain(|r| !users.contains(&r.values[i]));
                     }
@@ -72,7 +88,10 @@ impl ProviderOffice {
                     self.plans.remove(&(kyotaku, month.clone()));
                 }
             }
-            return Ok(ImportOutcome::Deleted { month, users: users.len() });
+            return Ok(ImportOutcome::Deleted {
+                month,
+                users: users.len(),
+            });
         }
         let plan = file_of(&unit, "UPPLAN")
             .ok_or_else(|| ImportError::Read("第6表 (UPPLAN) がありません".into()))?;
@@ -81,12 +100,20 @@ impl ProviderOffice {
         let key = (kyotaku, month.clone());
         if let Some((current, _)) = self.plans.get(&key) {
             if *current > unit.sequence {
-                return Ok(ImportOutcome::Stale { month, serial: unit.sequence.clone(), current: current.clone() });
+                return Ok(ImportOutcome::Stale {
+                    month,
+                    serial: unit.sequence.clone(),
+                    current: current.clone(),
+                });
             }
         }
         let serial = unit.sequence.clone();
         self.plans.insert(key, (serial.clone(), unit));
-        Ok(ImportOutcome::Applied { month, serial, records })
+        Ok(ImportOutcome::Applied {
+            month,
+            serial,
+            records,
+        })
     }
 
     /// The number of 予定 rows in force for a 居宅 and month.
@@ -100,14 +127,27 @@ impl ProviderOffice {
     /// ⑦ 実績の出力: what was delivered against the plan in force, with the differences a
     /// real month has: the second visit cancelled, the third moved half an hour later, and a
     /// visit added on the 28th. Returns the export and those differences.
-    pub fn export_jisseki(&self, kyotaku: &str, month: &str, serial: &str) -> Result<(Export, Vec<Difference>), OfficeError> {
+    pub fn export_jisseki(
+        &self,
+        kyotaku: &str,
+        month: &str,
+        serial: &str,
+    ) -> Result<(Export, Vec<Difference>), OfficeError> {
         let (_, plan) = self
             .plans
             .get(&(kyotaku.to_string(), month.to_string()))
-            .ok_or_else(|| OfficeError::Plan(format!("{kyotaku} の {month} の予定を取り込んでいません")))?;
-        let rev = plan.revision().map_err(|e| OfficeError::Plan(e.to_string()))?;
-        let src = file_of(plan, "UPPLAN").ok_or_else(|| OfficeError::Plan("第6表がありません".into()))?;
-        let ix = |name| item_index(rev, "UPPLAN", name).ok_or_else(|| OfficeError::Plan(format!("項目 {name} がありません")));
+            .ok_or_else(|| {
+                OfficeError::Plan(format!("{kyotaku} の {month} の予定を取り込んでいません"))
+            })?;
+        let rev = plan
+            .revision()
+            .map_err(|e| OfficeError::Plan(e.to_string()))?;
+        let src =
+            file_of(plan, "UPPLAN").ok_or_else(|| OfficeError::Plan("第6表がありません".into()))?;
+        let ix = |name| {
+            item_index(rev, "UPPLAN", name)
+                .ok_or_else(|| OfficeError::Plan(format!("項目 {name} がありません")))
+        };
         let (ins, code, day, st, en, made, upd) = (
             ix("被保険者番号")?,
             ix("サービスコード")?,
@@ -119,33 +159,68 @@ impl ProviderOffice {
         );
         let mut rows: Vec<Vec<String>> = src.records.iter().map(|r| r.values.clone()).collect();
         let mut diffs = Vec::new();
-        let d = |r: &Vec<String>| (r[ins].clone(), r[code].clone(), r[day].clone(), format!("{}-{}", r[st], r[en]));
+        let d = |r: &Vec<String>| {
+            (
+                r[ins].clone(),
+                r[code].clone(),
+                r[day].clone(),
+                format!("{}-{}", r[st], r[en]),
+            )
+        };
         if rows.len() > 3 {
             let (insured, service, day_s, time) = d(&rows[1]);
             rows.remove(1);
-            diffs.push(Difference::Cancelled { insured, service, day: day_s, time });
+            diffs.push(Difference::Cancelled {
+                insured,
+                service,
+                day: day_s,
+                time,
+            });
             if rows[2][st] != "9999" {
                 let (insured, service, day_s, planned) = d(&rows[2]);
                 rows[2][st] = plus_30(&rows[2][st]);
                 rows[2][en] = plus_30(&rows[2][en]);
-                diffs.push(Difference::TimeChanged { insured, service, day: day_s, planned, actual: d(&rows[2]).3 });
+                diffs.push(Difference::TimeChanged {
+                    insured,
+                    service,
+                    day: day_s,
+                    planned,
+                    actual: d(&rows[2]).3,
+                });
             }
             let day28 = format!("{month}28");
             let pick = rows.iter().position(|r| {
-                r[st] != "9999" && !rows.iter().any(|o| o[ins] == r[ins] && o[code] == r[code] && o[day] == day28)
+                r[st] != "9999"
+                    && !rows
+                        .iter()
+                        .any(|o| o[ins] == r[ins] && o[code] == r[code] && o[day] == day28)
             });
             if let Some(i) = pick {
                 let mut extra = rows[i].clone();
                 extra[day] = day28;
                 let (insured, service, day_s, time) = d(&extra);
                 rows.push(extra);
-                diffs.push(Difference::Added { insured, service, day: day_s, time });
+                diffs.push(Difference::Added {
+                    insured,
+                    service,
+                    day: day_s,
+                    time,
+                });
             }
         }
         let (y, m) = renkei_spec::calendar::parse_month(month).unwrap_or((2026, 1));
-        let last = format!("{y:04}{m:02}{:02}", renkei_spec::calendar::days_in_month(y, m));
-        let jsk_items = &rev.file("UPJSK").ok_or_else(|| OfficeError::Plan("UPJSK がありません".into()))?.items;
-        let plan_items = &rev.file("UPPLAN").ok_or_else(|| OfficeError::Plan("UPPLAN がありません".into()))?.items;
+        let last = format!(
+            "{y:04}{m:02}{:02}",
+            renkei_spec::calendar::days_in_month(y, m)
+        );
+        let jsk_items = &rev
+            .file("UPJSK")
+            .ok_or_else(|| OfficeError::Plan("UPJSK がありません".into()))?
+            .items;
+        let plan_items = &rev
+            .file("UPPLAN")
+            .ok_or_else(|| OfficeError::Plan("UPPLAN がありません".into()))?
+            .items;
         let records = rows
             .into_iter()
             .map(|mut r| {
@@ -153,7 +228,13 @@ impl ProviderOffice {
                 r[upd] = self.office.clone();
                 let values = jsk_items
                     .iter()
-                    .map(|it| plan_items.iter().position(|p| p.name == it.name).map(|i| r[i].clone()).unwrap_or_default())
+                    .map(|it| {
+                        plan_items
+                            .iter()
+                            .position(|p| p.name == it.name)
+                            .map(|i| r[i].clone())
+                            .unwrap_or_default()
+                    })
                     .collect();
                 Record { values }
             })
@@ -161,9 +242,16 @@ impl ProviderOffice {
         let unit = SendUnit {
             revision: plan.revision.clone(),
             sequence: serial.to_string(),
-            sender: Party { office: self.office.clone(), service_type: Some(self.service_type.clone()) },
+            sender: Party {
+                office: self.office.clone(),
+                service_type: Some(self.service_type.clone()),
+            },
             receiver: plan.sender.clone(),
-            files: vec![DataFile { kind: "UPJSK".into(), month: Some(month.to_string()), records }],
+            files: vec![DataFile {
+                kind: "UPJSK".into(),
+                month: Some(month.to_string()),
+                records,
+            }],
         };
         Ok((Export::write(unit)?, diffs))
     }

@@ -13,20 +13,52 @@ use super::{file_of, item_index};
 #[serde(tag = "kind")]
 pub enum Difference {
     /// 中止: planned, not delivered.
-    Cancelled { insured: String, service: String, day: String, time: String },
+    Cancelled {
+        insured: String,
+        service: String,
+        day: String,
+        time: String,
+    },
     /// 追加: delivered, not planned.
-    Added { insured: String, service: String, day: String, time: String },
+    Added {
+        insured: String,
+        service: String,
+        day: String,
+        time: String,
+    },
     /// 時間変更: delivered on the planned day at another time.
-    TimeChanged { insured: String, service: String, day: String, planned: String, actual: String },
+    TimeChanged {
+        insured: String,
+        service: String,
+        day: String,
+        planned: String,
+        actual: String,
+    },
 }
 
 impl Difference {
     /// 日本語で一行.
     pub fn describe(&self) -> String {
         match self {
-            Difference::Cancelled { insured, service, day, time } => format!("中止: {insured} {service} {day} {time}"),
-            Difference::Added { insured, service, day, time } => format!("追加: {insured} {service} {day} {time}"),
-            Difference::TimeChanged { insured, service, day, planned, actual } => {
+            Difference::Cancelled {
+                insured,
+                service,
+                day,
+                time,
+            } => format!("中止: {insured} {service} {day} {time}"),
+            Difference::Added {
+                insured,
+                service,
+                day,
+                time,
+            } => format!("追加: {insured} {service} {day} {time}"),
+            Difference::TimeChanged {
+                insured,
+                service,
+                day,
+                planned,
+                actual,
+            } => {
                 format!("時間変更: {insured} {service} {day} {planned}→{actual}")
             }
         }
@@ -80,15 +112,31 @@ pub fn reconcile(plan: &SendUnit, actual: &SendUnit) -> Vec<Difference> {
             }
         }
         while let (Some(pt), Some(dt)) = (planned.first().cloned(), done.first().cloned()) {
-            out.push(Difference::TimeChanged { insured: insured.clone(), service: service.clone(), day: day.clone(), planned: pt, actual: dt });
+            out.push(Difference::TimeChanged {
+                insured: insured.clone(),
+                service: service.clone(),
+                day: day.clone(),
+                planned: pt,
+                actual: dt,
+            });
             planned.remove(0);
             done.remove(0);
         }
         for t in planned {
-            out.push(Difference::Cancelled { insured: insured.clone(), service: service.clone(), day: day.clone(), time: t });
+            out.push(Difference::Cancelled {
+                insured: insured.clone(),
+                service: service.clone(),
+                day: day.clone(),
+                time: t,
+            });
         }
         for t in done {
-            out.push(Difference::Added { insured: insured.clone(), service: service.clone(), day: day.clone(), time: t });
+            out.push(Difference::Added {
+                insured: insured.clone(),
+                service: service.clone(),
+                day: day.clone(),
+                time: t,
+            });
         }
     }
     out

@@ -36,7 +36,11 @@ impl TestHub {
         ids: Vec<DemoIdentity>,
         adjust: impl FnOnce(&mut Pki),
     ) -> TestHub {
-        TestHub(EmbeddedHub::start(world, ids, NOW, adjust).await.expect("hub"))
+        TestHub(
+            EmbeddedHub::start(world, ids, NOW, adjust)
+                .await
+                .expect("hub"),
+        )
     }
 
     /// The demo identity meant to get `expect` (the n-th one when several).

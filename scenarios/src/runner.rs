@@ -1,0 +1,412 @@
+//! Runs the features and turns what happened into a [`Run`]: a cucumber writer collects every
+//! feature, scenario and step with its status, the `after` hook hands over each scenario's
+//! evidence, and coverage is computed from both. Then the reports are written.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use cucumber::gherkin::tagexpr::TagOperation;
+use cucumber::tag::Ext as _;
+use cucumber::{cli, event, parser, Event, World as _};
+use renkei_reports::{Evidence, Feature, Run, Scenario, Status, Step};
+
+use crate::world::RenkeiWorld;
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// A feature file or a folder of them.
+    pub features: PathBuf,
+    /// A tag expression (`@flow and not @slow`); every scenario when absent.
+    pub tags: Option<String>,
+    /// Where to write junit.xml, cucumber.json and index.html; nothing written when absent.
+    pub out: Option<PathBuf>,
+    /// Scenarios run at once (each has its own hub).
+    pub concurrency: usize,
+    /// Print one line per scenario as it finishes.
+    pub progress: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("タグ式「{0}」を読めません: {1}")]
+    Tags(String, String),
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+type Key = (String, u32);
+type EvidenceMap = Arc<Mutex<HashMap<Key, Vec<(u32, Evidence)>>>>;
+
+fn rel(path: Option<&PathBuf>, root: &Path) -> String {
+    path.map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .unwrap_or_default()
+}
+
+/// The writer that collects the run.
+struct Collector {
+    root: PathBuf,
+    features: Vec<Feature>,
+    index: HashMap<String, usize>,
+    started: HashMap<(String, u32, u32), Instant>,
+    progress: bool,
+}
+
+impl Collector {
+    fn feature(&mut self, f: &cucumber::gherkin::Feature) -> &mut Feature {
+        let path = rel(f.path.as_ref(), &self.root);
+        let i = *self.index.entry(path.clone()).or_insert_with(|| {
+            self.features.push(Feature {
+                name: f.name.clone(),
+                keyword: f.keyword.clone(),
+                description: f.description.clone().unwrap_or_default(),
+                path,
+                tags: f.tags.clone(),
+                line: f.position.line as u32,
+                scenarios: Vec::new(),
+                parse_error: None,
+            });
+            self.features.len() - 1
+        });
+        &mut self.features[i]
+    }
+
+    fn scenario_event(
+        &mut self,
+        f: &cucumber::gherkin::Feature,
+        sc: &cucumber::gherkin::Scenario,
+        ev: &event::Scenario<RenkeiWorld>,
+    ) {
+        let path = rel(f.path.as_ref(), &self.root);
+        let line = sc.position.line as u32;
+        let progress = self.progress;
+        if !self.index.contains_key(&path) {
+            self.feature(f);
+        }
+        let i = self.index[&path];
+        let timers = &mut self.started;
+        let feature = &mut self.features[i];
+        let pos = feature
+            .scenarios
+            .iter()
+            .position(|s| s.line == line && s.name == sc.name);
+        let s = match pos {
+            Some(p) => &mut feature.scenarios[p],
+            None => {
+                feature.scenarios.push(Scenario {
+                    id: sc
+                        .tags
+                        .iter()
+                        .find_map(|t| t.strip_prefix("id:").map(str::to_string)),
+                    name: sc.name.clone(),
+                    keyword: sc.keyword.clone(),
+                    tags: sc.tags.clone(),
+                    line,
+                    steps: Vec::new(),
+                });
+                feature.scenarios.last_mut().expect("just pushed")
+            }
+        };
+        let (step, sev, background) = match ev {
+            event::Scenario::Background(st, sev) => (st, sev, true),
+            event::Scenario::Step(st, sev) => (st, sev, false),
+            event::Scenario::Hook(kind, event::Hook::Failed(_, info)) => {
+                let msg = info
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| info.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                s.steps.push(Step {
+                    keyword: format!("{kind:?} hook"),
+                    text: String::new(),
+                    line,
+                    status: Status::Failed,
+                    background: false,
+                    duration_ms: 0,
+                    error: Some(msg),
+                    evidence: Vec::new(),
+                });
+                return;
+            }
+            event::Scenario::Finished => {
+                // Steps that never ran (after a failure) are listed as not run.
+                let mut all: Vec<(&cucumber::gherkin::Step, bool)> = Vec::new();
+                if let Some(bg) = &f.background {
+                    all.extend(bg.steps.iter().map(|s| (s, true)));
+                }
+                all.extend(sc.steps.iter().map(|s| (s, false)));
+                for (st, bg) in all {
+                    let l = st.position.line as u32;
+                    if !s.steps.iter().any(|x| x.line == l) {
+                        s.steps.push(Step {
+                            keyword: st.keyword.clone(),
+                            text: st.value.clone(),
+                            line: l,
+                            status: Status::Skipped,
+                            background: bg,
+                            duration_ms: 0,
+                            error: None,
+                            evidence: Vec::new(),
+                        });
+                    }
+                }
+                s.steps.sort_by_key(|x| (!x.background, x.line));
+                if progress {
+                    let st = s.status();
+                    let mark = match st {
+                        Status::Passed => "✔",
+                        Status::Failed => "✘",
+                        Status::Skipped => "－",
+                    };
+                    println!("{mark} {:<36} {}  ({path})", s.id_or_name(), s.name);
+                    let _ = std::io::stdout().flush();
+                }
+                return;
+            }
+            _ => return,
+        };
+        let l = step.position.line as u32;
+        let timer = (path, line, l);
+        let find = |s: &mut Scenario| s.steps.iter().position(|x| x.line == l);
+        match sev {
+            event::Step::Started => {
+                timers.insert(timer, Instant::now());
+                if find(s).is_none() {
+                    s.steps.push(Step {
+                        keyword: step.keyword.clone(),
+                        text: step.value.clone(),
+                        line: l,
+                        status: Status::Skipped,
+                        background,
+                        duration_ms: 0,
+                        error: None,
+                        evidence: Vec::new(),
+                    });
+                }
+            }
+            other => {
+                let ms = timers
+                    .remove(&timer)
+                    .map_or(0, |t| t.elapsed().as_millis() as u64);
+                let i = match find(s) {
+                    Some(i) => i,
+                    None => {
+                        s.steps.push(Step {
+                            keyword: step.keyword.clone(),
+                            text: step.value.clone(),
+                            line: l,
+                            status: Status::Skipped,
+                            background,
+                            duration_ms: 0,
+                            error: None,
+                            evidence: Vec::new(),
+                        });
+                        s.steps.len() - 1
+                    }
+                };
+                let x = &mut s.steps[i];
+                x.duration_ms = ms;
+                match other {
+                    event::Step::Passed(..) => x.status = Status::Passed,
+                    event::Step::Skipped => {
+                        x.status = Status::Skipped;
+                        x.error = Some("この文に合う手順の定義がありません（未定義の手順）".into());
+                    }
+                    event::Step::Failed(_, _, _, err) => {
+                        x.status = Status::Failed;
+                        x.error = Some(err.to_string());
+                    }
+                    event::Step::Started => {}
+                }
+            }
+        }
+    }
+}
+
+/// The collector keys everything by feature, scenario and step, so it needs no ordering of
+/// events from concurrent scenarios.
+impl cucumber::writer::Normalized for Collector {}
+
+impl cucumber::Writer<RenkeiWorld> for Collector {
+    type Cli = cli::Empty;
+
+    async fn handle_event(
+        &mut self,
+        ev: parser::Result<Event<event::Cucumber<RenkeiWorld>>>,
+        _cli: &Self::Cli,
+    ) {
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) => {
+                let msg = e.to_string();
+                self.features.push(Feature {
+                    name: "（読めない機能ファイル）".into(),
+                    keyword: String::new(),
+                    description: String::new(),
+                    path: msg.split(':').next().unwrap_or("").to_string(),
+                    tags: Vec::new(),
+                    line: 0,
+                    scenarios: Vec::new(),
+                    parse_error: Some(msg),
+                });
+                return;
+            }
+        };
+        if let event::Cucumber::Feature(f, fev) = &ev.value {
+            match fev {
+                event::Feature::Started => {
+                    self.feature(f);
+                }
+                event::Feature::Scenario(sc, r) => self.scenario_event(f, sc, &r.event),
+                event::Feature::Rule(_, event::Rule::Scenario(sc, r)) => {
+                    self.scenario_event(f, sc, &r.event)
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Runs the features; returns the run (and writes the reports when `out` is set).
+pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
+    let started = Instant::now();
+    let started_at = renkei_simulator::clock::rfc3339(time::OffsetDateTime::now_utc());
+    let filter: Option<TagOperation> = match &opts.tags {
+        Some(t) => Some(
+            t.parse()
+                .map_err(|e| RunError::Tags(t.clone(), format!("{e:?}")))?,
+        ),
+        None => None,
+    };
+    let root = if opts.features.is_dir() {
+        opts.features.clone()
+    } else {
+        opts.features
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    };
+    let evidence: EvidenceMap = Arc::new(Mutex::new(HashMap::new()));
+    let sink = evidence.clone();
+    let root_for_hook = root.clone();
+    let collector = Collector {
+        root: root.clone(),
+        features: Vec::new(),
+        index: HashMap::new(),
+        started: HashMap::new(),
+        progress: opts.progress,
+    };
+    let collector = RenkeiWorld::cucumber()
+        .max_concurrent_scenarios(opts.concurrency.max(1))
+        .with_writer(collector)
+        .with_default_cli()
+        .after(move |feature, _rule, scenario, _ev, world| {
+            let sink = sink.clone();
+            let key = (
+                rel(feature.path.as_ref(), &root_for_hook),
+                scenario.position.line as u32,
+            );
+            Box::pin(async move {
+                if let Some(w) = world {
+                    let ev = std::mem::take(&mut w.evidence);
+                    sink.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(key, ev);
+                    // Stop the hub now rather than when the world is dropped.
+                    if let Some(h) = w.hub.take() {
+                        h.server.shutdown().await;
+                    }
+                }
+            })
+        })
+        .filter_run(opts.features.clone(), move |feature, rule, scenario| {
+            filter.as_ref().is_none_or(|op| {
+                op.eval(
+                    feature
+                        .tags
+                        .iter()
+                        .chain(rule.iter().flat_map(|r| &r.tags))
+                        .chain(&scenario.tags),
+                )
+            })
+        })
+        .await;
+    let mut features = collector.features;
+    // Evidence onto its steps.
+    let mut ev = evidence.lock().unwrap_or_else(|e| e.into_inner());
+    for f in &mut features {
+        for s in &mut f.scenarios {
+            if let Some(list) = ev.remove(&(f.path.clone(), s.line)) {
+                for (line, e) in list {
+                    if let Some(step) = s.steps.iter_mut().find(|x| x.line == line) {
+                        step.evidence.push(e);
+                    }
+                }
+            }
+        }
+    }
+    drop(ev);
+    features.retain(|f| f.parse_error.is_some() || !f.scenarios.is_empty());
+    let mut run = Run {
+        title: "renkei — ケアプランデータ連携 シナリオ実行結果".into(),
+        started_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        features,
+        coverage: Default::default(),
+    };
+    coverage(&mut run);
+    if let Some(out) = &opts.out {
+        renkei_reports::write_all(&run, out)
+            .map_err(|e| RunError::Io(out.display().to_string(), e))?;
+    }
+    Ok(run)
+}
+
+fn coverage(run: &mut Run) {
+    run.compute_flow_coverage();
+    let mut diagnostics = std::collections::BTreeMap::new();
+    let mut rules = std::collections::BTreeMap::new();
+    for e in run
+        .scenarios()
+        .flat_map(|s| &s.steps)
+        .flat_map(|s| &s.evidence)
+    {
+        match e.kind.as_str() {
+            "diagnostic" => {
+                if let Some(c) = e.data["code"].as_str() {
+                    *diagnostics.entry(c.to_string()).or_insert(0) += 1;
+                }
+            }
+            "hub" => {
+                if let Some(c) = e.data["outcome"].as_str().filter(|c| *c != "OK") {
+                    *rules.entry(c.to_string()).or_insert(0) += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    run.coverage.diagnostics = diagnostics;
+    run.coverage.hub_rules = rules;
+    run.coverage.all_diagnostics = renkei_spec::Code::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    let mut all: Vec<String> = renkei_simulator::hub::HubError::CODES
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    all.extend(
+        [
+            "TLS:certificate_expired",
+            "TLS:certificate_revoked",
+            "TLS:unknown_ca",
+            "CERT_EXPIRING",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    run.coverage.all_hub_rules = all;
+}

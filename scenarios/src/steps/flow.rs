@@ -1,0 +1,628 @@
+//! The numbered flow steps ①–⑫ and what is checked after each.
+
+use cucumber::gherkin::Step;
+use cucumber::{given, then, when};
+use renkei_simulator::offices::{Export, Files, ImportOutcome};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::number;
+use crate::world::{RenkeiWorld, StepResult};
+
+fn line(step: &Step) -> u32 {
+    step.position.line as u32
+}
+
+/// ① / ⑦ 出力.
+#[given(
+    regex = r"^([①⑦]) 「([^」]+)」が「([^」]+)」あての「([0-9]{6})」の(予定|実績|予定の削除)を出力する$"
+)]
+#[when(
+    regex = r"^([①⑦]) 「([^」]+)」が「([^」]+)」あての「([0-9]{6})」の(予定|実績|予定の削除)を出力する$"
+)]
+async fn export(
+    w: &mut RenkeiWorld,
+    step: &Step,
+    _n: String,
+    from: String,
+    to: String,
+    month: String,
+    what: String,
+) -> StepResult {
+    let (from_office, to_office) = (w.office_of(&from)?, w.office_of(&to)?);
+    let serial = w.next_serial();
+    let export = match what.as_str() {
+        "予定" => w
+            .kyotaku
+            .as_mut()
+            .ok_or("居宅の計画がありません（背景で計画してください）")?
+            .export_yotei(&to_office, &month, &serial)
+            .map_err(|e| e.to_string())?,
+        "予定の削除" => w
+            .kyotaku
+            .as_mut()
+            .ok_or("居宅の計画がありません")?
+            .export_yotei_deletion(&to_office, &month, &serial)
+            .map_err(|e| e.to_string())?,
+        _ => {
+            let p = w
+                .providers
+                .get(&from_office)
+                .ok_or_else(|| format!("「{from}」は提供事業所ではありません"))?;
+            let (export, delivered) = p
+                .export_jisseki(&to_office, &month, &serial)
+                .map_err(|e| e.to_string())?;
+            for d in &delivered {
+                w.record(
+                    line(step),
+                    "note",
+                    format!("記録した差 {}", d.describe()),
+                    serde_json::to_value(d).unwrap_or_default(),
+                );
+            }
+            w.delivered = delivered;
+            export
+        }
+    };
+    w.record_files(line(step), "出力", &export.files.clone());
+    for r in &export.replacements {
+        w.record(
+            line(step),
+            "note",
+            format!("MS932 にない文字を置換: {r}"),
+            serde_json::Value::Null,
+        );
+    }
+    w.exports.insert(from_office, export.clone());
+    w.all_exports.push(export);
+    Ok(())
+}
+
+#[then(regex = r"^出力したファイルは([0-9０-９]+)つで、どれも標準仕様に適合している$")]
+async fn export_valid(w: &mut RenkeiWorld, step: &Step, n: String) -> StepResult {
+    let export: &Export = w.all_exports.last().ok_or("まだ何も出力していません")?;
+    let files = export.files.clone();
+    if files.len() as i64 != number(&n)? {
+        return Err(format!("ファイルは {} 個でした", files.len()));
+    }
+    match renkei_simulator::offices::import_unit(&files) {
+        Ok(_) => {
+            w.record(
+                line(step),
+                "note",
+                "renkei-spec の検証: エラーなし（送信単位の検査を含む）",
+                serde_json::Value::Null,
+            );
+            Ok(())
+        }
+        Err(e) => {
+            w.record_problems(line(step), &e);
+            Err(e.to_string())
+        }
+    }
+}
+
+/// ② / ⑧ アップロード: the office's last export, as one send.
+#[given(regex = r"^([②⑧]) 「([^」]+)」が出力したファイルを連携基盤にアップロードする$")]
+#[when(regex = r"^([②⑧]) 「([^」]+)」が出力したファイルを連携基盤にアップロードする$")]
+async fn upload(w: &mut RenkeiWorld, step: &Step, _n: String, name: String) -> StepResult {
+    upload_of(w, step, &name, &name).await
+}
+
+/// An office uploads another office's files (a file-name/login mismatch).
+#[given(
+    regex = r"^「([^」]+)」が「([^」]+)」の出力したファイルを連携基盤にアップロードしようとする$"
+)]
+#[when(
+    regex = r"^「([^」]+)」が「([^」]+)」の出力したファイルを連携基盤にアップロードしようとする$"
+)]
+async fn upload_other(w: &mut RenkeiWorld, step: &Step, name: String, owner: String) -> StepResult {
+    upload_of(w, step, &name, &owner).await
+}
+
+async fn upload_of(w: &mut RenkeiWorld, step: &Step, name: &str, owner: &str) -> StepResult {
+    let office = w.office_of(name)?;
+    let owner_office = w.office_of(owner)?;
+    let files = w
+        .exports
+        .get(&owner_office)
+        .ok_or_else(|| format!("「{owner}」はまだ出力していません"))?
+        .files
+        .clone();
+    w.last_error = None;
+    let r = match w.client(name).await {
+        Ok(c) => c.send(&files).await,
+        Err(e) => {
+            w.record_exchanges(line(step), &office);
+            return Err(e);
+        }
+    };
+    w.record_exchanges(line(step), &office);
+    match r {
+        Ok(receipt) => {
+            w.record(
+                line(step),
+                "hub",
+                format!(
+                    "送信ID {} を受け付け（送信先 {}）",
+                    receipt.send_id, receipt.receiver
+                ),
+                json!({"send_id": receipt.send_id}),
+            );
+            w.last_receipt.insert(office, receipt);
+        }
+        Err(e) => w.last_error = Some(e),
+    }
+    Ok(())
+}
+
+#[then(regex = r"^連携基盤は送信を受け付ける$")]
+async fn accepted(w: &mut RenkeiWorld) -> StepResult {
+    match &w.last_error {
+        None => Ok(()),
+        Some(e) => Err(format!("送信は拒否されました: {e}")),
+    }
+}
+
+/// ③ / ⑨ 送信一覧.
+#[given(regex = r"^([③⑨]) 「([^」]+)」が送信一覧を確かめる$")]
+#[when(regex = r"^([③⑨]) 「([^」]+)」が送信一覧を確かめる$")]
+async fn sent_list(w: &mut RenkeiWorld, step: &Step, _n: String, name: String) -> StepResult {
+    let office = w.office_of(&name)?;
+    let r = w.client(&name).await?.sent().await;
+    w.record_exchanges(line(step), &office);
+    w.last_sent = r.map_err(|e| e.to_string())?;
+    for s in w.last_sent.clone() {
+        w.record(
+            line(step),
+            "hub",
+            format!(
+                "{} → {} {} 送信 {} 受信 {}",
+                s.send_id,
+                s.receiver,
+                s.status,
+                s.sent_at,
+                s.received_at.clone().unwrap_or_else(|| "-".into())
+            ),
+            serde_json::to_value(&s).unwrap_or_default(),
+        );
+    }
+    Ok(())
+}
+
+#[then(regex = r"^送信は「([^」]+)」と表示される$")]
+async fn sent_status(w: &mut RenkeiWorld, status: String) -> StepResult {
+    let last = w.last_sent.last().ok_or("送信一覧が空です")?;
+    if last.status == status {
+        Ok(())
+    } else {
+        Err(format!(
+            "送信 {} の状態は「{}」でした",
+            last.send_id, last.status
+        ))
+    }
+}
+
+#[then(regex = r"^「([^」]+)」の送信一覧で送信は「([^」]+)」と表示される$")]
+async fn sent_status_of(
+    w: &mut RenkeiWorld,
+    step: &Step,
+    name: String,
+    status: String,
+) -> StepResult {
+    let office = w.office_of(&name)?;
+    let r = w.client(&name).await?.sent().await;
+    w.record_exchanges(line(step), &office);
+    let list = r.map_err(|e| e.to_string())?;
+    let last = list.last().ok_or("送信一覧が空です")?;
+    w.record(
+        line(step),
+        "hub",
+        format!(
+            "{} の状態 {}（受信 {}）",
+            last.send_id,
+            last.status,
+            last.received_at.clone().unwrap_or_else(|| "-".into())
+        ),
+        serde_json::to_value(last).unwrap_or_default(),
+    );
+    if last.status != status {
+        return Err(format!(
+            "送信 {} の状態は「{}」でした",
+            last.send_id, last.status
+        ));
+    }
+    if status == "受信済み" && last.received_at.is_none() {
+        return Err("受信済みなのに受信日時がありません".into());
+    }
+    Ok(())
+}
+
+/// ④ / ⑩ 受信一覧.
+#[given(regex = r"^([④⑩]) 「([^」]+)」が受信一覧を確かめる$")]
+#[when(regex = r"^([④⑩]) 「([^」]+)」が受信一覧を確かめる$")]
+async fn inbox(w: &mut RenkeiWorld, step: &Step, _n: String, name: String) -> StepResult {
+    let office = w.office_of(&name)?;
+    let r = w.client(&name).await?.inbox().await;
+    w.record_exchanges(line(step), &office);
+    w.last_inbox = r.map_err(|e| e.to_string())?;
+    for s in w.last_inbox.clone() {
+        w.record(
+            line(step),
+            "hub",
+            format!(
+                "{} ← {} {}（{} ファイル）",
+                s.send_id,
+                s.sender,
+                s.status,
+                s.files.len()
+            ),
+            serde_json::to_value(&s).unwrap_or_default(),
+        );
+    }
+    Ok(())
+}
+
+#[then(regex = r"^「([^」]+)」からの送信が([0-9０-９]+)件「([^」]+)」で届いている$")]
+async fn inbox_has(w: &mut RenkeiWorld, from: String, n: String, status: String) -> StepResult {
+    let office = w.office_of(&from)?;
+    let hits: Vec<_> = w.last_inbox.iter().filter(|s| s.sender == office).collect();
+    let want = number(&n)? as usize;
+    if hits.len() != want {
+        return Err(format!("「{from}」からの送信は {} 件でした", hits.len()));
+    }
+    if let Some(bad) = hits.iter().find(|s| s.status != status) {
+        return Err(format!(
+            "送信 {} の状態は「{}」でした",
+            bad.send_id, bad.status
+        ));
+    }
+    Ok(())
+}
+
+#[then(regex = r"^「([^」]+)」の受信一覧は空である$")]
+async fn inbox_empty(w: &mut RenkeiWorld, step: &Step, name: String) -> StepResult {
+    let office = w.office_of(&name)?;
+    let r = w.client(&name).await?.inbox().await;
+    w.record_exchanges(line(step), &office);
+    let list = r.map_err(|e| e.to_string())?;
+    if list.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} 件あります: {}",
+            list.len(),
+            list.iter()
+                .map(|s| s.send_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+/// ⑤ / ⑪ ダウンロード: every file of every send in the inbox not downloaded yet here.
+#[given(regex = r"^([⑤⑪]) 「([^」]+)」が届いたファイルをダウンロードする$")]
+#[when(regex = r"^([⑤⑪]) 「([^」]+)」が届いたファイルをダウンロードする$")]
+async fn download(w: &mut RenkeiWorld, step: &Step, _n: String, name: String) -> StepResult {
+    let office = w.office_of(&name)?;
+    w.last_error = None;
+    let inbox = {
+        let r = w.client(&name).await?.inbox().await;
+        w.record_exchanges(line(step), &office);
+        r.map_err(|e| e.to_string())?
+    };
+    for item in inbox {
+        if w.downloaded_ids
+            .contains(&(office.clone(), item.send_id.clone()))
+        {
+            continue;
+        }
+        let mut files: Files = Vec::new();
+        for f in &item.files {
+            let r = w
+                .client(&name)
+                .await?
+                .download(&item.send_id, &f.name)
+                .await;
+            w.record_exchanges(line(step), &office);
+            match r {
+                Ok(bytes) => files.push((f.name.clone(), bytes)),
+                Err(e) => {
+                    w.last_error = Some(e);
+                    return Ok(());
+                }
+            }
+        }
+        w.record_files(line(step), &format!("受信 {}", item.send_id), &files);
+        w.downloaded_ids
+            .insert((office.clone(), item.send_id.clone()));
+        w.downloads
+            .entry(office.clone())
+            .or_default()
+            .push((item, files));
+    }
+    Ok(())
+}
+
+#[then(regex = r"^ダウンロードしたファイルは送ったファイルとSHA-256が一致する$")]
+async fn same_bytes(w: &mut RenkeiWorld) -> StepResult {
+    let (_, got) = w
+        .downloads
+        .values()
+        .flatten()
+        .last()
+        .ok_or("何もダウンロードしていません")?;
+    for (name, bytes) in got {
+        let sent = w
+            .all_exports
+            .iter()
+            .flat_map(|e| e.files.iter())
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| format!("{name} は出力したファイルにありません"))?;
+        if Sha256::digest(bytes) != Sha256::digest(&sent.1) {
+            return Err(format!("{name} の内容が送ったものと異なります"));
+        }
+    }
+    Ok(())
+}
+
+/// The downloaded sends of an office, in ファイル連番 order (the order the standard requires
+/// for import), not yet imported.
+fn in_serial_order(w: &mut RenkeiWorld, office: &str) -> Vec<Files> {
+    let mut sends: Vec<Files> = w
+        .downloads
+        .remove(office)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
+    let serial = |f: &Files| {
+        f.first()
+            .and_then(|(n, _)| renkei_spec::filename::parse(n).name.map(|n| n.sequence))
+            .unwrap_or_default()
+    };
+    sends.sort_by_key(serial);
+    sends
+}
+
+/// ⑥ 予定の取込.
+#[given(regex = r"^⑥ 「([^」]+)」が予定を取り込む$")]
+#[when(regex = r"^⑥ 「([^」]+)」が予定を取り込む$")]
+async fn import_yotei(w: &mut RenkeiWorld, step: &Step, name: String) -> StepResult {
+    let office = w.office_of(&name)?;
+    let sends = in_serial_order(w, &office);
+    if sends.is_empty() {
+        return Err("取り込むファイルがありません（先にダウンロードしてください）".into());
+    }
+    for files in sends {
+        let p = w
+            .providers
+            .get_mut(&office)
+            .ok_or_else(|| format!("「{name}」は提供事業所ではありません"))?;
+        let r = p.import_yotei(&files);
+        match &r {
+            Ok(o) => {
+                let text = match o {
+                    ImportOutcome::Applied {
+                        month,
+                        serial,
+                        records,
+                    } => format!("取込: {month} の予定 {records} 件（ファイル連番 {serial}）"),
+                    ImportOutcome::Stale {
+                        month,
+                        serial,
+                        current,
+                    } => format!(
+                        "取込せず: ファイル連番 {serial} は {month} の現行 {current} より古い"
+                    ),
+                    ImportOutcome::Deleted { month, users } => {
+                        format!("削除: {month} の予定（利用者 {users} 人）")
+                    }
+                };
+                w.record(
+                    line(step),
+                    "note",
+                    text,
+                    serde_json::to_value(o).unwrap_or_default(),
+                );
+            }
+            Err(e) => w.record_problems(line(step), e),
+        }
+        w.imports.push(r);
+    }
+    Ok(())
+}
+
+#[then(regex = r"^「([0-9]{6})」分の予定が取り込まれている$")]
+async fn imported(w: &mut RenkeiWorld, month: String) -> StepResult {
+    match w.imports.last() {
+        Some(Ok(ImportOutcome::Applied { month: m, .. })) if *m == month => Ok(()),
+        Some(Ok(o)) => Err(format!("取込の結果は {o:?} でした")),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Err("取込をしていません".into()),
+    }
+}
+
+#[then(regex = r"^「([^」]+)」の「([0-9]{6})」の予定は居宅が最後に送った計画と同じである$")]
+async fn plan_in_force(w: &mut RenkeiWorld, name: String, month: String) -> StepResult {
+    let office = w.office_of(&name)?;
+    let k = w.kyotaku.as_ref().ok_or("居宅がありません")?;
+    let sent = k
+        .sent_plans
+        .get(&(office.clone(), month.clone()))
+        .ok_or("居宅はその月の予定を送っていません")?;
+    let p = w.providers.get(&office).ok_or("提供事業所ではありません")?;
+    let (serial, plan) = p
+        .plans
+        .get(&(k.office.clone(), month.clone()))
+        .ok_or("事業所にその月の予定がありません")?;
+    if *serial != sent.sequence || plan.files != sent.files {
+        return Err(format!(
+            "事業所の予定はファイル連番 {serial}、居宅が最後に送ったのは {}",
+            sent.sequence
+        ));
+    }
+    Ok(())
+}
+
+#[then(regex = r"^「([^」]+)」の「([0-9]{6})」の予定は取り消されている$")]
+async fn plan_deleted(w: &mut RenkeiWorld, name: String, month: String) -> StepResult {
+    let office = w.office_of(&name)?;
+    let k = w.kyotaku.as_ref().ok_or("居宅がありません")?.office.clone();
+    let p = w.providers.get(&office).ok_or("提供事業所ではありません")?;
+    match (p.planned_rows(&k, &month), w.imports.last()) {
+        (0, Some(Ok(ImportOutcome::Deleted { .. }))) => Ok(()),
+        (n, last) => Err(format!("予定が {n} 件残っています（最後の取込: {last:?}）")),
+    }
+}
+
+/// ⑫ 実績の取込.
+#[given(regex = r"^⑫ 「([^」]+)」が実績を取り込む$")]
+#[when(regex = r"^⑫ 「([^」]+)」が実績を取り込む$")]
+async fn import_jisseki(w: &mut RenkeiWorld, step: &Step, name: String) -> StepResult {
+    let office = w.office_of(&name)?;
+    let sends = in_serial_order(w, &office);
+    if sends.is_empty() {
+        return Err("取り込むファイルがありません".into());
+    }
+    for files in sends {
+        let k = w.kyotaku.as_mut().ok_or("居宅がありません")?;
+        match k.import_jisseki(&files) {
+            Ok(u) => {
+                let rows: usize = u.files.iter().map(|f| f.records.len()).sum();
+                w.record(
+                    line(step),
+                    "note",
+                    format!("実績 {rows} 件を取込（{}）", u.sender.office),
+                    serde_json::Value::Null,
+                );
+                w.jisseki_imports.push(Ok(()));
+            }
+            Err(e) => {
+                w.record_problems(line(step), &e);
+                w.jisseki_imports.push(Err(e));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[then(regex = r"^実績には予定との差が([0-9０-９]+)件ある$")]
+async fn delivered_count(w: &mut RenkeiWorld, n: String) -> StepResult {
+    let want = number(&n)? as usize;
+    if w.delivered.len() == want {
+        Ok(())
+    } else {
+        Err(format!("差は {} 件でした", w.delivered.len()))
+    }
+}
+
+#[then(regex = r"^予定と実績の突合で、事業所が記録した差がすべて見つかる$")]
+async fn reconciled(w: &mut RenkeiWorld, step: &Step) -> StepResult {
+    if let Some(Err(e)) = w.jisseki_imports.last() {
+        return Err(e.to_string());
+    }
+    let k = w.kyotaku.as_ref().ok_or("居宅がありません")?;
+    let provider = w
+        .all_exports
+        .last()
+        .map(|e| e.unit.sender.office.clone())
+        .ok_or("実績を出力していません")?;
+    let month = w
+        .all_exports
+        .last()
+        .and_then(|e| e.unit.files.first())
+        .and_then(|f| f.month.clone())
+        .unwrap_or_default();
+    let found = k.reconcile(&provider, &month).map_err(|e| e.to_string())?;
+    for d in &found {
+        w.record(
+            line(step),
+            "note",
+            format!("突合 {}", d.describe()),
+            serde_json::to_value(d).unwrap_or_default(),
+        );
+    }
+    if found == w.delivered {
+        Ok(())
+    } else {
+        Err(format!(
+            "突合の結果 {found:?} が、事業所の記録 {:?} と異なります",
+            w.delivered
+        ))
+    }
+}
+
+/// ①–⑥ in one step, for features that start after the 予定 arrived.
+#[given(regex = r"^「([^」]+)」の「([0-9]{6})」の予定が「([^」]+)」に取り込まれている$")]
+#[when(regex = r"^「([^」]+)」の「([0-9]{6})」の予定が「([^」]+)」に取り込まれている$")]
+async fn yotei_done(
+    w: &mut RenkeiWorld,
+    step: &Step,
+    kyotaku: String,
+    month: String,
+    provider: String,
+) -> StepResult {
+    export(
+        w,
+        step,
+        "①".into(),
+        kyotaku.clone(),
+        provider.clone(),
+        month.clone(),
+        "予定".into(),
+    )
+    .await?;
+    upload_of(w, step, &kyotaku, &kyotaku).await?;
+    accepted(w).await?;
+    download(w, step, "⑤".into(), provider.clone()).await?;
+    import_yotei(w, step, provider).await?;
+    imported(w, month).await
+}
+
+/// 月途中の計画変更.
+#[given(regex = r"^「([^」]+)」が([0-9０-９]+)日から「([^」]+)」のサービスを平日毎日に変更する$")]
+#[when(regex = r"^「([^」]+)」が([0-9０-９]+)日から「([^」]+)」のサービスを平日毎日に変更する$")]
+async fn change_plan(
+    w: &mut RenkeiWorld,
+    step: &Step,
+    _kyotaku: String,
+    day: String,
+    provider: String,
+) -> StepResult {
+    let office = w.office_of(&provider)?;
+    let day = number(&day)? as u32;
+    w.kyotaku
+        .as_mut()
+        .ok_or("居宅がありません")?
+        .change_plan(&office, day, &[1, 2, 3, 4, 5])
+        .map_err(|e| e.to_string())?;
+    w.record(
+        line(step),
+        "note",
+        format!("{day}日から「{provider}」の最初のサービスを月〜金に変更"),
+        json!({"from_day": day}),
+    );
+    Ok(())
+}
+
+#[given(regex = r"^「([^」]+)」が最後の送信を取り消す$")]
+#[when(regex = r"^「([^」]+)」が最後の送信を取り消す$")]
+async fn withdraw(w: &mut RenkeiWorld, step: &Step, name: String) -> StepResult {
+    let office = w.office_of(&name)?;
+    let id = w
+        .last_receipt
+        .get(&office)
+        .map(|r| r.send_id.clone())
+        .ok_or("取り消す送信がありません")?;
+    let r = w.client(&name).await?.withdraw(&id).await;
+    w.record_exchanges(line(step), &office);
+    let s = r.map_err(|e| e.to_string())?;
+    w.record(
+        line(step),
+        "hub",
+        format!("{} は「{}」", s.send_id, s.status),
+        serde_json::Value::Null,
+    );
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! The world of one scenario: a hub on loopback with the clock pinned by the background, the
+//! simulated offices, a client per office, what the last actions returned, and the evidence.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use renkei_reports::Evidence;
+use renkei_simulator::client::{ClientError, HubClient, InboxItem, SendReceipt, SentItem};
+use renkei_simulator::embedded::EmbeddedHub;
+use renkei_simulator::offices::{
+    Difference, Export, Files, ImportError, ImportOutcome, KyotakuOffice, ProviderOffice,
+};
+use renkei_simulator::world::DemoIdentity;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+/// A failed expectation, in Japanese, with what was seen.
+pub type StepResult = Result<(), String>;
+
+/// One scenario's world.
+#[derive(cucumber::World)]
+#[world(init = Self::new)]
+pub struct RenkeiWorld {
+    /// The pinned "now" before the hub starts (the hub's clock after).
+    pub now: OffsetDateTime,
+    pub hub: Option<EmbeddedHub>,
+    pub kyotaku: Option<KyotakuOffice>,
+    pub providers: BTreeMap<String, ProviderOffice>,
+    pub clients: BTreeMap<String, HubClient>,
+    /// When each office last logged in (hub clock), to log in again when the token lapses.
+    pub logged_in_at: BTreeMap<String, OffsetDateTime>,
+    /// Exports by office (the latest), and every export by send unit's ファイル連番.
+    pub exports: BTreeMap<String, Export>,
+    pub all_exports: Vec<Export>,
+    pub last_receipt: BTreeMap<String, SendReceipt>,
+    pub last_sent: Vec<SentItem>,
+    pub last_inbox: Vec<InboxItem>,
+    /// Sends downloaded by each office: (send, files), in download order.
+    pub downloads: BTreeMap<String, Vec<(InboxItem, Files)>>,
+    pub downloaded_ids: BTreeSet<(String, String)>,
+    pub imports: Vec<Result<ImportOutcome, ImportError>>,
+    pub jisseki_imports: Vec<Result<(), ImportError>>,
+    pub delivered: Vec<Difference>,
+    pub last_login: Option<Result<renkei_simulator::client::LoginResponse, ClientError>>,
+    pub last_error: Option<ClientError>,
+    /// Evidence, by the source line of the step that left it.
+    pub evidence: Vec<(u32, Evidence)>,
+    exchanges_recorded: BTreeMap<String, usize>,
+}
+
+impl fmt::Debug for RenkeiWorld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RenkeiWorld")
+            .field("now", &self.now)
+            .field("hub", &self.hub.as_ref().map(|h| h.server.url()))
+            .field("clients", &self.clients.keys().collect::<Vec<_>>())
+            .field("last_error", &self.last_error)
+            .field("evidence", &self.evidence.len())
+            .finish()
+    }
+}
+
+impl RenkeiWorld {
+    fn new() -> RenkeiWorld {
+        RenkeiWorld {
+            now: OffsetDateTime::now_utc(),
+            hub: None,
+            kyotaku: None,
+            providers: BTreeMap::new(),
+            clients: BTreeMap::new(),
+            logged_in_at: BTreeMap::new(),
+            exports: BTreeMap::new(),
+            all_exports: Vec::new(),
+            last_receipt: BTreeMap::new(),
+            last_sent: Vec::new(),
+            last_inbox: Vec::new(),
+            downloads: BTreeMap::new(),
+            downloaded_ids: BTreeSet::new(),
+            imports: Vec::new(),
+            jisseki_imports: Vec::new(),
+            delivered: Vec::new(),
+            last_login: None,
+            last_error: None,
+            evidence: Vec::new(),
+            exchanges_recorded: BTreeMap::new(),
+        }
+    }
+
+    pub fn hub(&self) -> Result<&EmbeddedHub, String> {
+        self.hub
+            .as_ref()
+            .ok_or_else(|| "連携基盤が動いていません（背景で起動してください）".to_string())
+    }
+
+    /// Now, from the hub's clock once it runs.
+    pub fn clock_now(&self) -> OffsetDateTime {
+        use renkei_simulator::clock::Clock;
+        self.hub.as_ref().map_or(self.now, |h| h.clock.now())
+    }
+
+    /// The demo identity called `name` (事業所名) or numbered `name` (事業所番号).
+    pub fn identity(&self, name: &str) -> Result<DemoIdentity, String> {
+        let hub = self.hub()?;
+        hub.ids
+            .iter()
+            .find(|i| i.name == name || i.office == name)
+            .cloned()
+            .ok_or_else(|| format!("デモの世界に「{name}」という事業所はありません"))
+    }
+
+    /// The office number of `name`: a demo office, or a 10-character number as written.
+    pub fn office_of(&self, name: &str) -> Result<String, String> {
+        if name.len() == 10 && name.is_ascii() {
+            return Ok(name.to_string());
+        }
+        Ok(self.identity(name)?.office)
+    }
+
+    /// A ファイル連番 from the clock (JST); each export moves the clock a minute on, so two
+    /// exports never share one.
+    pub fn next_serial(&mut self) -> String {
+        let t = self.clock_now().to_offset(renkei_simulator::clock::JST);
+        if let Some(h) = &self.hub {
+            h.clock.advance(time::Duration::minutes(1));
+        }
+        format!(
+            "{:04}{:02}{:02}{:02}{:02}{:02}",
+            t.year(),
+            t.month() as u8,
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+
+    /// The client of `name`'s office, logged in (again, if its token may have lapsed).
+    pub async fn client(&mut self, name: &str) -> Result<&HubClient, String> {
+        let id = self.identity(name)?;
+        let now = self.clock_now();
+        let fresh = self
+            .logged_in_at
+            .get(&id.office)
+            .is_some_and(|t| now - *t < time::Duration::minutes(50));
+        if !self.clients.contains_key(&id.office) {
+            let c = self
+                .hub()?
+                .client(&id.office, 1)
+                .map_err(|e| e.to_string())?;
+            self.clients.insert(id.office.clone(), c);
+        }
+        if !fresh {
+            let c = &self.clients[&id.office];
+            match c.login(&id.user_id, &id.password).await {
+                Ok(_) => {
+                    self.logged_in_at.insert(id.office.clone(), now);
+                }
+                Err(e) => {
+                    self.last_error = Some(e.clone());
+                    return Err(format!("「{name}」がログインできません: {e}"));
+                }
+            }
+        }
+        Ok(&self.clients[&id.office])
+    }
+
+    /// Records evidence for the step at `line`.
+    pub fn record(
+        &mut self,
+        line: u32,
+        kind: &str,
+        text: impl Into<String>,
+        data: serde_json::Value,
+    ) {
+        self.evidence.push((
+            line,
+            Evidence {
+                kind: kind.into(),
+                text: text.into(),
+                data,
+            },
+        ));
+    }
+
+    /// Records each file: name, size, SHA-256.
+    pub fn record_files(&mut self, line: u32, what: &str, files: &Files) {
+        for (name, bytes) in files {
+            let sha = hex::encode(Sha256::digest(bytes));
+            self.record(
+                line,
+                "file",
+                format!(
+                    "{what} {name} ({} バイト, sha256 {}…)",
+                    bytes.len(),
+                    &sha[..12]
+                ),
+                json!({"name": name, "size": bytes.len(), "sha256": sha}),
+            );
+        }
+    }
+
+    /// Records the hub exchanges `office`'s client made since the last call.
+    pub fn record_exchanges(&mut self, line: u32, office: &str) {
+        let Some(c) = self.clients.get(office) else {
+            return;
+        };
+        let all = c.exchanges();
+        let from = self.exchanges_recorded.get(office).copied().unwrap_or(0);
+        let new: Vec<_> = all[from.min(all.len())..].to_vec();
+        self.exchanges_recorded
+            .insert(office.to_string(), all.len());
+        for e in new {
+            self.record(
+                line,
+                "hub",
+                format!(
+                    "{} {} {} → {} {}",
+                    office,
+                    e.method,
+                    e.path,
+                    e.status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                    e.outcome
+                ),
+                json!({"office": office, "method": e.method, "path": e.path, "status": e.status, "outcome": e.outcome, "millis": e.millis}),
+            );
+        }
+    }
+
+    /// Forgets how many exchanges of `office`'s client were recorded (a new client).
+    pub fn reset_exchanges(&mut self, office: &str) {
+        self.exchanges_recorded.remove(office);
+    }
+
+    /// Records a client failure that happened outside the exchange log (e.g. set-up).
+    pub fn record_error(&mut self, line: u32, e: &ClientError) {
+        self.record(
+            line,
+            "hub",
+            format!("失敗: {e}"),
+            json!({"outcome": e.code()}),
+        );
+    }
+
+    /// Records the diagnostics of a refused import.
+    pub fn record_problems(&mut self, line: u32, e: &ImportError) {
+        for p in e.problems() {
+            self.record(
+                line,
+                "diagnostic",
+                format!("{} {}行{} [{}] {}", p.file, p.line.unwrap_or(0), p.column.map(|c| format!(" {c}列")).unwrap_or_default(), p.code, p.message),
+                json!({"file": p.file, "line": p.line, "column": p.column, "code": p.code, "category": p.category}),
+            );
+        }
+        if e.problems().is_empty() {
+            self.record(line, "note", e.to_string(), serde_json::Value::Null);
+        }
+    }
+}
