@@ -350,6 +350,11 @@ pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
     }
     drop(ev);
     features.retain(|f| f.parse_error.is_some() || !f.scenarios.is_empty());
+    // The order of the files (they are numbered), and of the scenarios within each.
+    features.sort_by(|a, b| a.path.cmp(&b.path));
+    for f in &mut features {
+        f.scenarios.sort_by_key(|s| s.line);
+    }
     let mut run = Run {
         title: "renkei — ケアプランデータ連携 シナリオ実行結果".into(),
         started_at,

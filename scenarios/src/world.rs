@@ -47,6 +47,7 @@ pub struct RenkeiWorld {
     /// Evidence, by the source line of the step that left it.
     pub evidence: Vec<(u32, Evidence)>,
     exchanges_recorded: BTreeMap<String, usize>,
+    hub_log_recorded: usize,
 }
 
 impl fmt::Debug for RenkeiWorld {
@@ -84,6 +85,7 @@ impl RenkeiWorld {
             last_error: None,
             evidence: Vec::new(),
             exchanges_recorded: BTreeMap::new(),
+            hub_log_recorded: 0,
         }
     }
 
@@ -200,8 +202,18 @@ impl RenkeiWorld {
         }
     }
 
-    /// Records the hub exchanges `office`'s client made since the last call.
+    /// Records the hub exchanges `office`'s client made since the last call, and what the
+    /// hub's own log said meanwhile (a refused handshake says why only there).
     pub fn record_exchanges(&mut self, line: u32, office: &str) {
+        self.record_exchanges_only(line, office);
+        let lines = self.hub.as_ref().map(|h| h.log_lines()).unwrap_or_default();
+        for l in lines.iter().skip(self.hub_log_recorded) {
+            self.record(line, "hub-log", l.clone(), serde_json::Value::Null);
+        }
+        self.hub_log_recorded = lines.len();
+    }
+
+    fn record_exchanges_only(&mut self, line: u32, office: &str) {
         let Some(c) = self.clients.get(office) else {
             return;
         };
