@@ -78,6 +78,49 @@ async fn export(
     Ok(())
 }
 
+/// ① 居宅サービス計画書（第1〜3表）の出力.
+#[given(
+    regex = r"^① 「([^」]+)」が「([^」]+)」あての居宅サービス計画書（第1〜3表）を「([0-9]{8})」付けで出力する$"
+)]
+#[when(
+    regex = r"^① 「([^」]+)」が「([^」]+)」あての居宅サービス計画書（第1〜3表）を「([0-9]{8})」付けで出力する$"
+)]
+async fn export_careplan(
+    w: &mut RenkeiWorld,
+    step: &Step,
+    from: String,
+    to: String,
+    date: String,
+) -> StepResult {
+    let (from_office, to_office) = (w.office_of(&from)?, w.office_of(&to)?);
+    let serial = w.next_serial();
+    let export = w
+        .kyotaku
+        .as_mut()
+        .ok_or("居宅の計画がありません（背景で計画してください）")?
+        .export_careplan(&to_office, &date, &serial)
+        .map_err(|e| e.to_string())?;
+    w.record_files(line(step), "出力", &export.files.clone());
+    w.exports.insert(from_office, export.clone());
+    w.all_exports.push(export);
+    Ok(())
+}
+
+#[then(regex = r"^「([^」]+)」に居宅サービス計画書（第1〜3表）が取り込まれている$")]
+async fn careplan_imported(w: &mut RenkeiWorld, name: String) -> StepResult {
+    let office = w.office_of(&name)?;
+    let k = w.kyotaku.as_ref().ok_or("居宅がありません")?.office.clone();
+    let p = w.providers.get(&office).ok_or("提供事業所ではありません")?;
+    let unit = p.care_plans.get(&k).ok_or("計画書が取り込まれていません")?;
+    let kinds: Vec<&str> = unit.files.iter().map(|f| f.kind.as_str()).collect();
+    for t in ["UP1KYO", "UP2KYO", "UP3KYO"] {
+        if !kinds.contains(&t) {
+            return Err(format!("{t} がありません: {kinds:?}"));
+        }
+    }
+    Ok(())
+}
+
 #[then(regex = r"^出力したファイルは([0-9０-９]+)つで、どれも標準仕様に適合している$")]
 async fn export_valid(w: &mut RenkeiWorld, step: &Step, n: String) -> StepResult {
     let export: &Export = w.all_exports.last().ok_or("まだ何も出力していません")?;
@@ -418,6 +461,10 @@ async fn import_yotei(w: &mut RenkeiWorld, step: &Step, name: String) -> StepRes
                     ImportOutcome::Deleted { month, users } => {
                         format!("削除: {month} の予定（利用者 {users} 人）")
                     }
+                    ImportOutcome::CarePlan { tables, users } => format!(
+                        "取込: 居宅サービス計画書 {}（利用者 {users} 人）",
+                        tables.join("・")
+                    ),
                 };
                 w.record(
                     line(step),

@@ -65,6 +65,24 @@ impl KyotakuOffice {
         Ok(export)
     }
 
+    /// ① 居宅サービス計画書の出力: 第1表 + 第2表 + 第3表 + 利用者補足情報 for the users
+    /// `provider` serves, as made (or changed) on `plan_date` (YYYYMMDD).
+    pub fn export_careplan(
+        &mut self,
+        provider: &str,
+        plan_date: &str,
+        serial: &str,
+    ) -> Result<Export, OfficeError> {
+        let p = self.provider_index(provider)?;
+        Export::write(sample::plan_unit(
+            &self.world,
+            &self.revision,
+            p,
+            plan_date,
+            serial,
+        ))
+    }
+
     /// 月途中の計画変更: from `from_day`, `provider`'s first service is planned on `weekdays`.
     pub fn change_plan(
         &mut self,

@@ -149,6 +149,23 @@ mod tests {
     }
 
     #[test]
+    fn the_care_plan_tables_travel_too() {
+        let (mut k, mut p) = offices();
+        let plan = k
+            .export_careplan("1370101022", "20261120", "20261124090000")
+            .unwrap();
+        let kinds: Vec<&str> = plan.unit.files.iter().map(|f| f.kind.as_str()).collect();
+        assert_eq!(kinds, ["UP1KYO", "UP2KYO", "UP3KYO", "UPHOSOKU"]);
+        match p.import_yotei(&plan.files).unwrap() {
+            ImportOutcome::CarePlan { tables, users } => {
+                assert_eq!(tables, ["UP1KYO", "UP2KYO", "UP3KYO"]);
+                assert!(users > 0);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn a_broken_file_is_refused_with_its_place() {
         let (mut k, mut p) = offices();
         let mut y = k

@@ -30,6 +30,8 @@ pub enum ImportOutcome {
     },
     /// 第6表 削除: the plan of `month` was withdrawn for these users.
     Deleted { month: String, users: usize },
+    /// 居宅サービス計画書 (第1〜3表): kept as the users' care plan.
+    CarePlan { tables: Vec<String>, users: usize },
 }
 
 /// A simulated サービス事業所.
@@ -38,6 +40,8 @@ pub struct ProviderOffice {
     pub service_type: String,
     /// (居宅, month) → (ファイル連番, the 予定 in force).
     pub plans: BTreeMap<(String, String), (String, SendUnit)>,
+    /// 居宅 → the latest 居宅サービス計画書 (第1〜3表) received.
+    pub care_plans: BTreeMap<String, SendUnit>,
 }
 
 fn plus_30(hhmm: &str) -> String {
@@ -55,6 +59,7 @@ impl ProviderOffice {
             office: office.to_string(),
             service_type: service_type.to_string(),
             plans: BTreeMap::new(),
+            care_plans: BTreeMap::new(),
         }
     }
 
@@ -93,8 +98,20 @@ impl ProviderOffice {
                 users: users.len(),
             });
         }
-        let plan = file_of(&unit, "UPPLAN")
-            .ok_or_else(|| ImportError::Read("第6表 (UPPLAN) がありません".into()))?;
+        if file_of(&unit, "UP1KYO").is_some() {
+            let tables: Vec<String> = unit
+                .files
+                .iter()
+                .filter(|f| f.kind != "UPHOSOKU")
+                .map(|f| f.kind.clone())
+                .collect();
+            let users = file_of(&unit, "UP1KYO").map_or(0, |f| f.records.len());
+            self.care_plans.insert(kyotaku, unit);
+            return Ok(ImportOutcome::CarePlan { tables, users });
+        }
+        let plan = file_of(&unit, "UPPLAN").ok_or_else(|| {
+            ImportError::Read("第6表 (UPPLAN) も計画書 (UP1KYO) もありません".into())
+        })?;
         let month = plan.month.clone().unwrap_or_default();
         let records = plan.records.len();
         let key = (kyotaku, month.clone());

@@ -1,0 +1,63 @@
+//! `renkei run`: the reports it writes, and its exit code when a scenario fails or a step is
+//! not defined.
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_renkei");
+
+#[test]
+fn a_run_writes_the_three_reports_and_names_cases_by_id() {
+    let out = tempfile::tempdir().unwrap();
+    let st = Command::new(BIN)
+        .args(["run", "--tags", "@yotei", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&st.stdout);
+    assert!(st.status.success(), "{text}");
+    assert!(text.contains("flow.yotei.01-06"), "{text}");
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    assert!(
+        junit.contains("<testcase name=\"flow.yotei.01-06\""),
+        "{junit}"
+    );
+    assert!(!junit.contains("fail.cert."), "the tag filter applies");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("cucumber.json")).unwrap()).unwrap();
+    assert_eq!(json[0]["elements"][0]["type"], "scenario");
+    let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    for n in ["①", "②", "③", "④", "⑤", "⑥"] {
+        assert!(
+            html.contains(&format!("data-step=\"{n}\" data-status=\"passed\"")),
+            "{n}"
+        );
+    }
+    assert!(html.contains("data-step=\"⑫\" data-status=\"none\""));
+}
+
+#[test]
+fn a_failing_or_undefined_step_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.feature"),
+        "# language: ja\n機能: 壊れた期待\n\n  背景:\n    前提 日時を「2026-11-24T10:00:00+09:00」に固定する\n    かつ 連携基盤がデモの世界で動いている\n\n  @id:test.wrong-code\n  シナリオ: 期限切れの証明書なのに別の理由を期待する\n    もし 「けやき訪問看護ステーション」がログインしようとする\n    ならば TLSハンドシェイクが「certificate_revoked」で拒否される\n\n  @id:test.undefined\n  シナリオ: 定義のない手順\n    もし 定義されていない手順を行う\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let st = Command::new(BIN)
+        .args(["run", "--features"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&st.stdout);
+    assert_eq!(st.status.code(), Some(1), "{text}");
+    assert!(text.contains("1 failed, 1 not run"), "{text}");
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(junit.contains("failures=\"1\" skipped=\"1\""), "{junit}");
+    assert!(
+        junit.contains("certificate_expired"),
+        "the failure says what was seen: {junit}"
+    );
+}
