@@ -250,12 +250,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             features,
             concurrency,
         } => {
-            let features = features.unwrap_or_else(renkei_scenarios::features_dir);
+            // The features in the source tree, else the copies built into this program.
+            let embedded;
+            let features = match features {
+                Some(f) => f,
+                None if renkei_scenarios::features_dir().is_dir() => {
+                    renkei_scenarios::features_dir()
+                }
+                None => {
+                    embedded = tempfile::tempdir()?;
+                    renkei_scenarios::write_embedded_features(embedded.path())?
+                }
+            };
             if !features.exists() {
-                anyhow::bail!(
-                    "{}: no features here (give --features PATH)",
-                    features.display()
-                );
+                anyhow::bail!("{}: no such feature file or folder", features.display());
             }
             let opts = renkei_scenarios::RunOptions {
                 features,

@@ -15,7 +15,19 @@ pub mod world;
 pub use runner::{run, RunOptions};
 pub use world::RenkeiWorld;
 
-/// The features shipped with renkei (this crate's `features/` folder).
+include!(concat!(env!("OUT_DIR"), "/embedded_features.rs"));
+
+/// The features shipped with renkei (this crate's `features/` folder in the source tree).
 pub fn features_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("features")
+}
+
+/// Writes the features embedded at build time into `dir` (for a `renkei` run away from the
+/// source tree); returns `dir`.
+pub fn write_embedded_features(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    for (name, text) in EMBEDDED {
+        std::fs::write(dir.join(name), text)?;
+    }
+    Ok(dir.to_path_buf())
 }

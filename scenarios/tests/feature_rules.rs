@@ -125,3 +125,23 @@ fn every_flow_step_is_written_as_its_own_step() {
         assert!(numbers.contains_key(&c), "no step names {c}");
     }
 }
+
+#[test]
+fn the_embedded_features_are_the_shipped_ones() {
+    let dir = renkei_scenarios::features_dir();
+    let on_disk = std::fs::read_dir(&dir).unwrap().filter(|e| {
+        e.as_ref()
+            .unwrap()
+            .path()
+            .extension()
+            .is_some_and(|x| x == "feature")
+    });
+    assert_eq!(on_disk.count(), renkei_scenarios::EMBEDDED.len());
+    for (name, text) in renkei_scenarios::EMBEDDED {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(name)).unwrap(),
+            *text,
+            "{name}"
+        );
+    }
+}
