@@ -294,7 +294,14 @@ impl Pki {
             if let Some(parent) = p.parent() {
                 std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
-            std::fs::write(&p, text).map_err(io(&p))
+            std::fs::write(&p, text).map_err(io(&p))?;
+            #[cfg(unix)]
+            if rel.ends_with("-key.pem") {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io(&p))?;
+            }
+            Ok(())
         };
         put("ca.pem", &self.root.pem())?;
         put("root-key.pem", &self.root.key().serialize_pem())?;
