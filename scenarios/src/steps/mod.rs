@@ -32,9 +32,6 @@ pub fn number(s: &str) -> Result<i64, String> {
         .map_err(|_| format!("「{s}」は数ではありません"))
 }
 
-/// The regex fragment for a number in half- or full-width digits.
-pub const NUM: &str = "[0-9０-９]+";
-
 #[cfg(test)]
 mod tests {
     use super::*;
