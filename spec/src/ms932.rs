@@ -61,89 +61,149 @@ fn is_trail(b: u8) -> bool {
     matches!(b, 0x40..=0x7E | 0x80..=0xFC)
 }
 
+/// Where a double-byte character is looked up in [`PairTable`]: lead bytes are 0x81–0xFC, so
+/// `lead - 0x80` picks one of 128 rows of 256 trail bytes.
+#[inline]
+fn pair_index(lead: u8, trail: u8) -> usize {
+    usize::from(lead & 0x7F) << 8 | usize::from(trail)
+}
+
+/// What every double-byte sequence decodes to: the BMP code point MS932 maps it to, or 0 when
+/// it maps to nothing (not a lead + trail pair, a 外字 lead, or a pair MS932 leaves empty).
+/// Every MS932 character is in the BMP and none is U+0000, so `u16` with 0 as "none" is exact.
+struct PairTable(Box<[u16]>);
+
+impl PairTable {
+    /// Asks encoding_rs once for every lead + trail pair outside the 外字 area: encoding_rs
+    /// stays the only source of the mapping, the table only remembers its answers.
+    fn build() -> PairTable {
+        let mut t = vec![0u16; 128 * 256].into_boxed_slice();
+        for lead in (0x80..=0xFFu8).filter(|&b| is_lead(b) && !is_gaiji_lead(b)) {
+            for trail in (0..=0xFFu8).filter(|&b| is_trail(b)) {
+                let pair = [lead, trail];
+                let text = SHIFT_JIS.decode_without_bom_handling_and_without_replacement(&pair);
+                let mut chars = text.as_deref().unwrap_or_default().chars();
+                if let (Some(c), None) = (chars.next(), chars.next()) {
+                    // Always a BMP character; anything else stays "unmapped" (and the
+                    // exhaustive test against encoding_rs would catch it).
+                    t[pair_index(lead, trail)] = u16::try_from(u32::from(c)).unwrap_or(0);
+                }
+            }
+        }
+        PairTable(t)
+    }
+
+    fn get() -> &'static PairTable {
+        static TABLE: std::sync::OnceLock<PairTable> = std::sync::OnceLock::new();
+        TABLE.get_or_init(PairTable::build)
+    }
+
+    /// The character of a lead + trail pair, if MS932 has one.
+    #[inline]
+    fn char_of(&self, lead: u8, trail: u8) -> Option<char> {
+        match self.0[pair_index(lead, trail)] {
+            0 => None,
+            cp => char::from_u32(u32::from(cp)),
+        }
+    }
+}
+
+#[inline]
+fn is_gaiji_lead(b: u8) -> bool {
+    (0xF0..=0xF9).contains(&b)
+}
+
 /// Decodes one field's bytes, appending the text to `out` (U+FFFD where a byte is bad) and
-/// each problem to `problems`. Returns whether the field was clean.
+/// each problem to `problems` (in byte order). Returns whether the field was clean.
+///
+/// One pass over the bytes: ASCII is copied, half-width katakana is computed, and each
+/// double-byte character is looked up in a table built once from encoding_rs (so the mapping
+/// is encoding_rs's, without a decoder call per field).
 pub fn decode_field(bytes: &[u8], out: &mut String, problems: &mut Vec<DecodeProblem>) -> bool {
     if bytes.is_ascii() {
         // ASCII is the same in MS932 and UTF-8.
         out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
         return true;
     }
+    let table = PairTable::get();
+    // At most 3 UTF-8 bytes per MS932 byte (half-width katakana).
+    out.reserve(bytes.len() * 3);
     let before = problems.len();
     let mut i = 0;
-    let mut run_start = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            out.push(char::from(b));
+            i += 1;
+            continue;
+        }
+        if (0xA1..=0xDF).contains(&b) {
+            // Half-width katakana: 0xA1–0xDF are U+FF61–U+FF9F.
+            out.push(char::from_u32(0xFF61 + u32::from(b - 0xA1)).unwrap_or('\u{FFFD}'));
+            i += 1;
+            continue;
+        }
+        let (kind, len) = if is_lead(b) {
+            match bytes.get(i + 1) {
+                None => (DecodeProblemKind::Truncated, 1),
+                Some(&t) if !is_trail(t) => (DecodeProblemKind::InvalidSequence, 1),
+                Some(_) if is_gaiji_lead(b) => (DecodeProblemKind::Gaiji, 2),
+                Some(&t) => match table.char_of(b, t) {
+                    Some(c) => {
+                        out.push(c);
+                        i += 2;
+                        continue;
+                    }
+                    None => (DecodeProblemKind::Unmapped, 2),
+                },
+            }
+        } else {
+            (DecodeProblemKind::InvalidByte, 1)
+        };
+        let second = if len == 2 { bytes[i + 1] } else { 0 };
+        problems.push(DecodeProblem {
+            kind,
+            offset: i,
+            bytes: [b, second],
+            len,
+        });
+        out.push('\u{FFFD}');
+        i += usize::from(len);
+    }
+    problems.len() == before
+}
+
+/// Whether `bytes` are clean MS932, exactly when [`decode_field`] would report no problem:
+/// every byte is ASCII or half-width katakana, or starts a double-byte character MS932 maps.
+/// Checks with the pair table only, without producing the text.
+pub fn is_clean(bytes: &[u8]) -> bool {
+    let table = PairTable::get();
+    let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 || (0xA1..=0xDF).contains(&b) {
             i += 1;
             continue;
         }
-        let problem = if is_lead(b) {
-            match bytes.get(i + 1) {
-                None => Some((DecodeProblemKind::Truncated, 1)),
-                Some(&t) if !is_trail(t) => Some((DecodeProblemKind::InvalidSequence, 1)),
-                Some(_) if (0xF0..=0xF9).contains(&b) => Some((DecodeProblemKind::Gaiji, 2)),
-                Some(_) => {
-                    i += 2;
-                    continue;
-                }
-            }
-        } else {
-            Some((DecodeProblemKind::InvalidByte, 1))
-        };
-        if let Some((kind, len)) = problem {
-            decode_run(&bytes[run_start..i], run_start, out, problems);
-            let second = if len == 2 { bytes[i + 1] } else { 0 };
-            problems.push(DecodeProblem {
-                kind,
-                offset: i,
-                bytes: [b, second],
-                len,
-            });
-            out.push('\u{FFFD}');
-            i += usize::from(len);
-            run_start = i;
+        // The table has a character only for a lead (not 外字) + trail pair MS932 maps: any
+        // other byte, a missing or wrong trail, 外字 and unmapped pairs all end here.
+        match bytes.get(i + 1) {
+            Some(&t) if table.char_of(b, t).is_some() => i += 2,
+            _ => return false,
         }
     }
-    decode_run(&bytes[run_start..], run_start, out, problems);
-    problems.len() == before
+    true
 }
 
-/// Decodes a run that is well-formed Shift_JIS; pairs MS932 does not map become `Unmapped`.
-fn decode_run(run: &[u8], base: usize, out: &mut String, problems: &mut Vec<DecodeProblem>) {
-    if run.is_empty() {
-        return;
+/// The number of characters in clean MS932 bytes (see [`is_clean`]): a lead byte starts a
+/// double-byte character, any other byte is one character.
+pub fn clean_char_count(bytes: &[u8]) -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < bytes.len() {
+        i += if is_lead(bytes[i]) { 2 } else { 1 };
+        n += 1;
     }
-    // Decode straight into `out` (no allocation per field).
-    let before = out.len();
-    let mut dec = SHIFT_JIS.new_decoder_without_bom_handling();
-    if let Some(max) = dec.max_utf8_buffer_length_without_replacement(run.len()) {
-        out.reserve(max);
-        let (res, _) = dec.decode_to_string_without_replacement(run, out, true);
-        if res == encoding_rs::DecoderResult::InputEmpty {
-            return;
-        }
-        out.truncate(before);
-    }
-    // Rare: find the unmapped pairs one character at a time.
-    let mut i = 0;
-    while i < run.len() {
-        let len = if is_lead(run[i]) { 2 } else { 1 };
-        let ch = &run[i..(i + len).min(run.len())];
-        match SHIFT_JIS.decode_without_bom_handling_and_without_replacement(ch) {
-            Some(s) => out.push_str(&s),
-            None => {
-                problems.push(DecodeProblem {
-                    kind: DecodeProblemKind::Unmapped,
-                    offset: base + i,
-                    bytes: [ch[0], *ch.get(1).unwrap_or(&0)],
-                    len: ch.len() as u8,
-                });
-                out.push('\u{FFFD}');
-            }
-        }
-        i += len;
-    }
+    n
 }
 
 /// One entry of the conversion table for characters outside MS932.
@@ -297,6 +357,148 @@ mod tests {
         let mut p = Vec::new();
         decode_field(b, &mut s, &mut p);
         (s, p.iter().map(|p| (p.kind, p.offset)).collect())
+    }
+
+    /// The decoder as it was before the pair table: a classifying scan plus encoding_rs for
+    /// each well-formed run. Kept as the reference the table-driven decoder must match.
+    fn reference_decode_field(
+        bytes: &[u8],
+        out: &mut String,
+        problems: &mut Vec<DecodeProblem>,
+    ) -> bool {
+        if bytes.is_ascii() {
+            out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+            return true;
+        }
+        let before = problems.len();
+        let mut i = 0;
+        let mut run_start = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 || (0xA1..=0xDF).contains(&b) {
+                i += 1;
+                continue;
+            }
+            let problem = if is_lead(b) {
+                match bytes.get(i + 1) {
+                    None => Some((DecodeProblemKind::Truncated, 1)),
+                    Some(&t) if !is_trail(t) => Some((DecodeProblemKind::InvalidSequence, 1)),
+                    Some(_) if (0xF0..=0xF9).contains(&b) => Some((DecodeProblemKind::Gaiji, 2)),
+                    Some(_) => {
+                        i += 2;
+                        continue;
+                    }
+                }
+            } else {
+                Some((DecodeProblemKind::InvalidByte, 1))
+            };
+            if let Some((kind, len)) = problem {
+                reference_decode_run(&bytes[run_start..i], run_start, out, problems);
+                let second = if len == 2 { bytes[i + 1] } else { 0 };
+                problems.push(DecodeProblem {
+                    kind,
+                    offset: i,
+                    bytes: [b, second],
+                    len,
+                });
+                out.push('\u{FFFD}');
+                i += usize::from(len);
+                run_start = i;
+            }
+        }
+        reference_decode_run(&bytes[run_start..], run_start, out, problems);
+        problems.len() == before
+    }
+
+    fn reference_decode_run(
+        run: &[u8],
+        base: usize,
+        out: &mut String,
+        problems: &mut Vec<DecodeProblem>,
+    ) {
+        if run.is_empty() {
+            return;
+        }
+        let before = out.len();
+        let mut dec = SHIFT_JIS.new_decoder_without_bom_handling();
+        if let Some(max) = dec.max_utf8_buffer_length_without_replacement(run.len()) {
+            out.reserve(max);
+            let (res, _) = dec.decode_to_string_without_replacement(run, out, true);
+            if res == encoding_rs::DecoderResult::InputEmpty {
+                return;
+            }
+            out.truncate(before);
+        }
+        let mut i = 0;
+        while i < run.len() {
+            let len = if is_lead(run[i]) { 2 } else { 1 };
+            let ch = &run[i..(i + len).min(run.len())];
+            match SHIFT_JIS.decode_without_bom_handling_and_without_replacement(ch) {
+                Some(s) => out.push_str(&s),
+                None => {
+                    problems.push(DecodeProblem {
+                        kind: DecodeProblemKind::Unmapped,
+                        offset: base + i,
+                        bytes: [ch[0], *ch.get(1).unwrap_or(&0)],
+                        len: ch.len() as u8,
+                    });
+                    out.push('\u{FFFD}');
+                }
+            }
+            i += len;
+        }
+    }
+
+    /// Decodes `bytes` with both decoders and asserts that they agree on everything.
+    fn assert_same_as_reference(bytes: &[u8]) {
+        let (mut s1, mut p1, mut s2, mut p2) =
+            (String::new(), Vec::new(), String::new(), Vec::new());
+        let ok1 = decode_field(bytes, &mut s1, &mut p1);
+        let ok2 = reference_decode_field(bytes, &mut s2, &mut p2);
+        assert_eq!((ok1, &s1, &p1), (ok2, &s2, &p2), "bytes {bytes:02X?}");
+        assert_eq!(is_clean(bytes), ok2, "bytes {bytes:02X?}");
+        if ok1 {
+            // What the validator computes from the bytes of a clean field, without its text.
+            assert_eq!(decoded_len(&s1), bytes.len(), "bytes {bytes:02X?}");
+            assert_eq!(
+                clean_char_count(bytes),
+                s1.chars().count(),
+                "bytes {bytes:02X?}"
+            );
+        }
+    }
+
+    /// Every single byte, every byte pair, and every pair inside a field (after ASCII, before
+    /// a byte that is a trail and a lead at once) decodes exactly as the reference decoder.
+    #[test]
+    fn pair_table_agrees_with_encoding_rs_on_every_byte_pair() {
+        for b in 0..=0xFFu8 {
+            assert_same_as_reference(&[b]);
+        }
+        for lead in 0..=0xFFu8 {
+            for trail in 0..=0xFFu8 {
+                assert_same_as_reference(&[lead, trail]);
+                assert_same_as_reference(&[b'a', lead, trail, 0x81]);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Random fields, biased towards the bytes that matter, decode as the reference does.
+        #[test]
+        fn decodes_random_fields_as_the_reference_does(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    0x00..=0xFFu8,
+                    0x80..=0xA0u8,
+                    0xDF..=0xFFu8,
+                    proptest::sample::select(vec![0x40u8, 0x7E, 0x7F, 0x80, 0xFC, 0x20, 0x0A]),
+                ],
+                0..24,
+            )
+        ) {
+            assert_same_as_reference(&bytes);
+        }
     }
 
     #[test]
