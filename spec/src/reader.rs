@@ -75,6 +75,11 @@ impl RawRecord {
         start..self.ends[i]
     }
 
+    /// Where each field's unquoted bytes end in [`RawRecord::data`], one offset per field.
+    pub fn field_ends(&self) -> &[usize] {
+        &self.ends[..self.nfields]
+    }
+
     /// The unquoted bytes of all the fields, one after the other.
     pub fn data(&self) -> &[u8] {
         let end = if self.nfields == 0 {

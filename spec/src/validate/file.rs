@@ -9,7 +9,7 @@ use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::filename::{self, FileName};
 use crate::ms932::{self, DecodeProblemKind};
 use crate::reader::{CsvReader, FieldSpan, LineEnding, QuoteProblem, RawRecord};
-use crate::standard::{FileFormat, FileSpec, Revision, Standard};
+use crate::standard::{FileFormat, FileSpec, ItemType, Revision, Standard};
 
 use super::item::{self, ItemProblem};
 use super::record::{self, RecordProblem, Roles, ALL9_OFFICE, TOTAL_CODE};
@@ -272,6 +272,19 @@ pub fn validate_reader<R: Read>(
     let roles = spec.map(Roles::of);
     let mut users: HashMap<(String, String), UserSeen> = HashMap::new();
     let check_receiver = spec.is_some_and(|s| s.kind == "UPPLAN" || s.kind == "UPSIKYU");
+    // Which fields' text the checks read. A free-text item without a role is only checked
+    // for emptiness and length, which its bytes tell when they are clean MS932: such a field
+    // is not decoded (its value is left empty). The record rules and the unit facts find
+    // their items by role, and item 1 is read before the file's kind is known.
+    let needs_text: Vec<bool> = spec
+        .map(|s| {
+            s.items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| i == 0 || it.ty != ItemType::Text || it.role.is_some())
+                .collect()
+        })
+        .unwrap_or_default();
 
     while reader.read(&mut rec)? {
         rep.records += 1;
@@ -321,8 +334,11 @@ pub fn validate_reader<R: Read>(
         }
         // Line endings.
         if let Some(e) = rec.ending.filter(|_| !unterminated) {
-            let end_line = rec.line_at(rec.content().len());
-            let end_off = rec.offset + rec.content().len() as u64;
+            // (line, byte offset) of the line ending, for a diagnostic.
+            let end_at = || {
+                let at = rec.content().len();
+                (rec.line_at(at), rec.offset + at as u64)
+            };
             match (first_ending, e) {
                 (_, LineEnding::None) => {}
                 (None, e) => {
@@ -333,6 +349,7 @@ pub fn validate_reader<R: Read>(
                         _ => None,
                     };
                     if let Some(code) = code {
+                        let (end_line, end_off) = end_at();
                         rep.push(
                             Diagnostic::new(
                                 code,
@@ -348,6 +365,7 @@ pub fn validate_reader<R: Read>(
                     }
                 }
                 (Some(f), e) if f != e => {
+                    let (end_line, end_off) = end_at();
                     rep.push(
                         Diagnostic::new(
                             Code::StructureLineEndingMixed,
@@ -364,25 +382,43 @@ pub fn validate_reader<R: Read>(
                 _ => {}
             }
         }
-        last_line = rec.line_at(rec.raw.len().saturating_sub(1));
         last_unterminated = unterminated;
         last_ending = rec.ending;
-        // Decode every field under the MS932 policy.
+        if rec.ending == Some(LineEnding::None) {
+            // Only the last record can end without a line ending; its line is reported below.
+            last_line = rec.line_at(rec.raw.len().saturating_sub(1));
+        }
+        // Decode every field under the MS932 policy. Only a field with a byte outside
+        // printable ASCII needs a look; the others are copied to `text` in runs, whole.
         text.clear();
         ends.clear();
         bad.clear();
         let mut record_non_ascii = false;
-        // ASCII is the same in MS932 and UTF-8: runs of ASCII fields go to `text` whole.
         let data = rec.data();
+        let field_ends = rec.field_ends();
+        // Start in `data` of the run of ASCII fields not yet copied to `text`.
         let mut run_start = 0;
-        for i in 0..rec.len() {
+        // The next field to look at, and where its bytes start.
+        let mut next = 0;
+        let mut from = 0;
+        while let Some(at) = next_unprintable(data, from) {
+            // The fields before the one holding `at` are printable ASCII.
+            while field_ends[next] <= at {
+                ends.push(text.len() + field_ends[next] - run_start);
+                bad.push(false);
+                next += 1;
+            }
+            let i = next;
             let range = rec.field_range(i);
             let bytes = &data[range.clone()];
+            // The first control character; in MS932 a byte below 0x20 or 0x7F is never part
+            // of a double-byte character, so the raw bytes tell it for any field.
+            let control = bytes
+                .iter()
+                .position(|&b| (b < 0x20 && b != b'\t' && b != b'\r' && b != b'\n') || b == 0x7F);
             let mut is_bad = false;
             if bytes.is_ascii() {
-                if let Some(p) = bytes.iter().position(|&b| {
-                    (b < 0x20 && b != b'\t' && b != b'\r' && b != b'\n') || b == 0x7F
-                }) {
+                if let Some(p) = control {
                     is_bad = true;
                     let d = Diagnostic::new(
                         Code::EncodingControl,
@@ -398,8 +434,9 @@ pub fn validate_reader<R: Read>(
                     std::str::from_utf8(&data[run_start..range.start]).unwrap_or_default(),
                 );
                 run_start = range.end;
+                let decode = needs_text.get(i).copied().unwrap_or(true) || !ms932::is_clean(bytes);
                 problems.clear();
-                if !ms932::decode_field(bytes, &mut text, &mut problems) {
+                if decode && !ms932::decode_field(bytes, &mut text, &mut problems) {
                     is_bad = true;
                     for p in &problems {
                         let (code, what) = match p.kind {
@@ -414,13 +451,10 @@ pub fn validate_reader<R: Read>(
                         non_ascii_diags.push(d);
                     }
                 }
-                if let Some(p) = text[ends.last().copied().unwrap_or(0)..]
-                    .chars()
-                    .find(|&c| (c < ' ' && c != '\t' && c != '\r' && c != '\n') || c == '\u{7F}')
-                {
+                if let Some(p) = control {
                     let d = Diagnostic::new(
                         Code::EncodingControl,
-                        format!("制御文字 U+{:04X} があります", p as u32),
+                        format!("制御文字 U+{:04X} があります", bytes[p]),
                     );
                     let d = w.diag(d, i, 0).item_opt(spec, i);
                     non_ascii_diags.push(d);
@@ -433,6 +467,12 @@ pub fn validate_reader<R: Read>(
                 ends.push(text.len());
             }
             bad.push(is_bad);
+            next += 1;
+            from = range.end;
+        }
+        for &end in &field_ends[next..] {
+            ends.push(text.len() + end - run_start);
+            bad.push(false);
         }
         text.push_str(std::str::from_utf8(&data[run_start..]).unwrap_or_default());
         if record_non_ascii && utf8_valid {
@@ -513,13 +553,23 @@ pub fn validate_reader<R: Read>(
         }
         // Items.
         ok.clear();
-        for (i, it) in spec.items.iter().enumerate() {
+        let mut field_start = 0;
+        for (i, (it, &field_end)) in spec.items.iter().zip(field_ends).enumerate() {
+            let bytes = &data[field_start..field_end];
+            field_start = field_end;
             if bad[i] {
                 ok.push(false);
                 continue;
             }
-            item_problems.clear();
-            item::check(it, v[i], rev, &mut item_problems);
+            if needs_text[i] {
+                item::check_field(it, v[i], bytes, rev, &mut item_problems);
+            } else {
+                item::check_clean_text(it, bytes, &mut item_problems);
+            }
+            if item_problems.is_empty() {
+                ok.push(true);
+                continue;
+            }
             ok.push(item_problems.iter().all(|p| p.severity != Severity::Error));
             for p in item_problems.drain(..) {
                 let d = Diagnostic::new(p.code, p.message)
@@ -527,7 +577,7 @@ pub fn validate_reader<R: Read>(
                     .item(&it.name)
                     .assumed(it.assumed.as_deref());
                 let d = w.diag(d, i, 0);
-                if rec.field(i).is_ascii() {
+                if bytes.is_ascii() {
                     rep.push(d, max);
                 } else {
                     non_ascii_diags.push(d);
@@ -679,6 +729,34 @@ pub fn validate_reader<R: Read>(
     Ok(rep)
 }
 
+/// The first byte of `data` at or after `from` that is not printable ASCII (0x20–0x7E): a
+/// control byte, DEL or a byte of a non-ASCII character. Looks at eight bytes at a time.
+fn next_unprintable(data: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let rest = data.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    let mut base = from;
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        // A byte's high bit ends up set when the byte is below 0x20 (it borrows) or at
+        // least 0x7F (adding 1 reaches 0x80, or it is set already). A borrow or carry can
+        // only flag bytes above a flagged one, so the lowest flag is exact.
+        let below = w.wrapping_sub(ONES * 0x20) & !w;
+        let above = w.wrapping_add(ONES) | w;
+        let flags = (below | above) & HIGH;
+        if flags != 0 {
+            return Some(base + (flags.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| !(0x20..0x7F).contains(&b))
+        .map(|p| base + p)
+}
+
 fn ending_name(e: LineEnding) -> &'static str {
     match e {
         LineEnding::CrLf => "CRLF",
@@ -746,6 +824,35 @@ impl ItemOpt for Diagnostic {
         match spec.and_then(|s| s.items.get(i)) {
             Some(it) => self.item(&it.name),
             None => self,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The word-at-a-time search finds what a byte-at-a-time one does.
+        #[test]
+        fn next_unprintable_is_the_first_unprintable_byte(
+            data in proptest::collection::vec(
+                proptest::prop_oneof![
+                    0x20..0x7Fu8,
+                    0x20..0x7Fu8,
+                    proptest::sample::select(vec![0x00u8, 0x09, 0x0A, 0x0D, 0x1F, 0x7E, 0x7F, 0x80, 0x81, 0xFF]),
+                ],
+                0..40,
+            ),
+            from in 0..45usize,
+        ) {
+            let naive = data
+                .iter()
+                .enumerate()
+                .skip(from)
+                .find(|(_, &b)| !(0x20..0x7F).contains(&b))
+                .map(|(i, _)| i);
+            proptest::prop_assert_eq!(next_unprintable(&data, from), naive);
         }
     }
 }

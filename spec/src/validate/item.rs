@@ -27,12 +27,75 @@ fn problem(item: &ItemSpec, check: Check, code: Code, message: String) -> ItemPr
     }
 }
 
+/// Reports a problem. Values are usually right: the formatting is kept out of the checks'
+/// way (`#[cold]`), and the message is only built here.
+#[cold]
+#[inline(never)]
+fn report(
+    out: &mut Vec<ItemProblem>,
+    item: &ItemSpec,
+    check: Check,
+    code: Code,
+    message: std::fmt::Arguments<'_>,
+) {
+    out.push(problem(item, check, code, std::fmt::format(message)));
+}
+
+/// Reports a value that is not in the item's form (`what`).
+#[cold]
+#[inline(never)]
+fn form(out: &mut Vec<ItemProblem>, item: &ItemSpec, value: &str, what: &str) {
+    let name = &item.name;
+    report(
+        out,
+        item,
+        Check::Format,
+        Code::ItemFormat,
+        format_args!("「{name}」の値「{value}」は{what}ではありません"),
+    );
+}
+
+#[cold]
+#[inline(never)]
+fn required(out: &mut Vec<ItemProblem>, item: &ItemSpec) {
+    let name = &item.name;
+    report(
+        out,
+        item,
+        Check::Required,
+        Code::ItemRequired,
+        format_args!("必須項目「{name}」が空です"),
+    );
+}
+
 fn all(s: &str, f: impl Fn(u8) -> bool) -> bool {
     !s.is_empty() && s.bytes().all(f)
 }
 
-fn digit(b: u8) -> bool {
-    b.is_ascii_digit()
+/// Whether `s` is not empty and all ASCII digits, the most common check; eight bytes at a time.
+fn all_digits(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    let mut chunks = b.chunks_exact(8);
+    if !chunks.all(|c| eight_digits(<[u8; 8]>::try_from(c).unwrap_or_default())) {
+        return false;
+    }
+    // The rest, padded with digits.
+    let mut last = [b'0'; 8];
+    for (to, &from) in last.iter_mut().zip(chunks.remainder()) {
+        *to = from;
+    }
+    eight_digits(last)
+}
+
+/// Whether all eight bytes are ASCII digits (0x30–0x39): each has the high nibble 3, and
+/// adding 6 leaves it at 3 (0x3A–0x3F would reach 4; no byte can carry into the next).
+fn eight_digits(b: [u8; 8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let w = u64::from_le_bytes(b);
+    w & (ONES * 0xF0) == ONES * 0x30 && w.wrapping_add(ONES * 6) & (ONES * 0xF0) == ONES * 0x30
 }
 
 fn alnum_upper(b: u8) -> bool {
@@ -41,116 +104,193 @@ fn alnum_upper(b: u8) -> bool {
 
 /// Checks one value against its item. `value` is the decoded text.
 pub fn check(item: &ItemSpec, value: &str, rev: &Revision, out: &mut Vec<ItemProblem>) {
-    let name = &item.name;
-    if value.is_empty() {
+    check_value(item, value, None, rev, out);
+}
+
+/// [`check`] for a value decoded from the clean MS932 `bytes` (see [`ms932::is_clean`]):
+/// their length is the value's MS932 length, which needs no counting.
+#[inline]
+pub fn check_field(
+    item: &ItemSpec,
+    value: &str,
+    bytes: &[u8],
+    rev: &Revision,
+    out: &mut Vec<ItemProblem>,
+) {
+    // The common cases that need no check, without a call: an empty optional value, and
+    // free text of any length.
+    if value.is_empty() && !item.required
+        || item.ty == ItemType::Text && item.length.is_none() && !value.is_empty()
+    {
+        return;
+    }
+    check_value(item, value, Some(bytes.len()), rev, out);
+}
+
+/// Checks a free-text ([`ItemType::Text`]) item from its clean MS932 `bytes` (see
+/// [`ms932::is_clean`]) without decoding them: all [`check`] looks at in free text is whether
+/// it is empty and its length, and the bytes tell both.
+#[inline]
+pub fn check_clean_text(item: &ItemSpec, bytes: &[u8], out: &mut Vec<ItemProblem>) {
+    debug_assert_eq!(item.ty, ItemType::Text);
+    if bytes.is_empty() {
         if item.required {
-            out.push(problem(
-                item,
-                Check::Required,
-                Code::ItemRequired,
-                format!("必須項目「{name}」が空です"),
-            ));
+            required(out, item);
         }
         return;
     }
-    let form = |what: &str| {
-        problem(
-            item,
-            Check::Format,
-            Code::ItemFormat,
-            format!("「{name}」の値「{value}」は{what}ではありません"),
-        )
+    check_length(item, bytes.len(), || ms932::clean_char_count(bytes), out);
+}
+
+/// The length check: `ms932_len` is the value's length in MS932 bytes, `chars` counts its
+/// characters (only asked for items measured in characters).
+fn check_length(
+    item: &ItemSpec,
+    ms932_len: usize,
+    chars: impl FnOnce() -> usize,
+    out: &mut Vec<ItemProblem>,
+) {
+    let Some(max) = item.length else { return };
+    let (len, unit) = match item.length_unit {
+        Some(LengthUnit::Chars) => (chars(), "文字"),
+        _ => (ms932_len, "バイト"),
     };
+    if len > usize::from(max) {
+        too_long(out, item, max, len, unit);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn too_long(out: &mut Vec<ItemProblem>, item: &ItemSpec, max: u16, len: usize, unit: &str) {
+    let name = &item.name;
+    report(
+        out,
+        item,
+        Check::Length,
+        Code::ItemLength,
+        format_args!("「{name}」は{max}{unit}までですが{len}{unit}あります"),
+    );
+}
+
+/// [`check`], with the value's MS932 length when the caller knows it.
+fn check_value(
+    item: &ItemSpec,
+    value: &str,
+    ms932_len: Option<usize>,
+    rev: &Revision,
+    out: &mut Vec<ItemProblem>,
+) {
+    let name = &item.name;
+    if value.is_empty() {
+        if item.required {
+            required(out, item);
+        }
+        return;
+    }
     let before = out.len();
     match item.ty {
         ItemType::CsvVersion | ItemType::Month | ItemType::MonthOrZeros => {
             if !(item.ty == ItemType::MonthOrZeros && value == "000000") {
-                if !all(value, digit) || value.len() != 6 {
-                    out.push(form(if item.ty == ItemType::MonthOrZeros {
-                        "YYYYMM（または 000000）"
-                    } else {
-                        "YYYYMM（半角数字6桁）"
-                    }));
+                if value.len() != 6 || !all_digits(value) {
+                    form(
+                        out,
+                        item,
+                        value,
+                        if item.ty == ItemType::MonthOrZeros {
+                            "YYYYMM（または 000000）"
+                        } else {
+                            "YYYYMM（半角数字6桁）"
+                        },
+                    );
                 } else if calendar::parse_month(value).is_none() {
-                    out.push(problem(
+                    report(
+                        out,
                         item,
                         Check::Format,
                         Code::ItemMonth,
-                        format!("「{name}」の値「{value}」の月が 01〜12 ではありません"),
-                    ));
+                        format_args!("「{name}」の値「{value}」の月が 01〜12 ではありません"),
+                    );
                 }
             }
         }
         ItemType::Date | ItemType::DateOrZeros => {
             if !(item.ty == ItemType::DateOrZeros && value == "00000000") {
-                if !all(value, digit) || value.len() != 8 {
-                    out.push(form("YYYYMMDD（半角数字8桁）"));
+                if value.len() != 8 || !all_digits(value) {
+                    form(out, item, value, "YYYYMMDD（半角数字8桁）");
                 } else if calendar::parse_date(value).is_none() {
-                    out.push(problem(
+                    report(
+                        out,
                         item,
                         Check::Format,
                         Code::ItemDate,
-                        format!("「{name}」の値「{value}」は存在しない日付です"),
-                    ));
+                        format_args!("「{name}」の値「{value}」は存在しない日付です"),
+                    );
                 }
             }
         }
         ItemType::Time => {
             if value != "9999" {
-                if !all(value, digit) || value.len() != 4 {
-                    out.push(form("HHMM（半角数字4桁）または 9999"));
+                if value.len() != 4 || !all_digits(value) {
+                    form(out, item, value, "HHMM（半角数字4桁）または 9999");
                 } else if calendar::parse_time(value).is_none() {
-                    out.push(problem(
+                    report(
+                        out,
                         item,
                         Check::Format,
                         Code::ItemTime,
-                        format!(
+                        format_args!(
                             "「{name}」の値「{value}」は時刻（0000〜2400）でも 9999 でもありません"
                         ),
-                    ));
+                    );
                 }
             }
         }
         ItemType::InsurerNo => {
-            if !(all(value, digit) && value.len() == 6) {
-                out.push(form("半角数字6桁の保険者番号"));
+            if !(value.len() == 6 && all_digits(value)) {
+                form(out, item, value, "半角数字6桁の保険者番号");
             }
         }
         ItemType::InsuredNo => {
             let ok = value.len() == 10
-                && (all(value, digit) || (value.starts_with('H') && all(&value[1..], digit)));
+                && (all_digits(value) || (value.starts_with('H') && all_digits(&value[1..])));
             if !ok {
-                out.push(form("半角数字10桁（生保単独は H＋数字9桁）の被保険者番号"));
+                form(
+                    out,
+                    item,
+                    value,
+                    "半角数字10桁（生保単独は H＋数字9桁）の被保険者番号",
+                );
             }
         }
         ItemType::OfficeNo => {
-            if !(value.len() == 10 && all(value, alnum_upper)) {
-                out.push(form("半角英数字10桁の事業所番号"));
+            if !(value.len() == 10 && (all_digits(value) || all(value, alnum_upper))) {
+                form(out, item, value, "半角英数字10桁の事業所番号");
             }
         }
         ItemType::Integer => {
             let digits = value.strip_prefix('-').unwrap_or(value);
-            if !all(digits, digit) {
-                out.push(form("整数（半角数字）"));
+            if !all_digits(digits) {
+                form(out, item, value, "整数（半角数字）");
             }
         }
         ItemType::Digits => {
-            if !all(value, digit) {
-                out.push(form("半角数字"));
+            if !all_digits(value) {
+                form(out, item, value, "半角数字");
             }
         }
         ItemType::Alnum => {
             if !all(value, |b| b.is_ascii_alphanumeric()) {
-                out.push(form("半角英数字"));
+                form(out, item, value, "半角英数字");
             }
         }
         ItemType::Decimal => {
             let ok = match value.split_once('.') {
-                Some((a, b)) => all(a, digit) && a.len() <= 2 && b.len() == 2 && all(b, digit),
+                Some((a, b)) => all_digits(a) && a.len() <= 2 && b.len() == 2 && all_digits(b),
                 None => false,
             };
             if !ok {
-                out.push(form("99.99 形式"));
+                form(out, item, value, "99.99 形式");
             }
         }
         ItemType::Postal => {
@@ -160,91 +300,93 @@ pub fn check(item: &ItemSpec, value: &str, rev: &Revision, out: &mut Vec<ItemPro
                 && b[..3].iter().all(u8::is_ascii_digit)
                 && b[4..].iter().all(u8::is_ascii_digit);
             if !ok {
-                out.push(form("郵便番号 XXX-XXXX（半角）"));
+                form(out, item, value, "郵便番号 XXX-XXXX（半角）");
             }
         }
         ItemType::ServiceType => {
-            if !(value.len() == 2 && all(value, alnum_upper)) {
-                out.push(form("半角英数字2桁のサービス種類コード"));
+            if !(value.len() == 2 && (all_digits(value) || all(value, alnum_upper))) {
+                form(out, item, value, "半角英数字2桁のサービス種類コード");
             } else if !rev.service_type_known(value) {
-                out.push(problem(
+                report(
+                    out,
                     item,
                     Check::Code,
                     Code::ItemCode,
-                    format!("「{name}」の値「{value}」は既知のサービス種類コードではありません"),
-                ));
+                    format_args!(
+                        "「{name}」の値「{value}」は既知のサービス種類コードではありません"
+                    ),
+                );
             }
         }
         ItemType::ServiceCode => {
-            if !(value.len() == 6 && all(value, alnum_upper)) {
-                out.push(form("半角英数字6桁のサービスコード"));
+            if !(value.len() == 6 && (all_digits(value) || all(value, alnum_upper))) {
+                form(out, item, value, "半角英数字6桁のサービスコード");
             }
         }
         ItemType::DayFlags => {
             if !(value.len() == 31 && all(value, |b| b == b'0' || b == b'1')) {
-                out.push(form("0/1 の31文字"));
+                form(out, item, value, "0/1 の31文字");
             }
         }
         ItemType::Tais => {
             let ok = match value.split_once(['-', '－']) {
-                Some((a, b)) => a.len() == 5 && all(a, digit) && b.len() == 6 && all(b, digit),
+                Some((a, b)) => a.len() == 5 && all_digits(a) && b.len() == 6 && all_digits(b),
                 None => false,
             };
             if !ok {
-                out.push(form("TAISコード（数字5桁-数字6桁）"));
+                form(out, item, value, "TAISコード（数字5桁-数字6桁）");
             }
         }
         ItemType::Code => {
             if let Some(list) = &item.codes {
                 if rev.code_label(list, value).is_none() {
-                    let allowed: Vec<String> = rev
-                        .codes
-                        .get(list)
-                        .map(|m| m.iter().map(|(k, v)| format!("{k}:{v}")).collect())
-                        .unwrap_or_default();
-                    out.push(problem(
-                        item,
-                        Check::Code,
-                        Code::ItemCode,
-                        format!(
-                            "「{name}」の値「{value}」はコード表にありません（{}）",
-                            allowed.join(" ")
-                        ),
-                    ));
+                    not_in_code_list(out, item, value, list, rev);
                 }
             }
         }
         ItemType::Unused => {
-            out.push(problem(
+            report(
+                out,
                 item,
                 Check::Format,
                 Code::ItemUnused,
-                format!("「{name}」は「使用しない」項目ですが値「{value}」があります"),
-            ));
+                format_args!("「{name}」は「使用しない」項目ですが値「{value}」があります"),
+            );
         }
         ItemType::Text => {}
     }
     if out.len() > before {
         return;
     }
-    if let Some(max) = item.length {
-        let len = match item.length_unit {
-            Some(LengthUnit::Chars) => value.chars().count(),
-            _ => ms932::decoded_len(value),
-        };
-        if len > usize::from(max) {
-            let unit = match item.length_unit {
-                Some(LengthUnit::Chars) => "文字",
-                _ => "バイト",
-            };
-            out.push(problem(
-                item,
-                Check::Length,
-                Code::ItemLength,
-                format!("「{name}」は{max}{unit}までですが{len}{unit}あります"),
-            ));
-        }
-    }
+    let ms932_len = ms932_len.unwrap_or_else(|| ms932::decoded_len(value));
+    check_length(item, ms932_len, || value.chars().count(), out);
+}
+
+#[cold]
+#[inline(never)]
+fn not_in_code_list(
+    out: &mut Vec<ItemProblem>,
+    item: &ItemSpec,
+    value: &str,
+    list: &str,
+    rev: &Revision,
+) {
+    let name = &item.name;
+    let allowed: Vec<String> = rev
+        .codes
+        .get(list)
+        .map(|m| m.iter().map(|(k, v)| format!("{k}:{v}")).collect())
+        .unwrap_or_default();
+    report(
+        out,
+        item,
+        Check::Code,
+        Code::ItemCode,
+        format_args!(
+            "「{name}」の値「{value}」はコード表にありません（{}）",
+            allowed.join(" ")
+        ),
+    );
 }
 
 #[cfg(test)]
@@ -280,6 +422,30 @@ mod tests {
         assert!(run("UPHOSOKU", 63, "000000").is_empty());
         assert!(run("UPHOSOKU", 4, "00000000").is_empty());
         assert_eq!(run("UPPLAN", 25, "1"), ["item.unused"]);
+    }
+
+    #[test]
+    fn all_digits_is_the_byte_by_byte_check() {
+        for s in [
+            "",
+            "0",
+            "9",
+            "1234567",
+            "12345678",
+            "123456789",
+            "0000000000000000",
+            "１２",
+        ] {
+            assert_eq!(all_digits(s), all(s, |b| b.is_ascii_digit()), "{s:?}");
+        }
+        for b in 0..=0xFFu8 {
+            for at in [0, 5, 8, 11] {
+                let mut v = b"012345678901".to_vec();
+                v[at] = b;
+                let s = String::from_utf8_lossy(&v);
+                assert_eq!(all_digits(&s), all(&s, |b| b.is_ascii_digit()), "{v:?}");
+            }
+        }
     }
 
     #[test]
