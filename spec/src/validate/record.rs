@@ -1,6 +1,8 @@
 //! Record checks (レコード): rules between the items of one record, and between a record and
 //! its file's name. Items are found by their role in the data, never by position.
 
+use std::cell::Cell;
+
 use crate::calendar;
 use crate::diagnostic::Code;
 use crate::filename::FileName;
@@ -48,6 +50,9 @@ pub struct Roles {
     pub cert_end: Option<usize>,
     /// First field of each 区分支給限度 slot (4 items each).
     pub limit_slots: Vec<usize>,
+    /// The last two-character サービス種類 looked up and whether it is linked: records come
+    /// grouped by service, so the next record usually asks the same.
+    linked_memo: Cell<Option<([u8; 2], bool)>>,
 }
 
 impl Roles {
@@ -81,6 +86,22 @@ impl Roles {
             cert_start: f(ItemRole::CertStart),
             cert_end: f(ItemRole::CertEnd),
             limit_slots: slots.chunks(4).map(|c| c[0]).collect(),
+            linked_memo: Cell::new(None),
+        }
+    }
+
+    /// [`Revision::service_type_linked`], remembering the last answer.
+    fn service_type_linked(&self, rev: &Revision, ty: &str) -> bool {
+        let Ok(key) = <[u8; 2]>::try_from(ty.as_bytes()) else {
+            return rev.service_type_linked(ty);
+        };
+        match self.linked_memo.get() {
+            Some((k, linked)) if k == key => linked,
+            _ => {
+                let linked = rev.service_type_linked(ty);
+                self.linked_memo.set(Some((key, linked)));
+                linked
+            }
         }
     }
 
@@ -174,7 +195,7 @@ pub fn check(
     }
     if let Some((i, code)) = get(roles.service_code) {
         let ty = &code[..2.min(code.len())];
-        if code != TOTAL_CODE && !rev.service_type_linked(ty) {
+        if code != TOTAL_CODE && !roles.service_type_linked(rev, ty) {
             push(
                 Code::ItemServiceNotLinked,
                 i,
