@@ -455,6 +455,25 @@ impl<R: Read> CsvReader<R> {
     }
 }
 
+/// Decodes every record of a file into text values (U+FFFD where a byte is not valid MS932).
+/// Meant for files that validated; the validator says what is wrong with the others.
+pub fn decode_records(bytes: &[u8]) -> Vec<Vec<String>> {
+    let mut r = CsvReader::new(bytes);
+    let mut rec = RawRecord::default();
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    while let Ok(true) = r.read(&mut rec) {
+        let mut values = Vec::with_capacity(rec.len());
+        for i in 0..rec.len() {
+            let mut s = String::new();
+            crate::ms932::decode_field(rec.field(i), &mut s, &mut problems);
+            values.push(s);
+        }
+        out.push(values);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,7 +491,10 @@ mod tests {
         }
     }
 
-    fn all(input: &[u8]) -> Vec<(u64, u64, Vec<Vec<u8>>, Option<LineEnding>, usize)> {
+    /// (line, offset, fields, ending, blank lines before) of one record.
+    type Seen = (u64, u64, Vec<Vec<u8>>, Option<LineEnding>, usize);
+
+    fn all(input: &[u8]) -> Vec<Seen> {
         let mut out = Vec::new();
         for trickle in [false, true] {
             let mut v = Vec::new();
@@ -589,23 +611,4 @@ mod tests {
         assert!(!r.read(&mut rec).unwrap());
         assert_eq!(r.trailing_blank_lines(), &[(2, 3), (3, 5)]);
     }
-}
-
-/// Decodes every record of a file into text values (U+FFFD where a byte is not valid MS932).
-/// Meant for files that validated; the validator says what is wrong with the others.
-pub fn decode_records(bytes: &[u8]) -> Vec<Vec<String>> {
-    let mut r = CsvReader::new(bytes);
-    let mut rec = RawRecord::default();
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    while let Ok(true) = r.read(&mut rec) {
-        let mut values = Vec::with_capacity(rec.len());
-        for i in 0..rec.len() {
-            let mut s = String::new();
-            crate::ms932::decode_field(rec.field(i), &mut s, &mut problems);
-            values.push(s);
-        }
-        out.push(values);
-    }
-    out
 }
