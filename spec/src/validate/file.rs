@@ -538,12 +538,13 @@ pub fn validate_reader<R: Read>(
             rep.facts.partial = true;
             continue;
         }
-        let mut start = 0;
+        // Split the text at each end in turn: one boundary check per value.
+        let (mut rest, mut start) = (text.as_str(), 0);
         let v: Vec<&str> = ends
             .iter()
             .map(|&end| {
-                let s = &text[start..end];
-                start = end;
+                let (s, r) = rest.split_at(end - start);
+                (rest, start) = (r, end);
                 s
             })
             .collect();
