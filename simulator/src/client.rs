@@ -195,6 +195,8 @@ struct Sends<T> {
 pub struct HubClient {
     http: reqwest::Client,
     base: String,
+    /// The TLS set-up, kept to probe a connection that failed without saying why.
+    tls: Option<Arc<ClientConfig>>,
     token: Mutex<Option<String>>,
     opts: ClientOptions,
     log: Arc<Mutex<Vec<Exchange>>>,
@@ -218,6 +220,7 @@ impl HubClient {
             .timeout(opts.timeout)
             .connect_timeout(opts.connect_timeout)
             .no_proxy();
+        let mut tls = None;
         if let Some(id) = identity {
             let mut roots = RootCertStore::empty();
             for c in id.ca {
@@ -232,6 +235,7 @@ impl HubClient {
                 .with_root_certificates(roots)
                 .with_client_auth_cert(id.chain, id.key)
                 .map_err(|e| ClientError::Setup(e.to_string()))?;
+            tls = Some(Arc::new(cfg.clone()));
             b = b.tls_backend_preconfigured(cfg);
         } else if base.starts_with("https:") {
             return Err(ClientError::Setup(
@@ -241,6 +245,7 @@ impl HubClient {
         Ok(HubClient {
             http: b.build().map_err(|e| ClientError::Setup(e.to_string()))?,
             base: base.trim_end_matches('/').to_string(),
+            tls,
             token: Mutex::new(None),
             opts,
             log: Arc::new(Mutex::new(Vec::new())),
@@ -360,7 +365,18 @@ impl HubClient {
         let mut attempt = 1;
         loop {
             let started = Instant::now();
-            let result = self.once(&method, path, &payload, token.as_deref()).await;
+            let mut result = self.once(&method, path, &payload, token.as_deref()).await;
+            // With TLS 1.3 the server refuses a client certificate after the client has
+            // finished its handshake; the HTTP layer may then see only a closed connection.
+            // A bare handshake and read tells whether an alert is behind it.
+            if let Err(ClientError::Connection(detail)) = &result {
+                if let Some(alert) = self.probe_tls().await {
+                    result = Err(ClientError::TlsRefused {
+                        alert,
+                        detail: detail.clone(),
+                    });
+                }
+            }
             let (status, outcome) = match &result {
                 Ok((s, _)) => (Some(*s), "OK".to_string()),
                 Err(ClientError::Hub { status, code, .. }) => (Some(*status), code.clone()),
@@ -385,6 +401,47 @@ impl HubClient {
                 }
                 other => return other,
             }
+        }
+    }
+
+    /// Connects, handshakes and reads once on a bare TLS connection to the hub; returns the
+    /// name of the TLS alert the hub sent, if it sent one.
+    async fn probe_tls(&self) -> Option<String> {
+        let cfg = self.tls.clone()?;
+        let url = reqwest::Url::parse(&self.base).ok()?;
+        let host = url
+            .host_str()?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = url.port_or_known_default()?;
+        let name = rustls::pki_types::ServerName::try_from(host.clone()).ok()?;
+        let wait = self.opts.connect_timeout;
+        let tcp = tokio::time::timeout(wait, tokio::net::TcpStream::connect((host.as_str(), port)))
+            .await
+            .ok()?
+            .ok()?;
+        let connector = tokio_rustls::TlsConnector::from(cfg);
+        let mut stream = match tokio::time::timeout(wait, connector.connect(name, tcp))
+            .await
+            .ok()?
+        {
+            Ok(s) => s,
+            Err(e) => return alert_of(&e),
+        };
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let request =
+            format!("GET /v1/inbox HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        if let Err(e) = stream.write_all(request.as_bytes()).await {
+            return alert_of(&e);
+        }
+        let mut buf = [0u8; 64];
+        match tokio::time::timeout(wait, stream.read(&mut buf))
+            .await
+            .ok()?
+        {
+            Ok(_) => None,
+            Err(e) => alert_of(&e),
         }
     }
 
@@ -503,6 +560,14 @@ fn find_rustls(e: &(dyn std::error::Error + 'static)) -> Option<rustls::Error> {
         cur = c.source();
     }
     None
+}
+
+/// The alert's name in an I/O error from a TLS stream.
+fn alert_of(e: &std::io::Error) -> Option<String> {
+    match e.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::AlertReceived(a) => Some(alert_name(a)),
+        _ => None,
+    }
 }
 
 /// `CertificateExpired` → `certificate_expired`, the alert's name in RFC 8446.
