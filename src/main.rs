@@ -318,6 +318,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for name in ["junit.xml", "cucumber.json", "index.html"] {
                 println!("report: {}", out.join(name).display());
             }
+            if run.scenarios().next().is_none() {
+                println!("no scenario ran (does --tags match any?)");
+            }
             Ok(if run.passed() {
                 ExitCode::SUCCESS
             } else {

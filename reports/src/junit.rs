@@ -8,6 +8,12 @@ use crate::model::{Run, Status};
 
 pub fn render(run: &Run) -> String {
     let (passed, failed, skipped) = run.counts();
+    let parse_errors = run
+        .features
+        .iter()
+        .filter(|f| f.parse_error.is_some())
+        .count();
+    let failed = failed + parse_errors;
     let total = passed + failed + skipped;
     let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(

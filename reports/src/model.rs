@@ -165,10 +165,13 @@ impl Run {
         c
     }
 
-    /// Whether every scenario passed and every feature parsed.
+    /// Whether at least one scenario ran, every scenario passed and every feature parsed.
     pub fn passed(&self) -> bool {
-        let (_, failed, skipped) = self.counts();
-        failed == 0 && skipped == 0 && self.features.iter().all(|f| f.parse_error.is_none())
+        let (passed, failed, skipped) = self.counts();
+        passed > 0
+            && failed == 0
+            && skipped == 0
+            && self.features.iter().all(|f| f.parse_error.is_none())
     }
 
     /// Fills `coverage.flow_steps` from the steps' texts: a step whose text starts with a

@@ -39,6 +39,8 @@ pub struct RenkeiWorld {
     /// Sends downloaded by each office: (send, files), in download order.
     pub downloads: BTreeMap<String, Vec<(InboxItem, Files)>>,
     pub downloaded_ids: BTreeSet<(String, String)>,
+    /// The last send downloaded (by any office) and its files.
+    pub last_download: Option<(InboxItem, Files)>,
     pub imports: Vec<Result<ImportOutcome, ImportError>>,
     pub jisseki_imports: Vec<Result<(), ImportError>>,
     pub delivered: Vec<Difference>,
@@ -78,6 +80,7 @@ impl RenkeiWorld {
             last_inbox: Vec::new(),
             downloads: BTreeMap::new(),
             downloaded_ids: BTreeSet::new(),
+            last_download: None,
             imports: Vec::new(),
             jisseki_imports: Vec::new(),
             delivered: Vec::new(),

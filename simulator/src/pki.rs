@@ -113,8 +113,10 @@ fn ca_params(cn: &str, now: OffsetDateTime) -> CertificateParams {
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
-    p.not_before = now - Duration::days(365);
-    p.not_after = now + Duration::days(365 * 20);
+    // Wide validity: scenarios pin dates years away from the machine's clock, and clients
+    // check the hub's chain against the machine's clock.
+    p.not_before = now - Duration::days(365 * 30);
+    p.not_after = now + Duration::days(365 * 30);
     p.serial_number = Some(serial());
     p.use_authority_key_identifier_extension = true;
     p
@@ -149,8 +151,8 @@ impl Pki {
             p.distinguished_name = DistinguishedName::new();
             p.distinguished_name
                 .push(DnType::CommonName, "renkei mock hub");
-            p.not_before = now - Duration::days(1);
-            p.not_after = now + Duration::days(365 * 5);
+            p.not_before = now - Duration::days(365 * 30);
+            p.not_after = now + Duration::days(365 * 30);
             p.serial_number = Some(serial());
             p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
             p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];

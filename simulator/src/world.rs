@@ -376,6 +376,8 @@ pub enum WorldError {
     },
     #[error("{path}: TOML として読めません: {message}")]
     Syntax { path: String, message: String },
+    #[error("{path}: {message}")]
+    Setting { path: String, message: String },
     #[error("{path}: 事業所 {office}: {message}")]
     Office {
         path: String,
@@ -420,6 +422,41 @@ impl World {
     /// password rules, a known service type.
     pub fn check(&self, origin: &str) -> Result<Vec<WorldWarning>, WorldError> {
         let mut warnings = Vec::new();
+        let h = &self.hub;
+        let ranges: [(&str, i64, i64, i64); 9] = [
+            ("hub.retention_days", h.retention_days, 1, 3650),
+            (
+                "hub.max_files_per_send",
+                h.max_files_per_send as i64,
+                1,
+                10_000,
+            ),
+            (
+                "hub.max_file_bytes",
+                h.max_file_bytes.min(i64::MAX as u64) as i64,
+                1,
+                1 << 30,
+            ),
+            (
+                "hub.lock_after_failures",
+                i64::from(h.lock_after_failures),
+                1,
+                100,
+            ),
+            ("hub.lock_minutes", h.lock_minutes, 0, 60 * 24 * 365),
+            ("hub.token_minutes", h.token_minutes, 1, 60 * 24 * 30),
+            ("hub.cert_warning_days", h.cert_warning_days, 0, 3650),
+            ("pki.crl_days", self.pki.crl_days, 1, 3650),
+            ("pki.cert_years", self.pki.cert_years, 1, 30),
+        ];
+        for (name, v, lo, hi) in ranges {
+            if !(lo..=hi).contains(&v) {
+                return Err(WorldError::Setting {
+                    path: origin.to_string(),
+                    message: format!("{name} = {v} は {lo}〜{hi} の範囲にしてください"),
+                });
+            }
+        }
         let mut numbers = BTreeSet::new();
         let mut ids = BTreeSet::new();
         let rev = renkei_spec::Standard::get().default_revision();
@@ -478,6 +515,12 @@ impl World {
             if let Some(l) = &o.licence {
                 if l.end < l.start {
                     return Err(fail("ライセンスの終了日が開始日より前です".into()));
+                }
+                if l.start.0 >= time::macros::date!(2025 - 06 - 01) && !l.auto_renew {
+                    warnings.push(WorldWarning {
+                        office: o.number.clone(),
+                        message: "2025-06-01 以降に始まるライセンスは自動更新のはずです（auto_renew = true）".into(),
+                    });
                 }
             }
             if let (Some(a), Some(b)) = (o.certificate.not_before, o.certificate.not_after) {
@@ -550,12 +593,19 @@ pub struct DemoIdentity {
 /// licence, temporary password).
 pub fn demo(now: OffsetDateTime) -> (World, Vec<DemoIdentity>) {
     let today = now.to_offset(JST).date();
-    let day = |d: i64| Day(today + Duration::days(d));
     let at = |d: i64| Some(Instant(now + Duration::days(d)));
+    // One year: from a start to the day before the same date a year later.
+    let year_from = |start: Date| {
+        start
+            .replace_year(start.year() + 1)
+            .unwrap_or(start + Duration::days(365))
+            - Duration::days(1)
+    };
     let current = || {
+        let start = today - Duration::days(200);
         Some(Licence {
-            start: day(-200),
-            end: day(165),
+            start: Day(start),
+            end: Day(year_from(start)),
             auto_renew: true,
             fee_yen: Some(0),
         })
@@ -663,9 +713,15 @@ pub fn demo(now: OffsetDateTime) -> (World, Vec<DemoIdentity>) {
             _ => {}
         }
         let licence = if r.expect == "licence-expired" {
+            // Applied before 2025-06-01, so renewed by hand; not renewed.
+            let end = today - Duration::days(35);
+            let start = end
+                .replace_year(end.year() - 1)
+                .unwrap_or(end - Duration::days(365))
+                + Duration::days(1);
             Some(Licence {
-                start: day(-400),
-                end: day(-35),
+                start: Day(start),
+                end: Day(end),
                 auto_renew: false,
                 fee_yen: Some(21_000),
             })
@@ -719,7 +775,7 @@ name = "さくら居宅介護支援事業所"
 service_type = "43"
 user_id = "KJ000000000001"
 password = "Sakura2026"
-licence = { start = 2026-04-01, end = "2027-03-31" }
+licence = { start = 2026-04-01, end = "2027-03-31", auto_renew = true }
 certificate = { type = "介護保険証明書" }
 "#;
 
@@ -774,6 +830,18 @@ certificate = { type = "介護保険証明書" }
             .unwrap_err()
             .to_string()
             .contains("重複"));
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused() {
+        let w = first_valid().replace("retention_days = 14", "retention_days = -1");
+        let e = World::parse(&w, "w.toml").unwrap_err().to_string();
+        assert!(e.contains("hub.retention_days"), "{e}");
+        let w = first_valid().replace(
+            "retention_days = 14",
+            "retention_days = 14\ntoken_minutes = 99999999999",
+        );
+        assert!(World::parse(&w, "w.toml").is_err());
     }
 
     #[test]

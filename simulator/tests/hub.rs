@@ -611,7 +611,7 @@ async fn offices_can_be_looked_up() {
     let p = k.office(&houmon(&h)).await.unwrap();
     assert!(p.registered);
     assert_eq!(p.name.as_deref(), Some("ひまわり訪問介護ステーション"));
-    assert_eq!(p.licensed_until.as_deref(), Some("2027-05-08"));
+    assert_eq!(p.licensed_until.as_deref(), Some("2027-05-07"));
     let lapsed = k.office(&h.id("licence-expired", 0).office).await.unwrap();
     assert!(lapsed.registered && lapsed.licensed_until.is_none());
     let none = k.office("2770599990").await.unwrap();
@@ -627,4 +627,60 @@ fn hub_api_md_documents_every_error_code() {
             "HUB-API.md lacks {code}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_replay_may_list_its_files_in_any_order_and_an_expired_serial_is_free_again() {
+    let h = TestHub::start().await;
+    let k = h.login("ok", 0).await;
+    let files = yotei_files(&kyotaku(&h), &houmon(&h), "20261124100000");
+    let a = k.send(&files).await.unwrap();
+    let mut reversed = files.clone();
+    reversed.reverse();
+    assert_eq!(k.send(&reversed).await.unwrap().send_id, a.send_id);
+    h.clock.advance(Duration::days(31));
+    let k = h.login("ok", 0).await;
+    let again = k
+        .send(&files)
+        .await
+        .expect("a purged send no longer holds its ファイル連番");
+    assert_ne!(again.send_id, a.send_id);
+    assert_eq!(again.status, "未受信");
+}
+
+#[tokio::test]
+async fn the_licence_is_checked_before_anything_else_in_a_send() {
+    let (mut w, ids) = common::demo_world();
+    w.hub.max_files_per_send = 1;
+    let h = TestHub::start_with(w, ids, |_| {}).await;
+    let lapsed = h.id("licence-expired", 0).clone();
+    let c = h.client(&lapsed.office);
+    c.login(&lapsed.user_id, &lapsed.password).await.unwrap();
+    let files = yotei_files(&lapsed.office, &houmon(&h), "20261124100000");
+    assert_eq!(
+        code(c.send(&files).await),
+        "LICENCE_EXPIRED",
+        "not TOO_MANY_FILES"
+    );
+}
+
+#[tokio::test]
+async fn a_sender_naming_another_office_to_itself_is_a_sender_mismatch() {
+    let h = TestHub::start().await;
+    let p = h.login("ok", 1).await;
+    let files = yotei_files(&kyotaku(&h), &kyotaku(&h), "20261124100000");
+    assert_eq!(code(p.send(&files).await), "SENDER_MISMATCH");
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_is_not_served_past_the_certificates_end() {
+    let h = TestHub::start().await;
+    let k = h.login("ok", 0).await;
+    k.inbox().await.unwrap();
+    h.clock.advance(Duration::days(365 * 3 + 2));
+    let got = code(k.inbox().await);
+    assert!(
+        got == "CERT_EXPIRED" || got == "TLS:certificate_expired",
+        "refused either on the open connection or at a new handshake: {got}"
+    );
 }

@@ -379,6 +379,7 @@ async fn download(w: &mut RenkeiWorld, step: &Step, _n: String, name: String) ->
         w.record_files(line(step), &format!("受信 {}", item.send_id), &files);
         w.downloaded_ids
             .insert((office.clone(), item.send_id.clone()));
+        w.last_download = Some((item.clone(), files.clone()));
         w.downloads
             .entry(office.clone())
             .or_default()
@@ -389,20 +390,47 @@ async fn download(w: &mut RenkeiWorld, step: &Step, _n: String, name: String) ->
 
 #[then(regex = r"^ダウンロードしたファイルは送ったファイルとSHA-256が一致する$")]
 async fn same_bytes(w: &mut RenkeiWorld) -> StepResult {
-    let (_, got) = w
-        .downloads
-        .values()
-        .flatten()
-        .last()
+    let (item, got) = w
+        .last_download
+        .as_ref()
         .ok_or("何もダウンロードしていません")?;
-    for (name, bytes) in got {
-        let sent = w
-            .all_exports
+    // Every file the hub listed was downloaded, and each matches the hub's SHA-256 and the
+    // bytes that were sent.
+    if got.len() != item.files.len() {
+        return Err(format!(
+            "{} ファイル中 {} ファイルしか受け取っていません",
+            item.files.len(),
+            got.len()
+        ));
+    }
+    let sent_unit = w
+        .all_exports
+        .iter()
+        .rev()
+        .find(|e| got.iter().all(|(n, _)| e.files.iter().any(|(m, _)| m == n)))
+        .ok_or("受け取ったファイルの組は出力したどの送信とも一致しません")?;
+    if sent_unit.files.len() != got.len() {
+        return Err(format!(
+            "送ったのは {} ファイル、届いたのは {} ファイル",
+            sent_unit.files.len(),
+            got.len()
+        ));
+    }
+    for ((name, bytes), listed) in got.iter().zip(&item.files) {
+        let digest = hex::encode(Sha256::digest(bytes));
+        if digest != listed.sha256 || *name != listed.name {
+            return Err(format!(
+                "{name} の SHA-256 が連携基盤の一覧 ({}) と異なります",
+                listed.sha256
+            ));
+        }
+        let sent = sent_unit
+            .files
             .iter()
-            .flat_map(|e| e.files.iter())
             .find(|(n, _)| n == name)
+            .map(|(_, b)| b)
             .ok_or_else(|| format!("{name} は出力したファイルにありません"))?;
-        if Sha256::digest(bytes) != Sha256::digest(&sent.1) {
+        if Sha256::digest(sent) != Sha256::digest(bytes) {
             return Err(format!("{name} の内容が送ったものと異なります"));
         }
     }

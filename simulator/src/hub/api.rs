@@ -64,7 +64,10 @@ async fn gate(State(hub): State<Arc<Hub>>, req: Request, next: Next) -> Response
         .unwrap_or_else(|| "-".into());
     let response = match &peer {
         None => HubError::Internal("クライアント証明書がありません".into()).into_response(),
-        Some(p) => match p.accepted_type(hub.clock.now(), &hub.world.hub) {
+        Some(p) => match p
+            .check_validity(hub.clock.now())
+            .and_then(|_| p.accepted_type(hub.clock.now(), &hub.world.hub))
+        {
             Err(e) => e.into_response(),
             Ok(_) => next.run(req).await,
         },
@@ -164,6 +167,8 @@ async fn create_send(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, HubError> {
     let s = session(&hub, &headers, &peer)?;
+    // The licence is the first check of a send (HUB-API.md), before the body is read.
+    super::send::check_sender(&hub.world, &s.office, hub.clock.now())?;
     let mut multipart = multipart
         .map_err(|e| HubError::BadRequest(format!("multipart/form-data で送ってください: {e}")))?;
     let limit = hub.world.hub.max_file_bytes;

@@ -23,6 +23,7 @@ pub struct PeerIdentity {
     pub type_id: Option<String>,
     /// Certificate serial, hex; tokens are bound to it.
     pub serial: String,
+    pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
 }
 
@@ -42,6 +43,7 @@ impl PeerIdentity {
             office: first(&OID_X509_SERIALNUMBER).or_else(|| first(&OID_X509_COMMON_NAME)),
             type_id: first(&OID_X509_ORGANIZATIONAL_UNIT),
             serial: hex::encode(cert.raw_serial()),
+            not_before: cert.validity().not_before.to_datetime(),
             not_after: cert.validity().not_after.to_datetime(),
         })
     }
@@ -68,6 +70,15 @@ impl PeerIdentity {
         } else {
             Err(HubError::CertTypeRefused(t.japanese().to_string()))
         }
+    }
+
+    /// A kept-alive connection outlives the handshake's check: each request checks again
+    /// that the certificate is within its validity at `now`.
+    pub fn check_validity(&self, now: OffsetDateTime) -> Result<(), HubError> {
+        if now < self.not_before || now > self.not_after {
+            return Err(HubError::CertExpired(rfc3339(self.not_after)));
+        }
+        Ok(())
     }
 
     /// The login warning within `cert_warning_days` of expiry.

@@ -36,6 +36,8 @@ pub enum HubError {
     TokenInvalid,
     #[error("クライアント証明書の事業所番号 {cert} がログインIDの事業所 {login} と異なります")]
     CertOfficeMismatch { cert: String, login: String },
+    #[error("クライアント証明書の有効期間外です（有効期限 {0}）。接続し直してください")]
+    CertExpired(String),
     #[error("この種類のクライアント証明書（{0}）では利用できません")]
     CertTypeRefused(String),
     #[error("事業所 {0} のライセンスが有効ではないため送信できません（受信はできます）")]
@@ -85,6 +87,7 @@ impl HubError {
             HubError::OfficeNotRegistered(_) => "OFFICE_NOT_REGISTERED",
             HubError::TokenInvalid => "AUTH_TOKEN_INVALID",
             HubError::CertOfficeMismatch { .. } => "CERT_OFFICE_MISMATCH",
+            HubError::CertExpired(_) => "CERT_EXPIRED",
             HubError::CertTypeRefused(_) => "CERT_TYPE_REFUSED",
             HubError::LicenceExpired(_) => "LICENCE_EXPIRED",
             HubError::ReceiverUnknown(_) => "RECEIVER_UNKNOWN",
@@ -116,6 +119,7 @@ impl HubError {
             | HubError::OfficeNotRegistered(_)
             | HubError::CertOfficeMismatch { .. }
             | HubError::CertTypeRefused(_)
+            | HubError::CertExpired(_)
             | HubError::LicenceExpired(_)
             | HubError::ReceiverUnlicensed(_)
             | HubError::SenderMismatch { .. } => 403,
@@ -144,6 +148,7 @@ impl HubError {
         "AUTH_TOKEN_INVALID",
         "CERT_OFFICE_MISMATCH",
         "CERT_TYPE_REFUSED",
+        "CERT_EXPIRED",
         "LICENCE_EXPIRED",
         "RECEIVER_UNKNOWN",
         "RECEIVER_UNLICENSED",

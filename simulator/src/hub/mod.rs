@@ -62,6 +62,11 @@ pub struct Hub {
     pub log: HubLog,
 }
 
+/// A send's files as a set of (name, SHA-256), whatever their order.
+fn file_set(files: &[(String, String)]) -> std::collections::BTreeSet<(String, String)> {
+    files.iter().cloned().collect()
+}
+
 /// An office as `GET /v1/offices/{number}` shows it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct OfficeInfo {
@@ -108,30 +113,49 @@ impl Hub {
     ) -> Result<(SendRecord, bool), HubError> {
         self.retention()?;
         let new = send::check_send(&self.world, &session.office, files, self.clock.now())?;
+        let replay = |old: SendRecord| {
+            let same = file_set(
+                &old.files
+                    .iter()
+                    .map(|f| (f.name.clone(), f.sha256.clone()))
+                    .collect::<Vec<_>>(),
+            ) == file_set(
+                &new.files
+                    .iter()
+                    .map(|f| (f.name.clone(), f.sha256.clone()))
+                    .collect::<Vec<_>>(),
+            );
+            if same {
+                Ok((old, true))
+            } else {
+                Err(HubError::DuplicateSend {
+                    serial: new.serial.clone(),
+                    existing: old.id,
+                })
+            }
+        };
         if let Some(old) = self
             .store
             .find_live(&new.sender, &new.receiver, &new.serial)?
         {
-            let same = old.files.len() == new.files.len()
-                && old
-                    .files
-                    .iter()
-                    .zip(&new.files)
-                    .all(|(a, b)| a.name == b.name && a.sha256 == b.sha256);
-            if same {
-                return Ok((old, true));
-            }
-            return Err(HubError::DuplicateSend {
-                serial: new.serial,
-                existing: old.id,
-            });
+            return replay(old);
         }
         match self.store.insert_send(&new) {
             Ok(r) => Ok((r, false)),
-            Err(StoreError::Duplicate(existing)) => Err(HubError::DuplicateSend {
-                serial: new.serial,
-                existing,
-            }),
+            // Another request stored the same ファイル連番 in between (a client retrying while
+            // its first attempt was still being committed).
+            Err(StoreError::Duplicate(existing)) => {
+                match self
+                    .store
+                    .find_live(&new.sender, &new.receiver, &new.serial)?
+                {
+                    Some(old) => replay(old),
+                    None => Err(HubError::DuplicateSend {
+                        serial: new.serial.clone(),
+                        existing,
+                    }),
+                }
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -164,16 +188,13 @@ impl Hub {
         if send.status() == SendStatus::Expired {
             return Err(HubError::SendExpired(send.id));
         }
-        if !send.files.iter().any(|f| f.name == name) {
-            return Err(not_found());
+        match self.store.download(send_id, name, self.clock.now())? {
+            Some((bytes, _)) => Ok(bytes),
+            None => match self.store.get(send_id)?.map(|s| s.status()) {
+                Some(SendStatus::Expired) => Err(HubError::SendExpired(send_id.to_string())),
+                _ => Err(not_found()),
+            },
         }
-        let bytes = self
-            .store
-            .file_bytes(send_id, name)?
-            .ok_or_else(not_found)?;
-        self.store
-            .mark_downloaded(send_id, name, self.clock.now())?;
-        Ok(bytes)
     }
 
     /// `DELETE /v1/sends/{send_id}`: the sender withdraws (取消) a send still 未受信.
@@ -184,11 +205,19 @@ impl Hub {
             .get(send_id)?
             .filter(|s| s.sender == session.office)
             .ok_or_else(|| HubError::NotFound(format!("送信 {send_id}")))?;
-        match send.status() {
-            SendStatus::Withdrawn => Ok(send),
-            SendStatus::Received => Err(HubError::AlreadyReceived(send.id)),
-            SendStatus::Expired => Err(HubError::SendExpired(send.id)),
-            SendStatus::Unreceived => Ok(self.store.withdraw(send_id, self.clock.now())?),
+        if send.status() == SendStatus::Withdrawn {
+            return Ok(send);
+        }
+        // The store withdraws only a send that is neither received nor purged, atomically.
+        let after = self.store.withdraw(send_id, self.clock.now())?;
+        match after.status() {
+            SendStatus::Withdrawn => Ok(after),
+            SendStatus::Received => Err(HubError::AlreadyReceived(after.id)),
+            SendStatus::Expired => Err(HubError::SendExpired(after.id)),
+            SendStatus::Unreceived => Err(HubError::Internal(format!(
+                "送信 {} を取り消せませんでした",
+                after.id
+            ))),
         }
     }
 

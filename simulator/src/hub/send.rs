@@ -38,6 +38,22 @@ pub fn check_limits(world: &World, files: &[Upload]) -> Result<(), HubError> {
     Ok(())
 }
 
+/// The first check of a send, made before its body is read: the sender's licence.
+pub fn check_sender(
+    world: &World,
+    office: &str,
+    now: time::OffsetDateTime,
+) -> Result<(), HubError> {
+    let sender = world.office(office).ok_or_else(|| {
+        HubError::Internal(format!("ログイン中の事業所 {office} が世界にありません"))
+    })?;
+    if licence::is_licensed(sender, now) {
+        Ok(())
+    } else {
+        Err(HubError::LicenceExpired(office.to_string()))
+    }
+}
+
 /// Checks a send from `office` and turns it into what the store keeps.
 pub fn check_send(
     world: &World,
@@ -67,19 +83,12 @@ pub fn check_send(
             )));
         }
         let parsed = filename::parse(&f.name);
-        if let Some(n) = &parsed.name {
-            let same = parsed
-                .diagnostics
-                .iter()
-                .any(|d| d.code == renkei_spec::Code::FilenameSameOffice);
-            if same {
-                return Err(HubError::SameOffice(n.sender.office.clone()));
-            }
-        }
+        // A name whose sender is its receiver is otherwise well formed: that is SAME_OFFICE,
+        // reported in its place in the order below, not a file-name error.
         let reason = parsed
             .diagnostics
             .iter()
-            .find(|d| d.is_error())
+            .find(|d| d.is_error() && d.code != renkei_spec::Code::FilenameSameOffice)
             .map(|d| format!("{} [{}]", d.message, d.code.as_str()));
         match (parsed.name, reason) {
             (Some(n), None) => names.push(n),

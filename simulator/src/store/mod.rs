@@ -108,10 +108,10 @@ pub enum StoreError {
 
 /// What the hub needs from durable storage. Every method is one transaction.
 pub trait Store: Send + Sync {
-    /// Stores a send and its files; refuses a second live send with the same sender,
-    /// receiver and ファイル連番 ([`StoreError::Duplicate`]).
+    /// Stores a send and its files; refuses a second live send (neither withdrawn nor purged)
+    /// with the same sender, receiver and ファイル連番 ([`StoreError::Duplicate`]).
     fn insert_send(&self, send: &NewSend) -> Result<SendRecord, StoreError>;
-    /// The live (not withdrawn) send with this sender, receiver and ファイル連番.
+    /// The live (neither withdrawn nor purged) send with this sender, receiver and ファイル連番.
     fn find_live(
         &self,
         sender: &str,
@@ -125,13 +125,17 @@ pub trait Store: Send + Sync {
     fn sent_to(&self, office: &str) -> Result<Vec<SendRecord>, StoreError>;
     /// A file's bytes, unless the send was purged or withdrawn.
     fn file_bytes(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Records a download; the send becomes 受信済み when every file has been downloaded.
-    fn mark_downloaded(
+    /// Hands out a file and records the download, in one transaction: `None` when the send
+    /// was withdrawn or purged or has no such file. The send becomes 受信済み when every file
+    /// has been downloaded.
+    fn download(
         &self,
         id: &str,
         name: &str,
         at: OffsetDateTime,
-    ) -> Result<SendRecord, StoreError>;
+    ) -> Result<Option<(Vec<u8>, SendRecord)>, StoreError>;
+    /// Withdraws (取消) a send that is neither received nor purged, in one transaction; returns
+    /// the send as it stands afterwards (so its status says whether it was withdrawn).
     fn withdraw(&self, id: &str, at: OffsetDateTime) -> Result<SendRecord, StoreError>;
     /// Removes the bytes of every send that arrived before `cutoff` (期限切れ); returns how
     /// many sends were purged.

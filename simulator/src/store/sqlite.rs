@@ -29,8 +29,9 @@ CREATE TABLE IF NOT EXISTS sends (
     withdrawn_at INTEGER,
     purged_at    INTEGER
 );
-CREATE UNIQUE INDEX IF NOT EXISTS sends_live
-    ON sends(sender, receiver, serial) WHERE withdrawn_at IS NULL;
+DROP INDEX IF EXISTS sends_live;
+CREATE UNIQUE INDEX IF NOT EXISTS sends_live_v2
+    ON sends(sender, receiver, serial) WHERE withdrawn_at IS NULL AND purged_at IS NULL;
 CREATE INDEX IF NOT EXISTS sends_receiver ON sends(receiver, seq);
 CREATE INDEX IF NOT EXISTS sends_sender ON sends(sender, seq);
 CREATE TABLE IF NOT EXISTS files (
@@ -185,7 +186,7 @@ impl Store for SqliteStore {
         let existing: Option<i64> = tx
             .query_row(
                 "SELECT seq FROM sends WHERE sender = ?1 AND receiver = ?2 AND serial = ?3
-                 AND withdrawn_at IS NULL",
+                 AND withdrawn_at IS NULL AND purged_at IS NULL",
                 params![send.sender, send.receiver, send.serial],
                 |r| r.get(0),
             )
@@ -229,7 +230,7 @@ impl Store for SqliteStore {
         let seq: Option<i64> = conn
             .query_row(
                 "SELECT seq FROM sends WHERE sender = ?1 AND receiver = ?2 AND serial = ?3
-                 AND withdrawn_at IS NULL",
+                 AND withdrawn_at IS NULL AND purged_at IS NULL",
                 params![sender, receiver, serial],
                 |r| r.get(0),
             )
@@ -281,27 +282,39 @@ impl Store for SqliteStore {
             .map_err(backend)
     }
 
-    fn mark_downloaded(
+    fn download(
         &self,
         id: &str,
         name: &str,
         at: OffsetDateTime,
-    ) -> Result<SendRecord, StoreError> {
-        let seq = seq_of(id).ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+    ) -> Result<Option<(Vec<u8>, SendRecord)>, StoreError> {
+        let Some(seq) = seq_of(id) else {
+            return Ok(None);
+        };
         let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
-        let n = tx
-            .execute(
-                "UPDATE files SET downloaded_at = COALESCE(downloaded_at, ?3)
-                 WHERE send_seq = ?1 AND name = ?2",
-                params![seq, name, ts(at)],
+        let bytes: Option<Vec<u8>> = tx
+            .query_row(
+                "SELECT f.bytes FROM files f JOIN sends s ON s.seq = f.send_seq
+                 WHERE f.send_seq = ?1 AND f.name = ?2
+                 AND s.withdrawn_at IS NULL AND s.purged_at IS NULL",
+                params![seq, name],
+                |r| r.get::<_, Option<Vec<u8>>>(0),
             )
-            .map_err(backend)?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("{id}/{name}")));
-        }
+            .optional()
+            .map_err(backend)?
+            .flatten();
+        let Some(bytes) = bytes else {
+            return Ok(None);
+        };
+        tx.execute(
+            "UPDATE files SET downloaded_at = COALESCE(downloaded_at, ?3)
+             WHERE send_seq = ?1 AND name = ?2",
+            params![seq, name, ts(at)],
+        )
+        .map_err(backend)?;
         tx.execute(
             "UPDATE sends SET received_at = ?2
              WHERE seq = ?1 AND received_at IS NULL
@@ -310,22 +323,31 @@ impl Store for SqliteStore {
         )
         .map_err(backend)?;
         tx.commit().map_err(backend)?;
-        load(&conn, seq)?.ok_or_else(|| StoreError::NotFound(id.to_string()))
+        let record = load(&conn, seq)?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        Ok(Some((bytes, record)))
     }
 
     fn withdraw(&self, id: &str, at: OffsetDateTime) -> Result<SendRecord, StoreError> {
         let seq = seq_of(id).ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-        let conn = self.conn();
-        conn.execute(
-            "UPDATE sends SET withdrawn_at = ?2 WHERE seq = ?1 AND withdrawn_at IS NULL",
-            params![seq, ts(at)],
-        )
-        .map_err(backend)?;
-        conn.execute(
-            "UPDATE files SET bytes = NULL WHERE send_seq = ?1",
-            params![seq],
-        )
-        .map_err(backend)?;
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let n = tx
+            .execute(
+                "UPDATE sends SET withdrawn_at = ?2 WHERE seq = ?1 AND withdrawn_at IS NULL
+                 AND received_at IS NULL AND purged_at IS NULL",
+                params![seq, ts(at)],
+            )
+            .map_err(backend)?;
+        if n > 0 {
+            tx.execute(
+                "UPDATE files SET bytes = NULL WHERE send_seq = ?1",
+                params![seq],
+            )
+            .map_err(backend)?;
+        }
+        tx.commit().map_err(backend)?;
         load(&conn, seq)?.ok_or_else(|| StoreError::NotFound(id.to_string()))
     }
 
@@ -391,16 +413,22 @@ mod tests {
         assert_eq!(s.sent_to("1310102019").unwrap().len(), 1);
         assert_eq!(s.file_bytes(&r.id, "b.CSV").unwrap().unwrap(), b"3\r\n");
         let t = datetime!(2026-11-24 02:00 UTC);
-        let r1 = s.mark_downloaded(&r.id, "a.CSV", t).unwrap();
+        let (bytes, r1) = s.download(&r.id, "a.CSV", t).unwrap().unwrap();
+        assert_eq!(bytes, b"1,2\r\n");
         assert_eq!(r1.status(), SendStatus::Unreceived);
-        let r2 = s.mark_downloaded(&r.id, "b.CSV", t).unwrap();
+        let (_, r2) = s.download(&r.id, "b.CSV", t).unwrap().unwrap();
         assert_eq!(r2.status(), SendStatus::Received);
         assert_eq!(r2.received_at, Some(t));
         // A second download changes nothing.
-        let r3 = s
-            .mark_downloaded(&r.id, "a.CSV", t + Duration::hours(1))
+        let (_, r3) = s
+            .download(&r.id, "a.CSV", t + Duration::hours(1))
+            .unwrap()
             .unwrap();
         assert_eq!(r3, r2);
+        assert!(s.download(&r.id, "none.CSV", t).unwrap().is_none());
+        // A received send cannot be withdrawn: the record says so.
+        let w = s.withdraw(&r.id, t).unwrap();
+        assert_eq!(w.status(), SendStatus::Received);
     }
 
     #[test]
@@ -416,6 +444,7 @@ mod tests {
         assert!(s.sent_to("1310102019").unwrap().is_empty());
         assert_eq!(s.sent_by("1310101011").unwrap().len(), 1);
         assert_eq!(s.file_bytes(&r.id, "a.CSV").unwrap(), None);
+        assert!(s.download(&r.id, "a.CSV", w.sent_at).unwrap().is_none());
         s.insert_send(&send("20261124100000")).unwrap();
     }
 
@@ -429,6 +458,17 @@ mod tests {
         assert_eq!(r.status(), SendStatus::Expired);
         assert_eq!(s.file_bytes(&r.id, "a.CSV").unwrap(), None);
         assert_eq!(s.purge_before(now - Duration::days(30), now).unwrap(), 0);
+        // An expired send no longer holds its ファイル連番, and cannot be withdrawn.
+        assert_eq!(
+            s.withdraw(&r.id, now).unwrap().status(),
+            SendStatus::Expired
+        );
+        assert_eq!(
+            s.find_live("1310101011", "1310102019", "20261124100000")
+                .unwrap(),
+            None
+        );
+        s.insert_send(&send("20261124100000")).unwrap();
     }
 
     #[test]
