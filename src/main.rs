@@ -282,6 +282,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         Some(renkei_reports::Status::Passed) => "✔",
                         Some(renkei_reports::Status::Failed) => "✘",
                         Some(renkei_reports::Status::Skipped) => "－",
+                        Some(renkei_reports::Status::Undefined) => "？",
                         None => "·",
                     };
                     format!("{n}{mark} ")

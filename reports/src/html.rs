@@ -18,7 +18,7 @@ h2{font-size:1.15rem;border-bottom:1px solid var(--line);padding-bottom:.2rem;ma
 h3{font-size:1.02rem;margin:.8rem 0 .3rem}
 .summary{display:flex;gap:.6rem;flex-wrap:wrap}
 .pill{border-radius:999px;padding:.1rem .7rem;color:#fff;font-weight:600;font-size:.9rem}
-.passed{background:var(--ok)}.failed{background:var(--ng)}.skipped{background:var(--skip)}
+.passed{background:var(--ok)}.failed{background:var(--ng)}.skipped{background:var(--skip)}.undefined{background:#bf8700}
 .flow{display:grid;grid-template-columns:repeat(6,1fr);gap:6px;margin:.6rem 0}
 .lane{grid-column:1/-1;font-size:.85rem;color:#57606a;margin-top:.3rem}
 .box{border-radius:8px;padding:.45rem .3rem;color:#fff;text-align:center;font-size:.82rem;min-height:4.2rem;display:flex;flex-direction:column;justify-content:center;position:relative}

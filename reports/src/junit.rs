@@ -32,7 +32,7 @@ pub fn render(run: &Run) -> String {
         let skips = f
             .scenarios
             .iter()
-            .filter(|s| s.status() == Status::Skipped)
+            .filter(|s| matches!(s.status(), Status::Skipped | Status::Undefined))
             .count();
         let time: u64 = f.scenarios.iter().map(|s| s.duration_ms()).sum();
         let _ = writeln!(
@@ -79,6 +79,9 @@ pub fn render(run: &Run) -> String {
                 }
                 Status::Skipped => {
                     let _ = write!(o, "<skipped message=\"a step did not run\"/>");
+                }
+                Status::Undefined => {
+                    let _ = write!(o, "<skipped message=\"a step has no definition\"/>");
                 }
             }
             let _ = write!(

@@ -122,6 +122,23 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_outranks_a_later_skip_in_the_flow() {
+        let mut r = run();
+        let s = &mut r.features[0].scenarios[1];
+        s.steps.push(s.steps[0].clone());
+        s.steps[0].text = "② 別".into();
+        s.steps[0].status = Status::Skipped;
+        r.compute_flow_coverage();
+        assert_eq!(
+            r.coverage.flow_steps["②"],
+            Status::Failed,
+            "failed (scenario 1) beats skipped (2)"
+        );
+        assert_eq!(Status::Undefined.worst(Status::Skipped), Status::Undefined);
+        assert_eq!(Status::Passed.worst(Status::Failed), Status::Failed);
+    }
+
+    #[test]
     fn junit_names_each_case_by_its_id_and_escapes() {
         let x = super::junit::render(&run());
         assert!(x.contains("<testcase name=\"flow.yotei.01-06\""));

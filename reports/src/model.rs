@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// A distinct outcome. PASS / FAIL / SKIP(reason) never merge into one another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
     Failed,
-    /// Not run because an earlier step failed, or no step definition matched.
+    /// Not run, because an earlier step failed.
     Skipped,
+    /// No step definition matches the step's text.
+    Undefined,
 }
 
 impl Status {
@@ -20,6 +22,7 @@ impl Status {
             Status::Passed => "passed",
             Status::Failed => "failed",
             Status::Skipped => "skipped",
+            Status::Undefined => "undefined",
         }
     }
 
@@ -28,6 +31,26 @@ impl Status {
             Status::Passed => "成功",
             Status::Failed => "失敗",
             Status::Skipped => "未実行",
+            Status::Undefined => "未定義",
+        }
+    }
+
+    /// How bad it is, for combining: failed > undefined > skipped > passed.
+    pub fn rank(self) -> u8 {
+        match self {
+            Status::Passed => 0,
+            Status::Skipped => 1,
+            Status::Undefined => 2,
+            Status::Failed => 3,
+        }
+    }
+
+    /// The worse of two outcomes.
+    pub fn worst(self, other: Status) -> Status {
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
         }
     }
 }
@@ -71,13 +94,12 @@ pub struct Scenario {
 
 impl Scenario {
     pub fn status(&self) -> Status {
-        if self.steps.iter().any(|s| s.status == Status::Failed) {
-            Status::Failed
-        } else if self.steps.iter().any(|s| s.status == Status::Skipped) || self.steps.is_empty() {
-            Status::Skipped
-        } else {
-            Status::Passed
+        if self.steps.is_empty() {
+            return Status::Skipped;
         }
+        self.steps
+            .iter()
+            .fold(Status::Passed, |acc, s| acc.worst(s.status))
     }
 
     /// The ID, or a stand-in that says it is missing.
@@ -109,7 +131,7 @@ pub struct Feature {
 /// What the run exercised.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Coverage {
-    /// ①…⑫ → the combined status of every step that names it.
+    /// ①…⑫ → the worst status of every step that names it.
     pub flow_steps: BTreeMap<String, Status>,
     /// Diagnostic codes seen in evidence, with how many times.
     pub diagnostics: BTreeMap<String, usize>,
@@ -159,7 +181,7 @@ impl Run {
             match s.status() {
                 Status::Passed => c.0 += 1,
                 Status::Failed => c.1 += 1,
-                Status::Skipped => c.2 += 1,
+                Status::Skipped | Status::Undefined => c.2 += 1,
             }
         }
         c
@@ -175,7 +197,7 @@ impl Run {
     }
 
     /// Fills `coverage.flow_steps` from the steps' texts: a step whose text starts with a
-    /// circled number counts for that flow step (failed wins over skipped over passed).
+    /// circled number counts for that flow step (the worst outcome wins).
     pub fn compute_flow_coverage(&mut self) {
         let mut map: BTreeMap<String, Status> = BTreeMap::new();
         for s in self
@@ -186,7 +208,7 @@ impl Run {
         {
             if let Some((n, _)) = FLOW_STEPS.iter().find(|(n, _)| s.text.starts_with(n)) {
                 let e = map.entry(n.to_string()).or_insert(Status::Passed);
-                *e = (*e).max(s.status);
+                *e = e.worst(s.status);
             }
         }
         self.coverage.flow_steps = map;

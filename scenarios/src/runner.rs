@@ -160,6 +160,7 @@ impl Collector {
                         Status::Passed => "✔",
                         Status::Failed => "✘",
                         Status::Skipped => "－",
+                        Status::Undefined => "？",
                     };
                     println!("{mark} {:<36} {}  ({path})", s.id_or_name(), s.name);
                     let _ = std::io::stdout().flush();
@@ -212,7 +213,7 @@ impl Collector {
                 match other {
                     event::Step::Passed(..) => x.status = Status::Passed,
                     event::Step::Skipped => {
-                        x.status = Status::Skipped;
+                        x.status = Status::Undefined;
                         x.error = Some("この文に合う手順の定義がありません（未定義の手順）".into());
                     }
                     event::Step::Failed(_, _, _, err) => {
