@@ -30,7 +30,7 @@ summary{cursor:pointer;padding:.45rem .6rem;display:flex;gap:.5rem;align-items:b
 summary code{font-size:.8rem;color:#57606a}
 ol.steps{margin:0;padding:.2rem .8rem .6rem 2.2rem}
 ol.steps li{margin:.25rem 0}
-.kw{color:#8250df;font-weight:600}
+.kw{color:#8250df;font-weight:600;margin-right:.35em}
 .st{font-size:.75rem;border-radius:4px;padding:0 .35rem;color:#fff;margin-left:.3rem}
 .bg{color:#57606a}
 ul.ev{margin:.15rem 0 .2rem 0;padding-left:1.1rem;font-size:.82rem;color:#3b434b}

@@ -218,7 +218,13 @@ impl Collector {
                     }
                     event::Step::Failed(_, _, _, err) => {
                         x.status = Status::Failed;
-                        x.error = Some(err.to_string());
+                        // A step's Err(String) reaches us as a "panic"; keep only its text.
+                        let text = err.to_string();
+                        let text = text
+                            .strip_prefix("Step panicked. Captured output: ")
+                            .map(str::to_string)
+                            .unwrap_or(text);
+                        x.error = Some(text);
                     }
                     event::Step::Started => {}
                 }
