@@ -305,11 +305,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 {
                     for st in s.steps.iter().filter(|st| st.error.is_some()) {
                         println!(
-                            "  ✘ {} ({}:{}) {}{}\n      {}",
+                            "  ✘ {} ({}:{}) {} {}\n      {}",
                             s.id_or_name(),
                             f.path,
                             st.line,
-                            st.keyword,
+                            st.keyword.trim(),
                             st.text,
                             st.error.as_deref().unwrap_or("")
                         );

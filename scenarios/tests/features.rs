@@ -34,11 +34,11 @@ fn main() {
         {
             for st in s.steps.iter().filter(|st| st.error.is_some()) {
                 eprintln!(
-                    "  {} {}:{} {}{}\n    {}",
+                    "  {} {}:{} {} {}\n    {}",
                     s.id_or_name(),
                     f.path,
                     st.line,
-                    st.keyword,
+                    st.keyword.trim(),
                     st.text,
                     st.error.as_deref().unwrap_or("")
                 );
