@@ -67,7 +67,7 @@ pub fn render(run: &Run) -> String {
                 Status::Failed => {
                     let step = s.steps.iter().find(|st| st.status == Status::Failed);
                     let msg = step
-                        .map(|st| format!("{}{} (line {})", st.keyword, st.text, st.line))
+                        .map(|st| format!("{} {} (line {})", st.keyword.trim(), st.text, st.line))
                         .unwrap_or_default();
                     let detail = step.and_then(|st| st.error.clone()).unwrap_or_default();
                     let _ = write!(
