@@ -131,6 +131,75 @@ impl<'a> Where<'a> {
     }
 }
 
+/// The last bytes of each field that passed a check. The checks remembered this way are pure
+/// functions of the field's bytes (and of the file's item and revision, which do not change
+/// within a file), so bytes equal to the remembered ones pass again: the check is skipped.
+/// Only passes are remembered, and only the last one per field, which is what repeats in files
+/// grouped by user.
+struct Seen {
+    last: Vec<Option<Vec<u8>>>,
+}
+
+impl Seen {
+    fn new(fields: usize) -> Seen {
+        // With no slots nothing is remembered (the tests compare that with the memo).
+        let fields = if memo_off() { 0 } else { fields };
+        Seen {
+            last: vec![None; fields],
+        }
+    }
+
+    /// Whether field `i`'s last remembered pass had these bytes.
+    #[inline]
+    fn hit(&self, i: usize, bytes: &[u8]) -> bool {
+        matches!(self.last.get(i), Some(Some(b)) if same_bytes(b, bytes))
+    }
+
+    /// Remembers that field `i` passed with these bytes; `true`, for use in conditions.
+    fn remember(&mut self, i: usize, bytes: &[u8]) -> bool {
+        if let Some(slot) = self.last.get_mut(i) {
+            let b = slot.get_or_insert_with(Vec::new);
+            b.clear();
+            b.extend_from_slice(bytes);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Turns [`Seen`] off on this thread, for the tests.
+    static MEMO_OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn memo_off() -> bool {
+    MEMO_OFF.with(std::cell::Cell::get)
+}
+
+#[cfg(not(test))]
+fn memo_off() -> bool {
+    false
+}
+
+/// `a == b`, eight bytes at a time and without a call: the values compared are short.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |c: &[u8]| u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or_default());
+    // The whole words, then the last eight bytes (overlapping the last whole word).
+    a.chunks_exact(8)
+        .zip(b.chunks_exact(8))
+        .all(|(x, y)| word(x) == word(y))
+        && word(&a[n - 8..]) == word(&b[n - 8..])
+}
+
 /// Per-user state for the "users unrelated to the receiver" rule.
 struct UserSeen {
     place: Place,
@@ -285,6 +354,11 @@ pub fn validate_reader<R: Read>(
                 .collect()
         })
         .unwrap_or_default();
+    let nitems = spec.map_or(0, |s| s.items.len());
+    // Per field, the last free-text bytes found clean MS932, and the last value that passed
+    // its item check with no problem (see [`Seen`]).
+    let mut clean_text = Seen::new(nitems);
+    let mut passed = Seen::new(nitems);
 
     while reader.read(&mut rec)? {
         rep.records += 1;
@@ -434,7 +508,11 @@ pub fn validate_reader<R: Read>(
                     std::str::from_utf8(&data[run_start..range.start]).unwrap_or_default(),
                 );
                 run_start = range.end;
-                let decode = needs_text.get(i).copied().unwrap_or(true) || !ms932::is_clean(bytes);
+                // Free text repeats from record to record: bytes already found clean need
+                // no second look.
+                let decode = needs_text.get(i).copied().unwrap_or(true)
+                    || !(clean_text.hit(i, bytes)
+                        || ms932::is_clean(bytes) && clean_text.remember(i, bytes));
                 problems.clear();
                 if decode && !ms932::decode_field(bytes, &mut text, &mut problems) {
                     is_bad = true;
@@ -562,12 +640,19 @@ pub fn validate_reader<R: Read>(
                 ok.push(false);
                 continue;
             }
+            // Records come grouped by user, and most values repeat the last record's: a value
+            // whose bytes passed this item's check without a word passes it again.
+            if passed.hit(i, bytes) {
+                ok.push(true);
+                continue;
+            }
             if needs_text[i] {
                 item::check_field(it, v[i], bytes, rev, &mut item_problems);
             } else {
                 item::check_clean_text(it, bytes, &mut item_problems);
             }
             if item_problems.is_empty() {
+                passed.remember(i, bytes);
                 ok.push(true);
                 continue;
             }
@@ -832,6 +917,104 @@ impl ItemOpt for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{sample, writer};
+
+    /// A small generated 予定 file: (name, records without their line endings).
+    fn usage_records() -> (String, Vec<Vec<u8>>) {
+        let unit = sample::big_usage_file(7, 3, "202505");
+        let f = writer::write_file(&unit, &unit.files[0]).expect("writable");
+        let records = f
+            .bytes
+            .split(|&b| b == b'\n')
+            .filter(|r| !r.is_empty())
+            .map(|r| r.strip_suffix(b"\r").unwrap_or(r).to_vec())
+            .collect();
+        (f.name, records)
+    }
+
+    /// Sets field `i` of a record (no field of the generated files holds a comma or a quote
+    /// besides the quoted free text, which is replaced whole).
+    fn set_field(record: &[u8], i: usize, value: &[u8]) -> Vec<u8> {
+        let mut fields: Vec<&[u8]> = record.split(|&b| b == b',').collect();
+        fields[i] = value;
+        fields.join(&b',')
+    }
+
+    fn validate(name: &str, records: &[Vec<u8>], memo: bool) -> Vec<Diagnostic> {
+        let mut bytes = Vec::new();
+        for r in records {
+            bytes.extend_from_slice(r);
+            bytes.extend_from_slice(b"\r\n");
+        }
+        MEMO_OFF.with(|m| m.set(!memo));
+        let rep = validate_reader(name, name, &bytes[..], &Options::default());
+        MEMO_OFF.with(|m| m.set(false));
+        rep.expect("in memory").diagnostics
+    }
+
+    #[test]
+    fn a_remembered_value_is_still_checked_where_it_is_wrong() {
+        let (name, mut records) = usage_records();
+        assert!(validate(&name, &records, true).is_empty());
+        // 保険者番号 (field 2): valid in record 0, wrong twice in a row, then valid again;
+        // the same wrong 被保険者番号 (field 3) in records 1 and 3 around a valid one.
+        let insurer = records[0].split(|&b| b == b',').nth(1).unwrap().to_vec();
+        for (r, v) in [(1, &b"12345"[..]), (2, b"12345"), (3, &insurer)] {
+            records[r] = set_field(&records[r], 1, v);
+        }
+        for r in [1, 3] {
+            records[r] = set_field(&records[r], 2, b"X000000001");
+        }
+        let with = validate(&name, &records, true);
+        assert_eq!(with, validate(&name, &records, false));
+        let at: Vec<(Option<u64>, Option<u32>, &str)> = with
+            .iter()
+            .filter(|d| d.code == Code::ItemFormat)
+            .map(|d| (d.line, d.column, d.code.as_str()))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (Some(2), Some(2), "item.format"),
+                (Some(2), Some(3), "item.format"),
+                (Some(3), Some(2), "item.format"),
+                (Some(4), Some(3), "item.format"),
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Remembering passed values changes nothing: the same diagnostics, in the same order,
+        /// as checking every value, whatever values repeat where.
+        #[test]
+        fn the_memo_changes_no_diagnostic(
+            edits in proptest::collection::vec(
+                (
+                    0..126usize,
+                    0..25usize,
+                    proptest::sample::select(vec![
+                        &b""[..], b"1", b"2", b"0", b"12345", b"131006", b"1000000001",
+                        b"20250431", b"20250502", b"202505", b"202513", b"2400", b"2460", b"9999",
+                        b"111211", b"11121X", b"1371020015", b"\"\x94\x5c\x93\x6f\"",
+                        b"\"\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\x82\xa0\"",
+                        b"\x82", b"\xf0\x40", b"\x01",
+                    ]),
+                    1..4usize,
+                ),
+                0..12,
+            )
+        ) {
+            let (name, mut records) = usage_records();
+            for (r, field, value, run) in edits {
+                // The same value in `run` records in a row.
+                for k in r..(r + run).min(records.len()) {
+                    records[k] = set_field(&records[k], field, value);
+                }
+            }
+            proptest::prop_assert_eq!(validate(&name, &records, true), validate(&name, &records, false));
+        }
+    }
 
     proptest::proptest! {
         /// The word-at-a-time search finds what a byte-at-a-time one does.
