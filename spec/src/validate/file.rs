@@ -322,8 +322,10 @@ pub fn validate_reader<R: Read>(
     let mut rec = RawRecord::default();
     let mut text = String::with_capacity(4096);
     let mut ends: Vec<usize> = Vec::with_capacity(64);
-    let mut bad: Vec<bool> = Vec::with_capacity(64);
+    // Per field: whether it is well-formed so far (decoded, then checked as an item).
     let mut ok: Vec<bool> = Vec::with_capacity(64);
+    // The allocation of the current record's values, kept across records (see [`recycle`]).
+    let mut spare_values: Vec<&'static str> = Vec::with_capacity(64);
     let mut problems = Vec::new();
     let mut item_problems: Vec<ItemProblem> = Vec::new();
     let mut record_problems: Vec<RecordProblem> = Vec::new();
@@ -466,7 +468,7 @@ pub fn validate_reader<R: Read>(
         // printable ASCII needs a look; the others are copied to `text` in runs, whole.
         text.clear();
         ends.clear();
-        bad.clear();
+        ok.clear();
         let mut record_non_ascii = false;
         let data = rec.data();
         let field_ends = rec.field_ends();
@@ -479,7 +481,7 @@ pub fn validate_reader<R: Read>(
             // The fields before the one holding `at` are printable ASCII.
             while field_ends[next] <= at {
                 ends.push(text.len() + field_ends[next] - run_start);
-                bad.push(false);
+                ok.push(true);
                 next += 1;
             }
             let i = next;
@@ -544,13 +546,13 @@ pub fn validate_reader<R: Read>(
                 }
                 ends.push(text.len());
             }
-            bad.push(is_bad);
+            ok.push(!is_bad);
             next += 1;
             from = range.end;
         }
         for &end in &field_ends[next..] {
             ends.push(text.len() + end - run_start);
-            bad.push(false);
+            ok.push(true);
         }
         text.push_str(std::str::from_utf8(&data[run_start..]).unwrap_or_default());
         if record_non_ascii && utf8_valid {
@@ -618,32 +620,27 @@ pub fn validate_reader<R: Read>(
         }
         // Split the text at each end in turn: one boundary check per value.
         let (mut rest, mut start) = (text.as_str(), 0);
-        let v: Vec<&str> = ends
-            .iter()
-            .map(|&end| {
-                let (s, r) = rest.split_at(end - start);
-                (rest, start) = (r, end);
-                s
-            })
-            .collect();
+        let mut v: Vec<&str> = recycle(std::mem::take(&mut spare_values));
+        v.extend(ends.iter().map(|&end| {
+            let (s, r) = rest.split_at(end - start);
+            (rest, start) = (r, end);
+            s
+        }));
         // CSVバージョン against the file's revision.
-        if !bad[0] {
+        if ok[0] {
             check_version(&mut rep, &mut w, v[0], Some(rev), &mut first_version, max);
         }
         // Items.
-        ok.clear();
         let mut field_start = 0;
         for (i, (it, &field_end)) in spec.items.iter().zip(field_ends).enumerate() {
             let bytes = &data[field_start..field_end];
             field_start = field_end;
-            if bad[i] {
-                ok.push(false);
+            if !ok[i] {
                 continue;
             }
             // Records come grouped by user, and most values repeat the last record's: a value
             // whose bytes passed this item's check without a word passes it again.
             if passed.hit(i, bytes) {
-                ok.push(true);
                 continue;
             }
             if needs_text[i] {
@@ -653,10 +650,9 @@ pub fn validate_reader<R: Read>(
             }
             if item_problems.is_empty() {
                 passed.remember(i, bytes);
-                ok.push(true);
                 continue;
             }
-            ok.push(item_problems.iter().all(|p| p.severity != Severity::Error));
+            ok[i] = item_problems.iter().all(|p| p.severity != Severity::Error);
             for p in item_problems.drain(..) {
                 let d = Diagnostic::new(p.code, p.message)
                     .severity(p.severity)
@@ -713,6 +709,7 @@ pub fn validate_reader<R: Read>(
                 trusted.as_ref().is_some_and(|n| v[p] == n.receiver.office) && v[p] != ALL9_OFFICE
             });
             if same && !is_total && (!check_receiver || !to_receiver || last_receiver_seen) {
+                spare_values = recycle(v);
                 continue;
             }
             last_key = (v[a].to_string(), v[b].to_string(), link.to_string());
@@ -746,6 +743,7 @@ pub fn validate_reader<R: Read>(
                 }
             }
         }
+        spare_values = recycle(v);
     }
 
     // The end of the file.
@@ -813,6 +811,14 @@ pub fn validate_reader<R: Read>(
     }
     rep.finish();
     Ok(rep)
+}
+
+/// An empty vector with `v`'s allocation, for values of another lifetime: the values of a
+/// record borrow its text, and this keeps one allocation for all the records. (Collecting a
+/// vector's own iterator into a vector of a same-sized type reuses its allocation.)
+fn recycle<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
 }
 
 /// The first byte of `data` at or after `from` that is not printable ASCII (0x20–0x7E): a
