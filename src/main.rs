@@ -294,28 +294,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "scenarios: {passed} passed, {failed} failed, {skipped} not run ({:.1} s)",
                 run.duration_ms as f64 / 1000.0
             );
-            for f in &run.features {
-                if let Some(e) = &f.parse_error {
-                    println!("cannot parse {}: {e}", f.path);
-                }
-                for s in f
-                    .scenarios
-                    .iter()
-                    .filter(|s| s.status() != renkei_reports::Status::Passed)
-                {
-                    for st in s.steps.iter().filter(|st| st.error.is_some()) {
-                        println!(
-                            "  ✘ {} ({}:{}) {} {}\n      {}",
-                            s.id_or_name(),
-                            f.path,
-                            st.line,
-                            st.keyword.trim(),
-                            st.text,
-                            st.error.as_deref().unwrap_or("")
-                        );
-                    }
-                }
-            }
+            print!("{}", renkei_scenarios::runner::failure_summary(&run));
             for name in ["junit.xml", "cucumber.json", "index.html"] {
                 println!("report: {}", out.join(name).display());
             }

@@ -46,6 +46,20 @@ fn rel(path: Option<&PathBuf>, root: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// A step as listed before (or without) running: not run yet.
+fn not_run(step: &cucumber::gherkin::Step, background: bool) -> Step {
+    Step {
+        keyword: step.keyword.clone(),
+        text: step.value.clone(),
+        line: step.position.line as u32,
+        status: Status::Skipped,
+        background,
+        duration_ms: 0,
+        error: None,
+        evidence: Vec::new(),
+    }
+}
+
 /// The writer that collects the run.
 struct Collector {
     root: PathBuf,
@@ -141,16 +155,7 @@ impl Collector {
                 for (st, bg) in all {
                     let l = st.position.line as u32;
                     if !s.steps.iter().any(|x| x.line == l) {
-                        s.steps.push(Step {
-                            keyword: st.keyword.clone(),
-                            text: st.value.clone(),
-                            line: l,
-                            status: Status::Skipped,
-                            background: bg,
-                            duration_ms: 0,
-                            error: None,
-                            evidence: Vec::new(),
-                        });
+                        s.steps.push(not_run(st, bg));
                     }
                 }
                 s.steps.sort_by_key(|x| (!x.background, x.line));
@@ -176,16 +181,7 @@ impl Collector {
             event::Step::Started => {
                 timers.insert(timer, Instant::now());
                 if find(s).is_none() {
-                    s.steps.push(Step {
-                        keyword: step.keyword.clone(),
-                        text: step.value.clone(),
-                        line: l,
-                        status: Status::Skipped,
-                        background,
-                        duration_ms: 0,
-                        error: None,
-                        evidence: Vec::new(),
-                    });
+                    s.steps.push(not_run(step, background));
                 }
             }
             other => {
@@ -195,16 +191,7 @@ impl Collector {
                 let i = match find(s) {
                     Some(i) => i,
                     None => {
-                        s.steps.push(Step {
-                            keyword: step.keyword.clone(),
-                            text: step.value.clone(),
-                            line: l,
-                            status: Status::Skipped,
-                            background,
-                            duration_ms: 0,
-                            error: None,
-                            evidence: Vec::new(),
-                        });
+                        s.steps.push(not_run(step, background));
                         s.steps.len() - 1
                     }
                 };
@@ -375,6 +362,31 @@ pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
             .map_err(|e| RunError::Io(out.display().to_string(), e))?;
     }
     Ok(run)
+}
+
+/// The failures of a run, one block per failed or undefined step (what `renkei run` and the
+/// test harness print after the per-scenario lines).
+pub fn failure_summary(run: &Run) -> String {
+    let mut out = String::new();
+    for f in &run.features {
+        if let Some(e) = &f.parse_error {
+            out.push_str(&format!("cannot parse {}: {e}\n", f.path));
+        }
+        for s in f.scenarios.iter().filter(|s| s.status() != Status::Passed) {
+            for st in s.steps.iter().filter(|st| st.error.is_some()) {
+                out.push_str(&format!(
+                    "  ✘ {} ({}:{}) {} {}\n      {}\n",
+                    s.id_or_name(),
+                    f.path,
+                    st.line,
+                    st.keyword.trim(),
+                    st.text,
+                    st.error.as_deref().unwrap_or("")
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn coverage(run: &mut Run) {

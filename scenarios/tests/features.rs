@@ -23,28 +23,7 @@ fn main() {
         "features: {passed} passed, {failed} failed, {skipped} not run — reports in {}",
         out.display()
     );
-    for f in &run.features {
-        if let Some(e) = &f.parse_error {
-            eprintln!("cannot parse {}: {e}", f.path);
-        }
-        for s in f
-            .scenarios
-            .iter()
-            .filter(|s| s.status() != renkei_reports::Status::Passed)
-        {
-            for st in s.steps.iter().filter(|st| st.error.is_some()) {
-                eprintln!(
-                    "  {} {}:{} {} {}\n    {}",
-                    s.id_or_name(),
-                    f.path,
-                    st.line,
-                    st.keyword.trim(),
-                    st.text,
-                    st.error.as_deref().unwrap_or("")
-                );
-            }
-        }
-    }
+    eprint!("{}", renkei_scenarios::runner::failure_summary(&run));
     if !run.passed() || run.scenarios().count() == 0 {
         std::process::exit(1);
     }

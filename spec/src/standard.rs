@@ -131,6 +131,21 @@ pub struct UnitMismatch<'a> {
     pub extra: Vec<&'a str>,
 }
 
+impl UnitMismatch<'_> {
+    /// 「近い組合せ「…」に対して 不足: … 余分: …」: what the message of a wrong combination ends
+    /// with, wherever it is reported (the validator, the hub).
+    pub fn describe(&self) -> String {
+        let mut msg = format!("近い組合せ「{}」に対して", self.nearest.name);
+        if !self.missing.is_empty() {
+            msg.push_str(&format!(" 不足: {}", self.missing.join(", ")));
+        }
+        if !self.extra.is_empty() {
+            msg.push_str(&format!(" 余分: {}", self.extra.join(", ")));
+        }
+        msg
+    }
+}
+
 /// The value type of an item; each has one check in `validate::item`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,12 +5,8 @@ use cucumber::{given, then, when};
 use renkei_simulator::client::ClientError;
 use serde_json::json;
 
-use super::number;
+use super::{line, number};
 use crate::world::{RenkeiWorld, StepResult};
-
-fn line(step: &Step) -> u32 {
-    step.position.line as u32
-}
 
 /// A login with a fresh connection, whatever the outcome.
 async fn attempt_login(

@@ -6,12 +6,8 @@ use renkei_simulator::offices::{Export, Files, ImportOutcome};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::number;
+use super::{line, number};
 use crate::world::{RenkeiWorld, StepResult};
-
-fn line(step: &Step) -> u32 {
-    step.position.line as u32
-}
 
 /// ① / ⑦ 出力.
 #[given(

@@ -5,6 +5,11 @@ pub mod failures;
 pub mod flow;
 pub mod setup;
 
+/// The source line of a step: the key its evidence is recorded under.
+pub fn line(step: &cucumber::gherkin::Step) -> u32 {
+    step.position.line as u32
+}
+
 /// 「…」-quoted names in a text, in order.
 pub fn quoted(text: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -7,7 +7,7 @@ use renkei_simulator::offices::{KyotakuOffice, ProviderOffice};
 use serde_json::json;
 use time::Duration;
 
-use super::{number, quoted};
+use super::{line, number, quoted};
 use crate::world::{RenkeiWorld, StepResult};
 
 #[given(regex = r"^日時を「([^」]+)」に固定する$")]
@@ -20,7 +20,7 @@ async fn pin_clock(w: &mut RenkeiWorld, step: &Step, at: String) -> StepResult {
         h.clock.set(t);
     }
     w.record(
-        step.position.line as u32,
+        line(step),
         "clock",
         format!("時計を {at} に固定"),
         json!({"now": at}),
@@ -40,7 +40,7 @@ async fn move_clock(w: &mut RenkeiWorld, step: &Step, at: String) -> StepResult 
     }
     w.hub()?.clock.set(t);
     w.record(
-        step.position.line as u32,
+        line(step),
         "clock",
         format!("時計を {at} に進めた"),
         json!({"now": at}),
@@ -60,7 +60,7 @@ async fn advance_clock(w: &mut RenkeiWorld, step: &Step, n: String, unit: String
     w.hub()?.clock.advance(d);
     let now = renkei_simulator::clock::rfc3339(w.clock_now());
     w.record(
-        step.position.line as u32,
+        line(step),
         "clock",
         format!("時計を{n}{unit}進めた: {now}"),
         json!({"now": now}),
@@ -78,7 +78,7 @@ async fn demo_hub(w: &mut RenkeiWorld, step: &Step) -> StepResult {
     let n = hub.world.offices.len();
     w.hub = Some(hub);
     w.record(
-        step.position.line as u32,
+        line(step),
         "hub",
         format!("連携基盤を {url} で起動（事業所 {n}、時計は固定）"),
         json!({"url": url}),
@@ -118,7 +118,7 @@ async fn plans(
     let names: Vec<String> = office.world.users.iter().map(|u| u.name.clone()).collect();
     w.kyotaku = Some(office);
     w.record(
-        step.position.line as u32,
+        line(step),
         "note",
         format!("利用者 {n} 人: {}", names.join("、")),
         json!({"kyotaku": k, "providers": providers}),
@@ -129,7 +129,7 @@ async fn plans(
 #[given(regex = r"^「([^」]+)」がログインしている$")]
 #[when(regex = r"^「([^」]+)」がログインしている$")]
 async fn logged_in(w: &mut RenkeiWorld, step: &Step, name: String) -> StepResult {
-    let line = step.position.line as u32;
+    let line = line(step);
     let office = w.office_of(&name)?;
     let r = w.client(&name).await.map(|_| ());
     w.record_exchanges(line, &office);

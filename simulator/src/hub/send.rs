@@ -159,19 +159,12 @@ pub fn check_send(
         kinds.push(n.kind.as_str());
     }
     if let Err(m) = rev.match_unit(&kinds) {
-        let mut msg = format!(
-            "（{}）は第{}版の送信単位ではありません。近い組合せ「{}」に対して",
+        return Err(HubError::CombinationInvalid(format!(
+            "（{}）は第{}版の送信単位ではありません。{}",
             kinds.join(", "),
             rev.revision,
-            m.nearest.name
-        );
-        if !m.missing.is_empty() {
-            msg.push_str(&format!(" 不足: {}", m.missing.join(", ")));
-        }
-        if !m.extra.is_empty() {
-            msg.push_str(&format!(" 余分: {}", m.extra.join(", ")));
-        }
-        return Err(HubError::CombinationInvalid(msg));
+            m.describe()
+        )));
     }
     if world.hub.strict {
         strict_check(&files)?;

@@ -102,18 +102,12 @@ fn check_group(
     // The combination.
     let kinds: Vec<&str> = by_kind.keys().copied().collect();
     if let Err(m) = rev.match_unit(&kinds) {
-        let mut msg = format!(
-            "ファイル連番 {seq} のファイル（{}）は第{}版の送信単位の組合せではありません。近い組合せ「{}」に対して",
+        let msg = format!(
+            "ファイル連番 {seq} のファイル（{}）は第{}版の送信単位の組合せではありません。{}",
             kinds.join(", "),
             rev.revision,
-            m.nearest.name
+            m.describe()
         );
-        if !m.missing.is_empty() {
-            msg.push_str(&format!(" 不足: {}", m.missing.join(", ")));
-        }
-        if !m.extra.is_empty() {
-            msg.push_str(&format!(" 余分: {}", m.extra.join(", ")));
-        }
         for &i in idx {
             out.push((
                 i,
