@@ -219,19 +219,29 @@ impl RawRecord {
     }
 }
 
-/// The first `"` in `b` at or after `from`, eight bytes at a time: records are short and have
-/// few quotes, where a word-at-a-time loop beats setting up a vector search per quote.
-fn find_quote(b: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+/// `0x0101…01`: one in every byte of a word.
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+/// `0x8080…80`: the high bit of every byte of a word.
+pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The first byte of `b` at or after `from` that `hit` accepts, eight bytes at a time:
+/// `word_flags` must set the high bit of the lowest accepted byte of a little-endian word
+/// and of no byte below it (bytes above may be flagged too); `hit` decides the last
+/// bytes, one at a time.
+#[inline]
+pub(crate) fn first_flagged(
+    b: &[u8],
+    from: usize,
+    word_flags: impl Fn(u64) -> u64,
+    hit: impl Fn(u8) -> bool,
+) -> Option<usize> {
     let rest = b.get(from..)?;
     let mut chunks = rest.chunks_exact(8);
     let mut base = from;
     for chunk in &mut chunks {
-        // A byte equal to `"` becomes 0 after the XOR, and only a zero byte borrows: the
-        // lowest flagged byte is exact.
-        let x = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default()) ^ (ONES * 0x22);
-        let flags = x.wrapping_sub(ONES) & !x & HIGH;
+        let flags = word_flags(u64::from_le_bytes(
+            <[u8; 8]>::try_from(chunk).unwrap_or_default(),
+        )) & HIGH;
         if flags != 0 {
             return Some(base + (flags.trailing_zeros() / 8) as usize);
         }
@@ -240,8 +250,24 @@ fn find_quote(b: &[u8], from: usize) -> Option<usize> {
     chunks
         .remainder()
         .iter()
-        .position(|&c| c == b'"')
+        .position(|&c| hit(c))
         .map(|p| base + p)
+}
+
+/// The first `"` in `b` at or after `from`, eight bytes at a time: records are short and have
+/// few quotes, where a word-at-a-time loop beats setting up a vector search per quote.
+fn find_quote(b: &[u8], from: usize) -> Option<usize> {
+    first_flagged(
+        b,
+        from,
+        // A byte equal to `"` becomes 0 after the XOR, and only a zero byte borrows: the
+        // lowest flagged byte is exact.
+        |w| {
+            let x = w ^ (ONES * 0x22);
+            x.wrapping_sub(ONES) & !x
+        },
+        |c| c == b'"',
+    )
 }
 
 /// Counts line breaks: CRLF, LF and a CR not followed by LF each count once.

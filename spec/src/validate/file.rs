@@ -824,29 +824,20 @@ fn recycle<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
 /// The first byte of `data` at or after `from` that is not printable ASCII (0x20–0x7E): a
 /// control byte, DEL or a byte of a non-ASCII character. Looks at eight bytes at a time.
 fn next_unprintable(data: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let rest = data.get(from..)?;
-    let mut chunks = rest.chunks_exact(8);
-    let mut base = from;
-    for chunk in &mut chunks {
-        let w = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+    use crate::reader::{first_flagged, ONES};
+    first_flagged(
+        data,
+        from,
         // A byte's high bit ends up set when the byte is below 0x20 (it borrows) or at
         // least 0x7F (adding 1 reaches 0x80, or it is set already). A borrow or carry can
         // only flag bytes above a flagged one, so the lowest flag is exact.
-        let below = w.wrapping_sub(ONES * 0x20) & !w;
-        let above = w.wrapping_add(ONES) | w;
-        let flags = (below | above) & HIGH;
-        if flags != 0 {
-            return Some(base + (flags.trailing_zeros() / 8) as usize);
-        }
-        base += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| !(0x20..0x7F).contains(&b))
-        .map(|p| base + p)
+        |w| {
+            let below = w.wrapping_sub(ONES * 0x20) & !w;
+            let above = w.wrapping_add(ONES) | w;
+            below | above
+        },
+        |b| !(0x20..0x7F).contains(&b),
+    )
 }
 
 fn ending_name(e: LineEnding) -> &'static str {

@@ -114,16 +114,7 @@ pub fn validate_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Input
         };
         reports.push(r);
     }
-    unit::check_units(&mut reports, opts);
-    let valid = reports.iter().filter(|r| r.valid).count();
-    Ok(Report {
-        summary: Summary {
-            files: reports.len(),
-            valid,
-            invalid: reports.len() - valid,
-        },
-        files: reports,
-    })
+    Ok(finish(reports, opts))
 }
 
 /// Validates the files of one send unit held in memory, as `(file name, bytes)`: each file,
@@ -135,16 +126,21 @@ pub fn validate_unit_bytes(files: &[(&str, &[u8])], opts: &Options) -> io::Resul
         r.unit_checks = opts.units != UnitChecks::Off;
         reports.push(r);
     }
+    Ok(finish(reports, opts))
+}
+
+/// The send-unit checks across the reports, then the summary.
+fn finish(mut reports: Vec<FileReport>, opts: &Options) -> Report {
     unit::check_units(&mut reports, opts);
     let valid = reports.iter().filter(|r| r.valid).count();
-    Ok(Report {
+    Report {
         summary: Summary {
             files: reports.len(),
             valid,
             invalid: reports.len() - valid,
         },
         files: reports,
-    })
+    }
 }
 
 fn collect(dir: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<(), InputError> {
