@@ -8,6 +8,44 @@ use renkei_spec::standard::{FileFormat, Standard};
 use renkei_spec::validate::Report;
 use renkei_spec::{ms932, Code};
 
+/// The end of `renkei run`: the flow ①–⑫ by outcome, the counts, the failures, the reports.
+pub fn print_run_summary(
+    out: &mut impl Write,
+    run: &renkei_reports::Run,
+    dir: &std::path::Path,
+) -> io::Result<()> {
+    let (passed, failed, skipped) = run.counts();
+    let flow: String = renkei_reports::model::FLOW_STEPS
+        .iter()
+        .map(|(n, _)| {
+            let mark = match run.coverage.flow_steps.get(*n) {
+                Some(renkei_reports::Status::Passed) => "✔",
+                Some(renkei_reports::Status::Failed) => "✘",
+                Some(renkei_reports::Status::Skipped) => "－",
+                Some(renkei_reports::Status::Undefined) => "？",
+                None => "·",
+            };
+            format!("{n}{mark} ")
+        })
+        .collect();
+    writeln!(out)?;
+    writeln!(out, "flow: {flow}")?;
+    writeln!(
+        out,
+        "scenarios: {passed} passed, {failed} failed, {skipped} not run ({:.1} s)",
+        run.duration_ms as f64 / 1000.0
+    )?;
+    write!(out, "{}", renkei_scenarios::runner::failure_summary(run))?;
+    for name in ["junit.xml", "cucumber.json", "index.html"] {
+        writeln!(out, "report: {}", dir.join(name).display())?;
+    }
+    if run.scenarios().next().is_none() {
+        writeln!(out, "no scenario ran (does --tags match any?)")?;
+    }
+    Ok(())
+}
+
+/// A validation report like a compiler's: one block per diagnostic, then the summary.
 pub fn print_report(out: &mut impl Write, report: &Report, warnings: bool) -> io::Result<()> {
     let (mut errors, mut warns) = (0, 0);
     for f in &report.files {
@@ -61,6 +99,7 @@ pub fn print_report(out: &mut impl Write, report: &Report, warnings: bool) -> io
     )
 }
 
+/// `renkei spec`: the standard, its diagnostics or its conversion table.
 pub fn print_spec(
     out: &mut impl Write,
     json: bool,

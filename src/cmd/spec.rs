@@ -1,0 +1,35 @@
+//! `renkei spec`: the standard as data.
+
+use super::{Format, Verdict};
+use crate::human;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Revision (4.1 by default; 3.2).
+    #[arg(long)]
+    revision: Option<String>,
+    /// List the diagnostic codes instead.
+    #[arg(long)]
+    diagnostics: bool,
+    /// List the writer's conversion table for characters outside MS932.
+    #[arg(long)]
+    conversions: bool,
+    /// One file kind (UPPLAN, UPJSK, …); all when omitted.
+    kind: Option<String>,
+}
+
+pub fn run(a: Args) -> anyhow::Result<Verdict> {
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    human::print_spec(
+        &mut out,
+        a.format == Format::Json,
+        a.revision.as_deref(),
+        a.diagnostics,
+        a.conversions,
+        a.kind.as_deref(),
+    )?;
+    Ok(Verdict::Clean)
+}
