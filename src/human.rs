@@ -266,3 +266,144 @@ fn known(std: &Standard) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// `renkei certify --list`: one line per case.
+pub fn print_case_list(
+    out: &mut impl Write,
+    cases: &[&(
+        renkei_certify::library::Case,
+        renkei_certify::library::Input,
+    )],
+) -> io::Result<()> {
+    for (c, _) in cases {
+        writeln!(
+            out,
+            "{:<56} {} {:<13} {}",
+            c.id,
+            c.pattern,
+            c.group.as_str(),
+            c.title
+        )?;
+    }
+    writeln!(out, "{} cases", cases.len())
+}
+
+/// Progress of `renkei certify` on standard error, and one line per failing case.
+pub struct CaseProgress {
+    bar: indicatif::ProgressBar,
+}
+
+impl CaseProgress {
+    /// A bar of `n` cases (hidden when standard error is not a terminal).
+    pub fn new(n: usize) -> CaseProgress {
+        let bar = indicatif::ProgressBar::new(n as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        CaseProgress { bar }
+    }
+
+    /// One case ended: a line if it failed, the bar moves on.
+    pub fn case(&self, r: &renkei_reports::certification::CaseResult) {
+        if r.outcome.is_failure() || r.outcome == renkei_reports::certification::Outcome::Xpass {
+            self.bar.suspend(|| {
+                println!("{:<5} {}  {}", r.outcome.as_str(), r.id, r.message);
+            });
+        }
+        self.bar.set_message(r.id.clone());
+        self.bar.inc(1);
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// The end of `renkei certify`: the summary by outcome and by pattern, and the bundle.
+pub fn print_certification(
+    out: &mut impl Write,
+    c: &renkei_reports::certification::Certification,
+    written: &[std::path::PathBuf],
+) -> io::Result<()> {
+    use renkei_reports::certification::{Outcome, PATTERNS};
+    let product = |k: &str| {
+        c.adapter
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("?")
+            .to_string()
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "certify: {} {} {} — {} cases",
+        product("vendor"),
+        product("product"),
+        product("version"),
+        c.cases.len()
+    )?;
+    let line: Vec<String> = Outcome::ALL
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {}",
+                c.summary.get(o.as_str()).copied().unwrap_or(0),
+                o.as_str()
+            )
+        })
+        .collect();
+    writeln!(out, "outcomes: {}", line.join(", "))?;
+    let by = c.by_pattern();
+    for (p, name) in PATTERNS {
+        let Some(row) = by.get(p) else {
+            writeln!(out, "  {p} {name}: no case")?;
+            continue;
+        };
+        let parts: Vec<String> = Outcome::ALL
+            .iter()
+            .filter_map(|o| row.get(o).map(|n| format!("{n} {}", o.as_str())))
+            .collect();
+        writeln!(out, "  {p} {name}: {}", parts.join(", "))?;
+    }
+    for p in written {
+        writeln!(out, "bundle: {}", p.display())?;
+    }
+    Ok(())
+}
+
+/// The end of `renkei interop`: the matrix as text.
+pub fn print_interop(
+    out: &mut impl Write,
+    m: &renkei_reports::certification::interop::Matrix,
+    dir: &std::path::Path,
+) -> io::Result<()> {
+    for (i, a) in m.adapters.iter().enumerate() {
+        writeln!(out, "A{0}/B{0}: {1} ({2})", i + 1, a.label, a.command)?;
+    }
+    for c in &m.cells {
+        let mark = if c.units == 0 {
+            "―"
+        } else if c.is_clean() {
+            "✔"
+        } else {
+            "✘"
+        };
+        writeln!(
+            out,
+            "A{} → B{}: {mark} {}/{} clean{}",
+            c.exporter + 1,
+            c.importer + 1,
+            c.clean,
+            c.units,
+            c.first_failure
+                .as_deref()
+                .map(|f| format!("; first: {f}"))
+                .unwrap_or_default()
+        )?;
+    }
+    writeln!(out, "report: {}", dir.join("interop.html").display())?;
+    writeln!(out, "report: {}", dir.join("interop.json").display())
+}

@@ -48,6 +48,20 @@ enum Command {
         #[command(subcommand)]
         command: cmd::hub::Command,
     },
+    /// Certify a vendor's software through its adapter (renkei-adapter/1); writes a bundle.
+    Certify(cmd::certify::Args),
+    /// The reference adapter (renkei-adapter/1) on renkei's own codec.
+    Adapter {
+        #[command(subcommand)]
+        command: cmd::adapter::Command,
+    },
+    /// A CSV send unit ⇄ its canonical JSON (renkei-send-unit/1).
+    Unit {
+        #[command(subcommand)]
+        command: cmd::unit::Command,
+    },
+    /// The interop matrix: adapter A exports, adapter B imports, for every ordered pair.
+    Interop(cmd::interop::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +74,10 @@ fn main() -> ExitCode {
         Command::Run(a) => cmd::run::run(a),
         Command::Pki { command } => cmd::pki::run(command),
         Command::Hub { command } => cmd::hub::run(command),
+        Command::Certify(a) => cmd::certify::run(a),
+        Command::Adapter { command } => cmd::adapter::run(command),
+        Command::Unit { command } => cmd::unit::run(command),
+        Command::Interop(a) => cmd::interop::run(a),
     };
     match verdict {
         Ok(Verdict::Clean) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@
 //! - [`cucumber_json`]: `cucumber.json`, the Cucumber JSON format existing tools read;
 //! - [`html`]: `index.html`, the living documentation (self-contained, phone and desktop).
 
+pub mod certification;
 pub mod cucumber_json;
 pub mod html;
 pub mod junit;

@@ -524,6 +524,20 @@ pub fn cases() -> Vec<(Case, Files)> {
     b.set("UPHOSOKU", 1, 6, &raw);
     add("valid.ms932.ibm-ext-nec-form", "髙 written in the NEC-selected IBM extension form (EEE0) instead of the IBM form (FBFC), and 﨑: both forms are MS932", true, &[], &b);
 
+    // The characters MS932 and a strict JIS X 0208 table decode differently (0x8160 is ～
+    // U+FF5E in MS932 but 〜 U+301C in JIS, and so on): valid MS932, and the usual import bug.
+    let mut b = Build::new(&usage());
+    let mut raw = b"\"".to_vec();
+    crate::ms932::encode(
+        "コーポ表参道１～３号　－∥￠￡￢―",
+        &mut raw,
+        &mut Vec::new(),
+    )
+    .expect("encodable");
+    raw.push(b'"');
+    b.set("UPHOSOKU", 1, 11, &raw);
+    add("valid.ms932.wave-dash-family", "～ (8160), － (817C), ∥ (8161), ￠￡￢ (8191 8192 81CA) and ― (815C) in 利用者住所２: MS932 reads them as U+FF5E U+FF0D U+2225 U+FFE0 U+FFE1 U+FFE2 U+2015, a strict JIS X 0208 table as 〜 − ‖ ¢ £ ¬ —", true, &[], &b);
+
     let mut b = Build::new(&usage());
     let mut enc = b"\"".to_vec();
     crate::ms932::encode("ﾀｶﾊｼ ﾊﾅｺ", &mut enc, &mut Vec::new()).expect("encodable");

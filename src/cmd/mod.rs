@@ -1,11 +1,15 @@
 //! One module per command, each `pub fn run(args) -> anyhow::Result<Verdict>`.
 
+pub mod adapter;
+pub mod certify;
 pub mod fixtures;
 pub mod hub;
+pub mod interop;
 pub mod pki;
 pub mod run;
 pub mod sample;
 pub mod spec;
+pub mod unit;
 pub mod validate;
 
 /// What a command found. `main` maps it to the exit code: `Clean` 0, `Findings` 1, and an

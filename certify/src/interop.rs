@@ -1,0 +1,167 @@
+//! `renkei interop`: for each ordered pair of adapters (A, B), A exports every export unit of
+//! the library and B imports what A wrote; a cell is clean when B holds exactly the unit A
+//! was given, for every unit both declare. This is the cross-vendor failure MHLW describes:
+//! each side may pass alone and the pair still lose an item.
+
+use std::time::Duration;
+
+use renkei_reports::certification::interop::{Cell, Matrix, Party};
+use renkei_spec::model::SendUnit;
+
+use crate::adapter::{Adapter, Capabilities, Imported};
+use crate::compare::Compare;
+use crate::judge::{diagnostics_of, scratch, skip_reason, write_files};
+use crate::library::{self, Case, Direction, Files, Input};
+
+/// What A wrote for one unit: the files, or why there are none.
+type Exported = Result<Files, String>;
+
+/// Runs the matrix over `commands` (at least two adapters).
+pub fn interop(commands: &[String], timeout: Duration) -> Result<Matrix, String> {
+    if commands.len() < 2 {
+        return Err("interop needs at least two --adapter".into());
+    }
+    let mut adapters = Vec::new();
+    for c in commands {
+        let a = Adapter::new(c, timeout)?;
+        let (caps, _) = a
+            .capabilities()
+            .map_err(|f| format!("{c}: capabilities: {} {}", f.error, f.stderr))?;
+        adapters.push((a, caps));
+    }
+    let units: Vec<&(Case, Input)> = library::library()
+        .cases
+        .iter()
+        .filter(|(c, _)| c.group == library::Group::Export)
+        .collect();
+    // Each exporter writes each unit once.
+    let exports: Vec<Vec<Option<Exported>>> = adapters
+        .iter()
+        .map(|(a, caps)| {
+            units
+                .iter()
+                .map(|(c, i)| export_once(a, caps, c, i))
+                .collect()
+        })
+        .collect();
+    let mut cells = Vec::new();
+    for (i, row) in exports.iter().enumerate() {
+        for (j, (b, bcaps)) in adapters.iter().enumerate() {
+            cells.push(cell(i, j, &units, row, b, bcaps));
+        }
+    }
+    Ok(Matrix {
+        renkei: env!("CARGO_PKG_VERSION").into(),
+        adapters: adapters
+            .iter()
+            .map(|(a, caps)| Party {
+                command: a.command().to_string(),
+                label: format!("{} {} {}", caps.vendor, caps.product, caps.version),
+            })
+            .collect(),
+        cells,
+    })
+}
+
+fn export_once(a: &Adapter, caps: &Capabilities, case: &Case, input: &Input) -> Option<Exported> {
+    let Input::Export { given, .. } = input else {
+        return None;
+    };
+    if skip_reason(case, caps).is_some() {
+        return None;
+    }
+    Some(export(a, given))
+}
+
+fn export(a: &Adapter, given: &SendUnit) -> Exported {
+    let json = given.to_json_string().map_err(|e| e.to_string())?;
+    let work = scratch()?;
+    let (path, out) = (work.path().join("unit.json"), work.path().join("out"));
+    std::fs::write(&path, json)
+        .and_then(|_| std::fs::create_dir(&out))
+        .map_err(|e| e.to_string())?;
+    let files = a
+        .export(&path, &out)
+        .map_err(|f| format!("export: {}", f.error))?;
+    if let Some((_, first)) = diagnostics_of(&files).into_iter().find(|(e, _)| *e) {
+        return Err(format!("A wrote a file the standard forbids: {first}"));
+    }
+    Ok(files)
+}
+
+/// The import side of a unit: what B must declare to take it.
+fn import_case(case: &Case) -> Case {
+    let mut c = case.clone();
+    c.direction = Direction::Import;
+    let rev = renkei_spec::Standard::get().revision(&c.revision);
+    if let Some(f) = c.kinds.first().and_then(|k| rev.and_then(|r| r.file(k))) {
+        c.role = library::role_word(f.to).to_string();
+    }
+    c
+}
+
+fn cell(
+    i: usize,
+    j: usize,
+    units: &[&(Case, Input)],
+    row: &[Option<Exported>],
+    b: &Adapter,
+    bcaps: &Capabilities,
+) -> Cell {
+    let mut cell = Cell {
+        exporter: i,
+        importer: j,
+        units: 0,
+        clean: 0,
+        skipped: 0,
+        first_failure: None,
+        failed: Vec::new(),
+    };
+    for ((case, input), exported) in units.iter().map(|u| (&u.0, &u.1)).zip(row) {
+        let (Some(exported), Input::Export { expect, .. }) = (exported, input) else {
+            cell.skipped += 1;
+            continue;
+        };
+        if skip_reason(&import_case(case), bcaps).is_some() {
+            cell.skipped += 1;
+            continue;
+        }
+        cell.units += 1;
+        match exported
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|files| import(b, files, expect))
+        {
+            Ok(()) => cell.clean += 1,
+            Err(why) => {
+                cell.first_failure
+                    .get_or_insert_with(|| format!("{}: {why}", case.id));
+                cell.failed.push(case.id.clone());
+            }
+        }
+    }
+    cell
+}
+
+fn import(b: &Adapter, files: &Files, expect: &SendUnit) -> Result<(), String> {
+    let work = scratch()?;
+    let dir = work.path().join("unit");
+    write_files(&dir, files)?;
+    let answer = work.path().join("import.json");
+    let (imported, _) = b
+        .import(&dir, &answer)
+        .map_err(|f| format!("import: {}", f.error))?;
+    match imported {
+        Imported::Rejected(r) => Err(format!("B refused what A wrote: {r}")),
+        Imported::Unit(got, _) => {
+            let diffs = Compare {
+                ignore_sequence: true,
+            }
+            .units(expect, &got);
+            match diffs.first() {
+                None => Ok(()),
+                Some(d) => Err(d.to_string()),
+            }
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! Running one case and deciding its outcome. The adapter only reports what its software
+//! did; this module compares that with what the case expects:
+//! - import, valid: the JSON must equal the unit's records item by item;
+//! - import, reject: the software must say `rejected`;
+//! - export: the files must pass every rule of the standard and read back to the unit;
+//! - flow: see [`crate::flow`].
+//!
+//! A case needing a role, revision or kind the adapter did not declare is SKIP; exit 89 is
+//! UNSUPPORTED; a broken contract (other exit, timeout, wrong output) is ERROR.
+
+use std::time::Instant;
+
+use renkei_reports::certification::{CaseResult, EvidenceKind, Outcome};
+use renkei_spec::model::SendUnit;
+use renkei_spec::validate::{validate_unit_bytes, Options, UnitChecks};
+
+use crate::adapter::{Adapter, CallError, Capabilities, Failed, Imported};
+use crate::compare::{listing, Compare};
+use crate::evidence::Evidence;
+use crate::library::{csv_files, Case, Direction, Files, Input};
+
+/// How many differences evidence lists.
+const MAX_DIFFS: usize = 40;
+
+/// What a case ended as, before expected failures are applied.
+pub struct Judged {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Why, in a sentence.
+    pub message: String,
+}
+
+impl Judged {
+    /// An outcome with its message.
+    pub fn new(outcome: Outcome, message: impl Into<String>) -> Judged {
+        Judged {
+            outcome,
+            message: message.into(),
+        }
+    }
+}
+
+/// What a case may use.
+pub struct Context<'a> {
+    /// The adapter under test.
+    pub adapter: &'a Adapter,
+    /// What it declared.
+    pub caps: &'a Capabilities,
+    /// The bundle folder for evidence files (None: keep no files).
+    pub bundle: Option<&'a std::path::Path>,
+}
+
+/// Why a case cannot run with these capabilities, if it cannot.
+pub fn skip_reason(case: &Case, caps: &Capabilities) -> Option<String> {
+    if !caps.roles.iter().any(|r| *r == case.role) {
+        return Some(format!(
+            "needs the role {} (declared: {})",
+            case.role,
+            caps.roles.join(", ")
+        ));
+    }
+    if !caps.revisions.iter().any(|r| *r == case.revision) {
+        return Some(format!("needs revision {}", case.revision));
+    }
+    let declared = match case.direction {
+        Direction::Import => &caps.import,
+        Direction::Export => &caps.export,
+    };
+    let missing: Vec<&str> = case
+        .kinds
+        .iter()
+        .filter(|k| !declared.contains(k))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        let verb = match case.direction {
+            Direction::Import => "import",
+            Direction::Export => "export",
+        };
+        return Some(format!("needs {verb} of {}", missing.join(", ")));
+    }
+    None
+}
+
+/// Runs one case to its result (expected failures not yet applied).
+pub fn run(ctx: &Context<'_>, case: &Case, input: &Input) -> CaseResult {
+    let started = Instant::now();
+    let mut ev = Evidence::new(ctx.bundle, &case.id);
+    let judged = match skip_reason(case, ctx.caps) {
+        Some(reason) => Judged::new(Outcome::Skip, reason),
+        None => match input {
+            Input::Import { files, expect } => import(ctx, case, files, expect.as_deref(), &mut ev),
+            Input::Export { given, expect } => export(ctx, given, expect, &mut ev),
+            Input::Flow(kind) => crate::flow::run(*kind, ctx, &mut ev),
+        },
+    };
+    CaseResult {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        pattern: case.pattern.clone(),
+        group: case.group.as_str().into(),
+        outcome: judged.outcome,
+        rule: case.rule.clone(),
+        basis: case.basis.clone(),
+        message: judged.message,
+        evidence: ev.items,
+        duration_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+/// The outcome of a call that did not answer as the contract says.
+pub fn call_failed(f: Failed, what: &str, ev: &mut Evidence) -> Judged {
+    ev.text(EvidenceKind::Stderr, "adapter stderr", &f.stderr);
+    match f.error {
+        CallError::Unsupported => Judged::new(
+            Outcome::Unsupported,
+            format!("{what}: the adapter answered exit 89 (not supported)"),
+        ),
+        e => Judged::new(Outcome::Error, format!("{what}: {e}")),
+    }
+}
+
+fn import(
+    ctx: &Context<'_>,
+    case: &Case,
+    files: &Files,
+    expect: Option<&SendUnit>,
+    ev: &mut Evidence,
+) -> Judged {
+    ev.files(EvidenceKind::Input, "input", files);
+    let (work, answer) = match scratch() {
+        Ok(w) => {
+            let a = w.path().join("import.json");
+            (w, a)
+        }
+        Err(e) => return Judged::new(Outcome::Error, e),
+    };
+    let dir = work.path().join("unit");
+    if let Err(e) = write_files(&dir, files) {
+        return Judged::new(Outcome::Error, e);
+    }
+    let (imported, stderr) = match ctx.adapter.import(&dir, &answer) {
+        Ok(x) => x,
+        Err(f) => return call_failed(f, "import", ev),
+    };
+    if let Ok(bytes) = std::fs::read(&answer) {
+        ev.file(
+            EvidenceKind::AdapterOutput,
+            "what the software holds (its JSON)",
+            "output",
+            "import.json",
+            &bytes,
+        );
+    }
+    ev.text(EvidenceKind::Stderr, "adapter stderr", &stderr);
+    judge_import(case, files, expect, imported, ev)
+}
+
+/// Decides an import case from what the adapter answered.
+pub fn judge_import(
+    case: &Case,
+    files: &Files,
+    expect: Option<&SendUnit>,
+    imported: Imported,
+    ev: &mut Evidence,
+) -> Judged {
+    match (expect, imported) {
+        (Some(_), Imported::Rejected(reason)) => {
+            Judged::new(Outcome::Fail, format!("refused a valid unit: {reason}"))
+        }
+        (Some(e), Imported::Unit(got, _)) => {
+            let diffs = Compare::default().units(e, &got);
+            if diffs.is_empty() {
+                Judged::new(Outcome::Pass, "imported; every item equals the unit's")
+            } else {
+                ev.text(
+                    EvidenceKind::Diff,
+                    format!(
+                        "{} differences (expected → what the software holds)",
+                        diffs.len()
+                    ),
+                    &listing(&diffs, MAX_DIFFS),
+                );
+                Judged::new(
+                    Outcome::Fail,
+                    format!(
+                        "imported, but {} item(s) differ; first: {}",
+                        diffs.len(),
+                        diffs[0]
+                    ),
+                )
+            }
+        }
+        (None, Imported::Rejected(reason)) => {
+            Judged::new(Outcome::Pass, format!("refused: {reason}"))
+        }
+        (None, Imported::Unit(..)) => {
+            let why = first_error(files).unwrap_or_else(|| case.rule.clone());
+            ev.text(
+                EvidenceKind::Diagnostics,
+                "why the standard forbids this unit",
+                &diagnostics(files),
+            );
+            Judged::new(
+                Outcome::Fail,
+                format!("imported a file the standard forbids: {why}"),
+            )
+        }
+    }
+}
+
+fn export(ctx: &Context<'_>, given: &SendUnit, expect: &SendUnit, ev: &mut Evidence) -> Judged {
+    let json = match given.to_json_string() {
+        Ok(j) => j,
+        Err(e) => return Judged::new(Outcome::Error, format!("the case's unit: {e}")),
+    };
+    ev.file(
+        EvidenceKind::Input,
+        "the unit given to the adapter (canonical JSON)",
+        "input",
+        "unit.json",
+        json.as_bytes(),
+    );
+    let work = match scratch() {
+        Ok(w) => w,
+        Err(e) => return Judged::new(Outcome::Error, e),
+    };
+    let unit = work.path().join("unit.json");
+    let out = work.path().join("out");
+    if let Err(e) = std::fs::write(&unit, &json).and_then(|_| std::fs::create_dir(&out)) {
+        return Judged::new(Outcome::Error, format!("scratch folder: {e}"));
+    }
+    let files = match ctx.adapter.export(&unit, &out) {
+        Ok(f) => f,
+        Err(f) => return call_failed(f, "export", ev),
+    };
+    ev.files(EvidenceKind::AdapterOutput, "output", &files);
+    judge_export(expect, &files, ev)
+}
+
+/// Decides an export case from the files the adapter wrote.
+pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judged {
+    if files.is_empty() {
+        return Judged::new(Outcome::Fail, "exit 0, but no file was written");
+    }
+    let report = diagnostics_of(files);
+    let errors: Vec<String> = report
+        .iter()
+        .filter(|(e, _)| *e)
+        .map(|(_, s)| s.clone())
+        .collect();
+    let warnings = report.len() - errors.len();
+    if !report.is_empty() {
+        let text: Vec<String> = report.iter().map(|(_, s)| s.clone()).collect();
+        ev.text(
+            EvidenceKind::Diagnostics,
+            format!("validator: {} errors, {warnings} warnings", errors.len()),
+            &text.join("\n"),
+        );
+    }
+    if let Some(first) = errors.first() {
+        return Judged::new(
+            Outcome::Fail,
+            format!(
+                "wrote files the standard forbids ({} errors); first: {first}",
+                errors.len()
+            ),
+        );
+    }
+    let got = match SendUnit::from_files(&csv_files(files)) {
+        Ok(u) => u,
+        Err(e) => {
+            return Judged::new(
+                Outcome::Fail,
+                format!("the files do not read as one send unit: {e}"),
+            )
+        }
+    };
+    let diffs = Compare {
+        ignore_sequence: true,
+    }
+    .units(expect, &got);
+    if !diffs.is_empty() {
+        ev.text(
+            EvidenceKind::Diff,
+            format!(
+                "{} differences (given → read back from the files)",
+                diffs.len()
+            ),
+            &listing(&diffs, MAX_DIFFS),
+        );
+        return Judged::new(
+            Outcome::Fail,
+            format!(
+                "valid files, but {} item(s) differ from the unit; first: {}",
+                diffs.len(),
+                diffs[0]
+            ),
+        );
+    }
+    let note = if warnings > 0 {
+        format!(" ({warnings} warnings: see the diagnostics)")
+    } else {
+        String::new()
+    };
+    Judged::new(
+        Outcome::Pass,
+        format!("valid files that read back to the unit{note}"),
+    )
+}
+
+/// Every diagnostic of a unit's files: (is error, "file:line:col code message").
+pub fn diagnostics_of(files: &Files) -> Vec<(bool, String)> {
+    let inputs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+    let opts = Options {
+        units: UnitChecks::On,
+        ..Options::default()
+    };
+    let Ok(rep) = validate_unit_bytes(&inputs, &opts) else {
+        return vec![(true, "the files could not be read".into())];
+    };
+    let mut out = Vec::new();
+    for f in &rep.files {
+        for d in &f.diagnostics {
+            let mut at = f.path.clone();
+            if let Some(l) = d.line {
+                at.push_str(&format!(":{l}"));
+                if let Some(c) = d.column {
+                    at.push_str(&format!(":{c}"));
+                }
+            }
+            let item = d
+                .item
+                .as_deref()
+                .map(|i| format!(" 「{i}」"))
+                .unwrap_or_default();
+            let sev = if d.is_error() { "error" } else { "warning" };
+            out.push((
+                d.is_error(),
+                format!("{at}: {sev}[{}]{item} {}", d.code.as_str(), d.message),
+            ));
+        }
+    }
+    out
+}
+
+fn diagnostics(files: &Files) -> String {
+    diagnostics_of(files)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn first_error(files: &Files) -> Option<String> {
+    diagnostics_of(files)
+        .into_iter()
+        .find(|(e, _)| *e)
+        .map(|(_, s)| s)
+}
+
+/// A scratch folder for one call.
+pub fn scratch() -> Result<tempfile::TempDir, String> {
+    tempfile::Builder::new()
+        .prefix("renkei-case-")
+        .tempdir()
+        .map_err(|e| format!("no scratch folder: {e}"))
+}
+
+/// Writes a unit's files into `dir` (created).
+pub fn write_files(dir: &std::path::Path, files: &Files) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).map_err(|e| format!("{name}: {e}"))?;
+    }
+    Ok(())
+}

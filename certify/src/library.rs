@@ -1,0 +1,513 @@
+//! The case library: every certification case, with a stable, namespaced ID that never
+//! changes meaning (a case that changes gets a new ID). Cases are built from data renkei
+//! already has — the fixture corpus (`fixtures/`, every valid edge case and every malformed
+//! class), the sample send units of both revisions, and the writer's conversion table — plus
+//! the flows through the hub. The catalogue `certify/library.toml` is this list written out;
+//! a test keeps it equal to what is built here, so a change of IDs shows in review.
+//!
+//! ID namespaces:
+//! - `import.valid.*`: a valid unit; the software must hold exactly its records.
+//! - `import.reject.*`: a unit the standard forbids; the software must refuse it.
+//! - `export.*`: a unit given as canonical JSON; what the software writes must be valid and
+//!   read back to the same records.
+//! - `flow.*`: flows ①–⑥ and ⑦–⑫ through the embedded hub, the adapter in one role.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use renkei_spec::corpus;
+use renkei_spec::model::SendUnit;
+use renkei_spec::standard::{FileFormat, Standard};
+use renkei_spec::validate::{validate_unit_bytes, Options, UnitChecks};
+use serde::{Deserialize, Serialize};
+
+use crate::flow::FlowKind;
+
+/// Files of a send unit: (file name, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// Which side of the software a case checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Group {
+    /// 取込: a valid unit must be held exactly.
+    #[serde(rename = "import.valid")]
+    ImportValid,
+    /// 取込: a forbidden unit must be refused.
+    #[serde(rename = "import.reject")]
+    ImportReject,
+    /// 出力: what the software writes must be valid and hold the given records.
+    #[serde(rename = "export")]
+    Export,
+    /// ①–⑫ through the hub.
+    #[serde(rename = "flow")]
+    Flow,
+}
+
+impl Group {
+    /// The group's name as in IDs and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::ImportValid => "import.valid",
+            Group::ImportReject => "import.reject",
+            Group::Export => "export",
+            Group::Flow => "flow",
+        }
+    }
+}
+
+/// What the adapter is asked to do in a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// `ADAPTER import`.
+    Import,
+    /// `ADAPTER export`.
+    Export,
+}
+
+/// One case of the library, as the catalogue lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// Stable, namespaced ID.
+    pub id: String,
+    /// What the case is, in a line.
+    pub title: String,
+    /// Its group.
+    pub group: Group,
+    /// The operator's pattern, D1–D7.
+    pub pattern: String,
+    /// What the adapter does.
+    pub direction: Direction,
+    /// The role the adapter plays (kyotaku, provider, yobo).
+    pub role: String,
+    /// The revision of the standard.
+    pub revision: String,
+    /// The file kinds the adapter must declare (under `import` or `export`).
+    pub kinds: Vec<String>,
+    /// The rule the case checks.
+    pub rule: String,
+    /// The standard's section, or the assumption, the rule rests on.
+    pub basis: String,
+    /// Where the case's data comes from (`fixture:ID`, `sample:NAME`, `conversion:NAME`,
+    /// `flow:NAME`).
+    pub source: String,
+}
+
+/// The data a case gives the adapter, and what it expects back.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// Files to import; `expect` is the unit they hold (None: they must be refused).
+    Import {
+        /// The unit's files as a receiver gets them.
+        files: Files,
+        /// What the software must hold afterwards.
+        expect: Option<Box<SendUnit>>,
+    },
+    /// A unit to export; `expect` is what its files must read back as.
+    Export {
+        /// The canonical JSON given to the adapter.
+        given: Box<SendUnit>,
+        /// What the written files must hold (the given unit, after the standard's conversions).
+        expect: Box<SendUnit>,
+    },
+    /// A flow through the hub.
+    Flow(FlowKind),
+}
+
+/// The library: cases in a fixed order, each with its input.
+pub struct Library {
+    /// Every case with its input.
+    pub cases: Vec<(Case, Input)>,
+}
+
+/// The library, built once.
+pub fn library() -> &'static Library {
+    static LIB: OnceLock<Library> = OnceLock::new();
+    LIB.get_or_init(build)
+}
+
+fn build() -> Library {
+    let mut cases = Vec::new();
+    let fixtures = corpus::cases();
+    import_cases(&fixtures, &mut cases);
+    export_cases(&fixtures, &mut cases);
+    conversion_cases(&mut cases);
+    for kind in FlowKind::ALL {
+        cases.push((kind.case(), Input::Flow(kind)));
+    }
+    Library { cases }
+}
+
+/// The catalogue (`certify/library.toml`) as text.
+pub fn catalogue(lib: &Library) -> String {
+    #[derive(Serialize)]
+    struct Catalogue<'a> {
+        case: Vec<&'a Case>,
+    }
+    let body = toml::to_string(&Catalogue {
+        case: lib.cases.iter().map(|(c, _)| c).collect(),
+    })
+    .unwrap_or_default();
+    format!(
+        "# The certification case library: every case with its stable ID.\n\
+         # Generated from the code (certify/src/library.rs) by\n\
+         #   cargo run -- certify --catalogue certify/library.toml\n\
+         # and checked by a test; IDs are never renumbered or reused for another meaning.\n\n{body}"
+    )
+}
+
+/// Only the CSV files of a unit (an image travels beside the JSON, not in it).
+pub fn csv_files(files: &Files) -> Files {
+    files
+        .iter()
+        .filter(|(name, _)| !is_image(name))
+        .cloned()
+        .collect()
+}
+
+fn is_image(name: &str) -> bool {
+    renkei_spec::filename::parse(name)
+        .name
+        .and_then(|n| {
+            Standard::get()
+                .revision(&n.revision)
+                .and_then(|r| r.file(&n.kind))
+                .map(|f| f.format == FileFormat::Jpeg)
+        })
+        .unwrap_or(false)
+}
+
+/// The revision and kinds the files' names show (known prefixes only).
+fn kinds_of(files: &Files) -> (String, Vec<String>) {
+    let std = Standard::get();
+    let mut revision = None;
+    let mut kinds = BTreeSet::new();
+    for (name, _) in files {
+        if let Some(n) = renkei_spec::filename::parse(name).name {
+            revision.get_or_insert(n.revision.clone());
+            kinds.insert(n.kind);
+            continue;
+        }
+        let known = std
+            .revisions
+            .iter()
+            .flat_map(|r| r.files.iter().map(|f| f.kind.as_str()))
+            .filter(|k| name.starts_with(&format!("{k}_")))
+            .max_by_key(|k| k.len());
+        if let Some(k) = known {
+            kinds.insert(k.to_string());
+        }
+    }
+    (
+        revision.unwrap_or_else(|| std.default_revision().revision.clone()),
+        kinds.into_iter().collect(),
+    )
+}
+
+/// The operator's pattern (D1–D7) of a unit of `kinds` exchanged with a 介護予防 office or not.
+pub fn pattern_of(kinds: &[String], yobo: bool) -> &'static str {
+    let has = |p: &[&str]| kinds.iter().any(|k| p.iter().any(|x| k.starts_with(x)));
+    if has(&["UP1KYO", "UP2KYO", "UP3KYO", "DLT1KYO"]) {
+        "D1"
+    } else if has(&["UPYOBO", "DLTYOBO"]) {
+        "D5"
+    } else if has(&["UPKIHON", "DLTKIHON"]) {
+        "D4"
+    } else if has(&["UPJSK", "DLTJSK"]) {
+        if yobo {
+            "D7"
+        } else {
+            "D3"
+        }
+    } else if yobo {
+        "D6"
+    } else {
+        "D2"
+    }
+}
+
+/// Whether a unit is exchanged with a 介護予防支援 office (46 or AF on either side).
+fn is_yobo_unit(unit: &SendUnit) -> bool {
+    [&unit.sender, &unit.receiver]
+        .iter()
+        .any(|p| matches!(p.service_type.as_deref(), Some("46") | Some("AF")))
+}
+
+/// The role that sends (`from`) or receives (`to`) the first known kind.
+fn role_of(revision: &str, kinds: &[String], direction: Direction) -> String {
+    let rev = Standard::get().revision(revision);
+    kinds
+        .iter()
+        .find_map(|k| rev.and_then(|r| r.file(k)))
+        .map(|f| match direction {
+            Direction::Export => role_word(f.from),
+            Direction::Import => role_word(f.to),
+        })
+        .unwrap_or("provider")
+        .to_string()
+}
+
+/// The word of a role, as in capabilities and `renkei spec --format json`.
+pub fn role_word(r: renkei_spec::standard::OfficeRole) -> &'static str {
+    use renkei_spec::standard::OfficeRole;
+    match r {
+        OfficeRole::Kyotaku => "kyotaku",
+        OfficeRole::Provider => "provider",
+        OfficeRole::Yobo => "yobo",
+    }
+}
+
+/// A rule's basis: the standard, or the assumptions its diagnostics rest on.
+fn basis_of(revision: &str, files: &Files) -> String {
+    let inputs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+    let opts = Options {
+        units: UnitChecks::On,
+        ..Options::default()
+    };
+    let mut assumed = BTreeSet::new();
+    let mut read = false;
+    if let Ok(rep) = validate_unit_bytes(&inputs, &opts) {
+        for d in rep
+            .files
+            .iter()
+            .flat_map(|f| &f.diagnostics)
+            .filter(|d| d.is_error())
+        {
+            match &d.assumed {
+                Some(a) => {
+                    assumed.insert(a.clone());
+                }
+                None => read = true,
+            }
+        }
+    }
+    let label = Standard::get()
+        .revision(revision)
+        .map(|r| r.label.clone())
+        .unwrap_or_default();
+    match (read, assumed.is_empty()) {
+        (_, true) | (true, _) => format!("標準仕様 {label} (read in the standard's text)"),
+        (false, false) => format!(
+            "前提 (assumed; the standard does not say): {}",
+            assumed.into_iter().collect::<Vec<_>>().join(" / ")
+        ),
+    }
+}
+
+fn rule_of_codes(codes: &[String]) -> String {
+    codes
+        .iter()
+        .filter_map(|c| renkei_spec::Code::parse(c).map(|k| format!("{c}: {}", k.description())))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn import_cases(fixtures: &[(corpus::Case, Files)], out: &mut Vec<(Case, Input)>) {
+    for (fx, files) in fixtures {
+        let (revision, kinds) = kinds_of(files);
+        let csv = csv_files(files);
+        let (group, id, expect, rule) = if fx.valid {
+            let Ok(unit) = SendUnit::from_files(&csv) else {
+                continue;
+            };
+            let rest = fx.id.strip_prefix("valid.").unwrap_or(&fx.id);
+            (
+                Group::ImportValid,
+                format!("import.valid.{rest}"),
+                Some(Box::new(unit)),
+                "a valid unit is imported, and the software holds exactly its records (every item, compared as decoded text)".to_string(),
+            )
+        } else {
+            let rest = fx.id.strip_prefix("csv.").unwrap_or(&fx.id);
+            (
+                Group::ImportReject,
+                format!("import.reject.{rest}"),
+                None,
+                format!(
+                    "the unit is refused, not imported: {}",
+                    rule_of_codes(&fx.expect)
+                ),
+            )
+        };
+        let yobo = expect.as_deref().map(is_yobo_unit).unwrap_or(false);
+        let basis = if fx.valid {
+            let label = Standard::get()
+                .revision(&revision)
+                .map(|r| r.label.clone())
+                .unwrap_or_default();
+            format!("標準仕様 {label}: the files are valid (fixture {})", fx.id)
+        } else {
+            basis_of(&revision, files)
+        };
+        out.push((
+            Case {
+                id,
+                title: fx.description.clone(),
+                group,
+                pattern: pattern_of(&kinds, yobo).into(),
+                direction: Direction::Import,
+                role: role_of(&revision, &kinds, Direction::Import),
+                revision,
+                kinds,
+                rule,
+                basis,
+                source: format!("fixture:{}", fx.id),
+            },
+            Input::Import {
+                files: files.clone(),
+                expect,
+            },
+        ));
+    }
+}
+
+fn export_case(
+    id: String,
+    title: String,
+    source: String,
+    given: SendUnit,
+    expect: SendUnit,
+    rule: &str,
+) -> (Case, Input) {
+    let kinds: Vec<String> = given.files.iter().map(|f| f.kind.clone()).collect();
+    let label = Standard::get()
+        .revision(&given.revision)
+        .map(|r| r.label.clone())
+        .unwrap_or_default();
+    (
+        Case {
+            id,
+            title,
+            group: Group::Export,
+            pattern: pattern_of(&kinds, is_yobo_unit(&given)).into(),
+            direction: Direction::Export,
+            role: role_of(&given.revision, &kinds, Direction::Export),
+            revision: given.revision.clone(),
+            kinds,
+            rule: rule.into(),
+            basis: format!("標準仕様 {label}: file names, MS932, CSV quoting, every item rule, send-unit rules"),
+            source,
+        },
+        Input::Export {
+            given: Box::new(given),
+            expect: Box::new(expect),
+        },
+    )
+}
+
+const EXPORT_RULE: &str = "the exported files are valid (names, MS932, quoting, items, send unit) and read back to exactly the given records";
+
+/// Export cases: every sample unit (every kind of both revisions), then every valid fixture
+/// whose records differ from those (the text traps, seen from the writing side).
+fn export_cases(fixtures: &[(corpus::Case, Files)], out: &mut Vec<(Case, Input)>) {
+    let mut seen: Vec<SendUnit> = Vec::new();
+    for (fx, files) in fixtures.iter().filter(|(fx, _)| fx.valid) {
+        let Ok(unit) = SendUnit::from_files(&csv_files(files)) else {
+            continue;
+        };
+        if seen.iter().any(|u| same_records(u, &unit)) {
+            continue;
+        }
+        seen.push(unit.clone());
+        let rest = fx.id.strip_prefix("valid.").unwrap_or(&fx.id);
+        out.push(export_case(
+            format!("export.{rest}"),
+            fx.description.clone(),
+            format!("fixture:{}", fx.id),
+            unit.clone(),
+            unit,
+            EXPORT_RULE,
+        ));
+    }
+}
+
+fn same_records(a: &SendUnit, b: &SendUnit) -> bool {
+    a.revision == b.revision
+        && a.files.len() == b.files.len()
+        && a.files
+            .iter()
+            .zip(&b.files)
+            .all(|(x, y)| x.kind == y.kind && x.month == y.month && x.records == y.records)
+}
+
+/// Export cases from the writer's conversion table: the unit holds a character outside
+/// MS932 that the standard says to convert (〜 → ～ …); the file must hold the converted one.
+fn conversion_cases(out: &mut Vec<(Case, Input)>) {
+    let w = renkei_spec::sample::World::generate(42, 3);
+    let base = renkei_spec::sample::usage_unit(&w, "4.1", 0, "202505", "20250425103000");
+    let Some(rev) = Standard::get().revision("4.1") else {
+        return;
+    };
+    let Some(at) = rev
+        .file("UPHOSOKU")
+        .and_then(|f| f.items.iter().position(|i| i.key == "利用者住所２"))
+    else {
+        return;
+    };
+    for c in renkei_spec::ms932::CONVERSIONS {
+        let slug: String = c
+            .why
+            .split(['→', '('])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .filter(|ch| ch.is_ascii_alphabetic() || *ch == ' ' || *ch == '-')
+            .collect::<String>()
+            .trim()
+            .to_ascii_lowercase()
+            .replace(' ', "-");
+        let text = |ch: char| format!("コーポ表参道{ch}１０１");
+        let mut given = base.clone();
+        let mut expect = base.clone();
+        for (u, ch) in [(&mut given, c.from), (&mut expect, c.to)] {
+            if let Some(f) = u.files.iter_mut().find(|f| f.kind == "UPHOSOKU") {
+                if let Some(r) = f.records.first_mut() {
+                    r.values[at] = text(ch);
+                }
+            }
+        }
+        out.push(export_case(
+            format!("export.convert.{slug}"),
+            format!(
+                "利用者住所２ holds {} (U+{:04X}), outside MS932: the file must hold {} (U+{:04X}) — {}",
+                c.from, c.from as u32, c.to, c.to as u32, c.why
+            ),
+            format!("conversion:{slug}"),
+            given,
+            expect,
+            "a character outside MS932 that the standard converts is written converted (never as ? or dropped), and the rest of the unit reads back unchanged",
+        ));
+    }
+}
+
+/// Cases whose ID matches `pattern` (a glob: `import.*`, `*.gaiji*`); every case when None.
+pub fn select<'l>(
+    lib: &'l Library,
+    pattern: Option<&str>,
+) -> Result<Vec<&'l (Case, Input)>, String> {
+    let Some(p) = pattern else {
+        return Ok(lib.cases.iter().collect());
+    };
+    let set = glob_set(p.split(',').map(str::trim).filter(|s| !s.is_empty()))?;
+    Ok(lib
+        .cases
+        .iter()
+        .filter(|(c, _)| set.is_match(&c.id))
+        .collect())
+}
+
+/// A set of ID globs (`*` matches dots too).
+pub fn glob_set<'a>(
+    patterns: impl IntoIterator<Item = &'a str>,
+) -> Result<globset::GlobSet, String> {
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let g = globset::GlobBuilder::new(p)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| format!("{p:?}: {e}"))?;
+        b.add(g);
+    }
+    b.build().map_err(|e| e.to_string())
+}
