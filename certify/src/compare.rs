@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use renkei_spec::model::{DataFile, SendUnit};
+use renkei_spec::model::{DataFile, Record, SendUnit};
 use renkei_spec::standard::Standard;
 
 /// One difference.
@@ -157,6 +157,9 @@ impl Compare {
     }
 }
 
+/// The standard sets no order for records (beyond the 第7表 total rows, which the validator
+/// checks), so records are compared as they stand and, when that differs, as sorted lists;
+/// the comparison with fewer differences is reported.
 fn file(revision: &str, e: &DataFile, g: &DataFile, out: &mut Vec<Difference>) {
     let label = file_label(e);
     if e.records.len() != g.records.len() {
@@ -171,26 +174,48 @@ fn file(revision: &str, e: &DataFile, g: &DataFile, out: &mut Vec<Difference>) {
     let spec = Standard::get()
         .revision(revision)
         .and_then(|r| r.file(&e.kind));
-    for (n, (er, gr)) in e.records.iter().zip(&g.records).enumerate() {
-        let len = er.values.len().max(gr.values.len());
-        for i in 0..len {
-            let ev = er.values.get(i).map(String::as_str).unwrap_or("");
-            let gv = gr.values.get(i).map(String::as_str).unwrap_or("");
-            if ev != gv {
-                let item = spec
-                    .and_then(|s| s.items.get(i))
-                    .map(|it| format!("{} (項目{})", it.key, i + 1))
-                    .unwrap_or_else(|| format!("項目{}", i + 1));
-                out.push(Difference {
-                    file: label.clone(),
-                    record: Some(n + 1),
-                    item,
-                    expected: ev.to_string(),
-                    got: gv.to_string(),
-                });
+    let item_name = |i: usize| {
+        spec.and_then(|s| s.items.get(i))
+            .map(|it| format!("{} (項目{})", it.key, i + 1))
+            .unwrap_or_else(|| format!("項目{}", i + 1))
+    };
+    let pairs = |ex: &[&Record], gx: &[&Record]| {
+        let mut d = Vec::new();
+        for (n, (er, gr)) in ex.iter().zip(gx).enumerate() {
+            for i in 0..er.values.len().max(gr.values.len()) {
+                let ev = er.values.get(i).map(String::as_str).unwrap_or("");
+                let gv = gr.values.get(i).map(String::as_str).unwrap_or("");
+                if ev != gv {
+                    d.push(Difference {
+                        file: label.clone(),
+                        record: Some(n + 1),
+                        item: item_name(i),
+                        expected: ev.to_string(),
+                        got: gv.to_string(),
+                    });
+                }
             }
         }
+        d
+    };
+    let ex: Vec<&Record> = e.records.iter().collect();
+    let gx: Vec<&Record> = g.records.iter().collect();
+    let as_given = pairs(&ex, &gx);
+    if as_given.is_empty() {
+        return;
     }
+    let (mut es, mut gs) = (ex.clone(), gx.clone());
+    es.sort_by(|a, b| a.values.cmp(&b.values));
+    gs.sort_by(|a, b| a.values.cmp(&b.values));
+    let mut sorted = pairs(&es, &gs);
+    for d in &mut sorted {
+        d.file.push_str(" (records in sorted order)");
+    }
+    out.extend(if sorted.len() < as_given.len() {
+        sorted
+    } else {
+        as_given
+    });
 }
 
 /// The differences as text for evidence: at most `max` lines, then how many more.
@@ -238,6 +263,19 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("U+301C 〜 expected, U+FF5E ～ got"), "{s}");
+    }
+
+    #[test]
+    fn records_in_another_order_are_the_same_records() {
+        let e = unit();
+        let mut g = e.clone();
+        let i = g.files.iter().position(|f| f.kind == "UPPLAN").unwrap();
+        g.files[i].records.reverse();
+        assert!(Compare::default().units(&e, &g).is_empty());
+        g.files[i].records[0].values[20] = "X".into();
+        let d = Compare::default().units(&e, &g);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].file.contains("sorted"), "{d:?}");
     }
 
     #[test]

@@ -130,7 +130,9 @@ fn build() -> Library {
     let mut cases = Vec::new();
     let fixtures = corpus::cases();
     import_cases(&fixtures, &mut cases);
+    trap_cases(&mut cases);
     export_cases(&fixtures, &mut cases);
+    yobo_export_cases(&mut cases);
     conversion_cases(&mut cases);
     for kind in FlowKind::ALL {
         cases.push((kind.case(), Input::Flow(kind)));
@@ -430,6 +432,192 @@ fn same_records(a: &SendUnit, b: &SendUnit) -> bool {
             .all(|(x, y)| x.kind == y.kind && x.month == y.month && x.records == y.records)
 }
 
+/// The 介護予防 予定 and 実績 (D6, D7) of [`yobo_world`].
+fn yobo_units() -> [(&'static str, &'static str, SendUnit); 2] {
+    let w = yobo_world();
+    [
+        ("yotei", "介護予防 予定: 第6表, 第7表 and 利用者補足情報 from a 地域包括支援センター (46) to a 介護予防訪問看護 (63) for 要支援 users", renkei_spec::sample::usage_unit(&w, "4.1", 0, "202505", "20250425103000")),
+        ("jisseki", "介護予防 実績: 第6表 実績 from a 介護予防訪問看護 (63) back to the 地域包括支援センター (46)", renkei_spec::sample::actual_unit(&w, "4.1", 0, "202505", "20250602090000")),
+    ]
+}
+
+fn written(unit: &SendUnit) -> Option<Files> {
+    renkei_spec::writer::write_unit(unit)
+        .ok()
+        .map(|v| v.into_iter().map(|f| (f.name, f.bytes)).collect())
+}
+
+/// Import cases beyond the fixtures: the 介護予防 units (valid), and every encoding trap in
+/// the 介護予防 予定 (D6), in 実績 (D3) and in 介護予防 実績 (D7).
+fn trap_cases(out: &mut Vec<(Case, Input)>) {
+    let [(_, yotei_title, yotei), (_, jisseki_title, jisseki)] = yobo_units();
+    for (slug, title, unit) in [
+        ("yobo-yotei", yotei_title, &yotei),
+        ("yobo-jisseki", jisseki_title, &jisseki),
+    ] {
+        let Some(files) = written(unit) else { continue };
+        push_import(
+            out,
+            format!("import.valid.{slug}"),
+            title.to_string(),
+            &files,
+            Some(unit.clone()),
+            format!("sample:{slug}"),
+        );
+    }
+    for (id, description, _, _) in corpus::FIELD_TRAPS {
+        let rest = id.strip_prefix("csv.").unwrap_or(id);
+        if let Some((files, _, _)) = corpus::apply_encoding_trap(id, &yotei) {
+            push_import(
+                out,
+                format!("import.reject.yobo-yotei.{rest}"),
+                format!("{description}, in the 介護予防 予定"),
+                &files,
+                None,
+                format!("trap:{id}+yobo-yotei"),
+            );
+        }
+    }
+    for (id, description, _) in corpus::FILE_TRAPS {
+        let rest = id.strip_prefix("csv.").unwrap_or(id);
+        if let Some((files, _, _)) = corpus::apply_encoding_trap(id, &yotei) {
+            push_import(
+                out,
+                format!("import.reject.yobo-yotei.{rest}"),
+                format!("{description} (利用者補足情報), in the 介護予防 予定"),
+                &files,
+                None,
+                format!("trap:{id}+yobo-yotei"),
+            );
+        }
+    }
+    let w = renkei_spec::sample::World::generate(7, 3);
+    let actual = renkei_spec::sample::actual_unit(&w, "4.1", 0, "202505", "20250602090000");
+    let kihon = renkei_spec::sample::yobo_unit(&w, 0, "20250315", false, "20250316090000");
+    let yobo_plan = renkei_spec::sample::yobo_unit(&w, 0, "20250315", true, "20250317090000");
+    let plan = renkei_spec::sample::plan_unit(&w, "4.1", 0, "20250401", "20250402090000");
+    let targets = [
+        ("plan", &plan, "UP1KYO", "居宅サービス計画書（１） (UP1KYO)"),
+        ("jisseki", &actual, "UPJSK", "実績 (UPJSK)"),
+        ("yobo-jisseki", &jisseki, "UPJSK", "介護予防 実績 (UPJSK)"),
+        ("kihon", &kihon, "UPKIHON", "利用者基本情報 (UPKIHON)"),
+        (
+            "yobo-plan",
+            &yobo_plan,
+            "UPYOBO",
+            "介護予防サービス・支援計画書 (UPYOBO)",
+        ),
+    ];
+    for (slug, unit, kind, name) in targets {
+        for (id, description, raw, _) in corpus::FIELD_TRAPS {
+            let rest = id.strip_prefix("csv.").unwrap_or(id);
+            if let Some(files) = field_trap(unit, kind, raw) {
+                push_import(
+                    out,
+                    format!("import.reject.{slug}.{rest}"),
+                    format!("{description}, in the first free text of {name}"),
+                    &files,
+                    None,
+                    format!("trap:{id}+{slug}"),
+                );
+            }
+        }
+    }
+}
+
+/// The unit's files with the first non-empty free-text value of the first `kind` record
+/// replaced by the raw bytes of a trap (quotes included).
+fn field_trap(unit: &SendUnit, kind: &str, raw: &[u8]) -> Option<Files> {
+    let mut files = written(unit)?;
+    let rev = unit.revision().ok()?;
+    let spec = rev.file(kind)?;
+    let data = unit.files.iter().find(|f| f.kind == kind)?;
+    let record = data.records.first()?;
+    let (_, value) = spec
+        .items
+        .iter()
+        .zip(&record.values)
+        .find(|(it, v)| it.ty == renkei_spec::standard::ItemType::Text && !v.is_empty())?;
+    let mut quoted = b"\"".to_vec();
+    renkei_spec::ms932::encode(&value.replace('"', "\"\""), &mut quoted, &mut Vec::new()).ok()?;
+    quoted.push(b'"');
+    let (_, bytes) = files
+        .iter_mut()
+        .find(|(n, _)| n.starts_with(&format!("{kind}_")))?;
+    let at = bytes.windows(quoted.len()).position(|w| w == &quoted[..])?;
+    bytes.splice(at..at + quoted.len(), raw.iter().copied());
+    Some(files)
+}
+
+fn push_import(
+    out: &mut Vec<(Case, Input)>,
+    id: String,
+    title: String,
+    files: &Files,
+    expect: Option<SendUnit>,
+    source: String,
+) {
+    let (revision, kinds) = kinds_of(files);
+    let yobo = expect
+        .as_ref()
+        .map(is_yobo_unit)
+        .unwrap_or_else(|| id.contains("yobo"));
+    let (group, rule, basis) = match &expect {
+        Some(_) => (
+            Group::ImportValid,
+            "a valid unit is imported, and the software holds exactly its records (every item, compared as decoded text)".to_string(),
+            "標準仕様 第4.1版 (令和6年10月): the files are valid".to_string(),
+        ),
+        None => {
+            let codes: Vec<String> = crate::judge::diagnostics_of(files)
+                .into_iter()
+                .filter(|(e, _)| *e)
+                .filter_map(|(_, s)| s.split("error[").nth(1).and_then(|r| r.split(']').next()).map(str::to_string))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            (
+                Group::ImportReject,
+                format!("the unit is refused, not imported: {}", rule_of_codes(&codes)),
+                basis_of(&revision, files),
+            )
+        }
+    };
+    out.push((
+        Case {
+            id,
+            title,
+            group,
+            pattern: pattern_of(&kinds, yobo).into(),
+            direction: Direction::Import,
+            role: role_of(&revision, &kinds, Direction::Import),
+            revision,
+            kinds,
+            rule,
+            basis,
+            source,
+        },
+        Input::Import {
+            files: files.clone(),
+            expect: expect.map(Box::new),
+        },
+    ));
+}
+
+/// Export cases for the 介護予防 予定 and 実績 (D6, D7).
+fn yobo_export_cases(out: &mut Vec<(Case, Input)>) {
+    for (slug, title, unit) in yobo_units() {
+        out.push(export_case(
+            format!("export.yobo-{slug}"),
+            title.to_string(),
+            format!("sample:yobo-{slug}"),
+            unit.clone(),
+            unit,
+            EXPORT_RULE,
+        ));
+    }
+}
+
 /// Export cases from the writer's conversion table: the unit holds a character outside
 /// MS932 that the standard says to convert (〜 → ～ …); the file must hold the converted one.
 fn conversion_cases(out: &mut Vec<(Case, Input)>) {
@@ -510,4 +698,35 @@ pub fn glob_set<'a>(
         b.add(g);
     }
     b.build().map_err(|e| e.to_string())
+}
+
+/// A 介護予防 world: the 地域包括支援センター (介護予防支援, 46) plans 介護予防訪問看護 (63)
+/// for 要支援 users; its 予定 and 実績 are the operator's patterns D6 and D7.
+pub fn yobo_world() -> renkei_spec::sample::World {
+    use renkei_spec::sample::{Service, World};
+    const YOBO_KANGO: &[Service] = &[Service {
+        code: "631111",
+        name: "予訪看Ⅰ１",
+        units: 303,
+        time: Some(("1300", "1330")),
+        weekdays: &[2],
+    }];
+    let mut w = World::generate(46, 3);
+    w.kyotaku = w.houkatsu.clone();
+    w.kyotaku_name = "地域包括支援センター能登の杜".into();
+    w.providers.truncate(1);
+    w.providers[0].service_type = "63".into();
+    w.providers[0].name = "訪問看護ステーション髙島 予防".into();
+    w.providers[0].services = YOBO_KANGO.to_vec();
+    for (n, u) in w.users.iter_mut().enumerate() {
+        let (level, limit) = if n % 2 == 0 {
+            ("12", 5032)
+        } else {
+            ("13", 10531)
+        };
+        u.care_level = level;
+        u.limit = limit;
+        u.providers = vec![0];
+    }
+    w
 }
