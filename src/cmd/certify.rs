@@ -11,7 +11,7 @@ use crate::human;
 #[derive(clap::Args)]
 pub struct Args {
     /// The adapter command, split as a shell splits words ("python3 my_adapter.py --profile test").
-    #[arg(long, required_unless_present = "list")]
+    #[arg(long, required_unless_present_any = ["list", "catalogue"])]
     adapter: Option<String>,
     /// Only these roles of those the adapter declares (kyotaku, provider, yobo; comma-separated).
     #[arg(long, value_delimiter = ',')]
