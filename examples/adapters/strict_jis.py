@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A broken importer: decodes with a strict JIS X 0208 Shift_JIS table instead of MS932.
 
-～ (0x8160) becomes 〜 U+301C, － ∥ ￠ ￡ ￢ ― become − ‖ ¢ £ ¬ —, and the NEC special and
+～ (0x8160) becomes 〜 U+301C, － ∥ ￠ ￡ ￢ become − ‖ ¢ £ ¬, and the NEC special and
 IBM extension characters (①, ㈱, 髙, 﨑 …) are lost (U+FFFD). The most common cross-vendor
 import error."""
 

@@ -536,7 +536,7 @@ pub fn cases() -> Vec<(Case, Files)> {
     .expect("encodable");
     raw.push(b'"');
     b.set("UPHOSOKU", 1, 11, &raw);
-    add("valid.ms932.wave-dash-family", "～ (8160), － (817C), ∥ (8161), ￠￡￢ (8191 8192 81CA) and ― (815C) in 利用者住所２: MS932 reads them as U+FF5E U+FF0D U+2225 U+FFE0 U+FFE1 U+FFE2 U+2015, a strict JIS X 0208 table as 〜 − ‖ ¢ £ ¬ —", true, &[], &b);
+    add("valid.ms932.wave-dash-family", "～ (8160), － (817C), ∥ (8161), ￠￡￢ (8191 8192 81CA) and ― (815C) in 利用者住所２: MS932 reads them as U+FF5E U+FF0D U+2225 U+FFE0 U+FFE1 U+FFE2 U+2015; a strict JIS X 0208 table reads the first six as 〜 − ‖ ¢ £ ¬, and some tables read ― as — U+2014", true, &[], &b);
 
     let mut b = Build::new(&usage());
     let mut enc = b"\"".to_vec();
