@@ -12,6 +12,7 @@ use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
 use cucumber::{cli, event, parser, Event, World as _};
 use renkei_reports::{Evidence, Feature, Run, Scenario, Status, Step};
+use renkei_simulator::hub::{HubError, TLS_OUTCOMES, WARNING_CODES};
 
 use crate::world::RenkeiWorld;
 
@@ -418,19 +419,11 @@ fn coverage(run: &mut Run) {
         .iter()
         .map(|c| c.as_str().to_string())
         .collect();
-    let mut all: Vec<String> = renkei_simulator::hub::HubError::CODES
+    let all: Vec<String> = HubError::CODES
         .iter()
+        .chain(TLS_OUTCOMES)
+        .chain(WARNING_CODES)
         .map(|c| c.to_string())
         .collect();
-    all.extend(
-        [
-            "TLS:certificate_expired",
-            "TLS:certificate_revoked",
-            "TLS:unknown_ca",
-            "CERT_EXPIRING",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
     run.coverage.all_hub_rules = all;
 }

@@ -74,105 +74,172 @@ pub enum HubError {
     Internal(String),
 }
 
-impl HubError {
-    /// The stable error code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            HubError::BadPassword => "AUTH_BAD_PASSWORD",
-            HubError::Locked { .. } => "AUTH_LOCKED",
-            HubError::TemporaryPassword => "AUTH_TEMPORARY_PASSWORD",
-            HubError::PasswordExpired => "AUTH_PASSWORD_EXPIRED",
-            HubError::ProxyId => "AUTH_PROXY_ID",
-            HubError::IdFormat(_) => "AUTH_ID_FORMAT",
-            HubError::OfficeNotRegistered(_) => "OFFICE_NOT_REGISTERED",
-            HubError::TokenInvalid => "AUTH_TOKEN_INVALID",
-            HubError::CertOfficeMismatch { .. } => "CERT_OFFICE_MISMATCH",
-            HubError::CertExpired(_) => "CERT_EXPIRED",
-            HubError::CertTypeRefused(_) => "CERT_TYPE_REFUSED",
-            HubError::LicenceExpired(_) => "LICENCE_EXPIRED",
-            HubError::ReceiverUnknown(_) => "RECEIVER_UNKNOWN",
-            HubError::ReceiverUnlicensed(_) => "RECEIVER_UNLICENSED",
-            HubError::SameOffice(_) => "SAME_OFFICE",
-            HubError::FileNameInvalid { .. } => "FILE_NAME_INVALID",
-            HubError::SenderMismatch { .. } => "SENDER_MISMATCH",
-            HubError::CombinationInvalid(_) => "COMBINATION_INVALID",
-            HubError::FileTooLarge { .. } => "FILE_TOO_LARGE",
-            HubError::TooManyFiles(_) => "TOO_MANY_FILES",
-            HubError::FileInvalid(_) => "FILE_INVALID",
-            HubError::DuplicateSend { .. } => "DUPLICATE_SEND",
-            HubError::AlreadyReceived(_) => "ALREADY_RECEIVED",
-            HubError::SendExpired(_) => "SEND_EXPIRED",
-            HubError::NotFound(_) => "NOT_FOUND",
-            HubError::BadRequest(_) => "BAD_REQUEST",
-            HubError::Internal(_) => "INTERNAL",
-        }
-    }
+/// The one table of the hub's refusals: each variant of [`HubError`] with its stable code and
+/// the HTTP status that carries it, in the order of HUB-API.md's "Error codes" table. It
+/// generates [`HubError::code`], [`HubError::status`] and [`HubError::CODES`]; the matches are
+/// exhaustive, so a new variant does not compile until it has its row here.
+macro_rules! hub_codes {
+    ($($variant:ident = $code:literal, $status:literal;)*) => {
+        impl HubError {
+            /// The stable error code.
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $(HubError::$variant { .. } => $code,)*
+                }
+            }
 
-    /// The HTTP status that carries it.
-    pub fn status(&self) -> u16 {
-        match self {
-            HubError::BadPassword | HubError::TokenInvalid => 401,
-            HubError::Locked { .. } => 423,
-            HubError::TemporaryPassword
-            | HubError::PasswordExpired
-            | HubError::ProxyId
-            | HubError::OfficeNotRegistered(_)
-            | HubError::CertOfficeMismatch { .. }
-            | HubError::CertTypeRefused(_)
-            | HubError::CertExpired(_)
-            | HubError::LicenceExpired(_)
-            | HubError::ReceiverUnlicensed(_)
-            | HubError::SenderMismatch { .. } => 403,
-            HubError::IdFormat(_)
-            | HubError::SameOffice(_)
-            | HubError::FileNameInvalid { .. }
-            | HubError::CombinationInvalid(_)
-            | HubError::FileInvalid(_)
-            | HubError::BadRequest(_) => 400,
-            HubError::ReceiverUnknown(_) | HubError::NotFound(_) | HubError::SendExpired(_) => 404,
-            HubError::DuplicateSend { .. } | HubError::AlreadyReceived(_) => 409,
-            HubError::FileTooLarge { .. } | HubError::TooManyFiles(_) => 413,
-            HubError::Internal(_) => 500,
-        }
-    }
+            /// The HTTP status that carries it.
+            pub fn status(&self) -> u16 {
+                match self {
+                    $(HubError::$variant { .. } => $status,)*
+                }
+            }
 
-    /// Every code the hub can answer with, for HUB-API.md and coverage reports.
-    pub const CODES: &'static [&'static str] = &[
-        "AUTH_BAD_PASSWORD",
-        "AUTH_LOCKED",
-        "AUTH_TEMPORARY_PASSWORD",
-        "AUTH_PASSWORD_EXPIRED",
-        "AUTH_PROXY_ID",
-        "AUTH_ID_FORMAT",
-        "OFFICE_NOT_REGISTERED",
-        "AUTH_TOKEN_INVALID",
-        "CERT_OFFICE_MISMATCH",
-        "CERT_TYPE_REFUSED",
-        "CERT_EXPIRED",
-        "LICENCE_EXPIRED",
-        "RECEIVER_UNKNOWN",
-        "RECEIVER_UNLICENSED",
-        "SAME_OFFICE",
-        "FILE_NAME_INVALID",
-        "SENDER_MISMATCH",
-        "COMBINATION_INVALID",
-        "FILE_TOO_LARGE",
-        "TOO_MANY_FILES",
-        "FILE_INVALID",
-        "DUPLICATE_SEND",
-        "ALREADY_RECEIVED",
-        "SEND_EXPIRED",
-        "NOT_FOUND",
-        "BAD_REQUEST",
-        "INTERNAL",
-    ];
+            /// Every code the hub can answer with, for HUB-API.md and coverage reports.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
+
+            /// Every code with its HTTP status, in the order of [`HubError::CODES`].
+            pub const TABLE: &'static [(&'static str, u16)] = &[$(($code, $status)),*];
+        }
+    };
 }
+
+hub_codes! {
+    BadPassword = "AUTH_BAD_PASSWORD", 401;
+    Locked = "AUTH_LOCKED", 423;
+    TemporaryPassword = "AUTH_TEMPORARY_PASSWORD", 403;
+    PasswordExpired = "AUTH_PASSWORD_EXPIRED", 403;
+    ProxyId = "AUTH_PROXY_ID", 403;
+    IdFormat = "AUTH_ID_FORMAT", 400;
+    OfficeNotRegistered = "OFFICE_NOT_REGISTERED", 403;
+    TokenInvalid = "AUTH_TOKEN_INVALID", 401;
+    CertOfficeMismatch = "CERT_OFFICE_MISMATCH", 403;
+    CertTypeRefused = "CERT_TYPE_REFUSED", 403;
+    CertExpired = "CERT_EXPIRED", 403;
+    LicenceExpired = "LICENCE_EXPIRED", 403;
+    ReceiverUnknown = "RECEIVER_UNKNOWN", 404;
+    ReceiverUnlicensed = "RECEIVER_UNLICENSED", 403;
+    SameOffice = "SAME_OFFICE", 400;
+    FileNameInvalid = "FILE_NAME_INVALID", 400;
+    SenderMismatch = "SENDER_MISMATCH", 403;
+    CombinationInvalid = "COMBINATION_INVALID", 400;
+    FileTooLarge = "FILE_TOO_LARGE", 413;
+    TooManyFiles = "TOO_MANY_FILES", 413;
+    FileInvalid = "FILE_INVALID", 400;
+    DuplicateSend = "DUPLICATE_SEND", 409;
+    AlreadyReceived = "ALREADY_RECEIVED", 409;
+    SendExpired = "SEND_EXPIRED", 404;
+    NotFound = "NOT_FOUND", 404;
+    BadRequest = "BAD_REQUEST", 400;
+    Internal = "INTERNAL", 500;
+}
+
+/// What a refused TLS handshake looks like to a client ([`crate::client::ClientError::code`]:
+/// `TLS:` and the alert), one per alert HUB-API.md's TLS table names. There is no HTTP status:
+/// the request never reached the hub.
+pub const TLS_OUTCOMES: &[&str] = &[
+    "TLS:certificate_expired",
+    "TLS:certificate_revoked",
+    "TLS:unknown_ca",
+];
+
+/// The warning a successful login carries when the client certificate expires within
+/// `cert_warning_days` (証明書の更新のお知らせ).
+pub const CERT_EXPIRING: &str = "CERT_EXPIRING";
+
+/// Every warning code a successful login can carry (not refusals: the login succeeds).
+pub const WARNING_CODES: &[&str] = &[CERT_EXPIRING];
 
 impl From<crate::store::StoreError> for HubError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
             crate::store::StoreError::NotFound(what) => HubError::NotFound(what),
             other => HubError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of HUB-API.md's "Error codes" table: (code, HTTP status).
+    fn documented() -> Vec<(String, u16)> {
+        let md = include_str!("../../HUB-API.md");
+        let table = md
+            .split("\n## Error codes\n")
+            .nth(1)
+            .expect("HUB-API.md has an \"Error codes\" section");
+        let table = table.split("\n## ").next().unwrap_or(table);
+        table
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .map(|l| {
+                let mut cells = l.split('|');
+                let code = cells.next().unwrap_or("").trim().trim_end_matches('`');
+                let status = cells.next().unwrap_or("").trim();
+                let status = status
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{code}: HTTP status {status:?} is not a number"));
+                (code.to_string(), status)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hub_api_md_documents_exactly_this_table() {
+        let doc = documented();
+        for (code, status) in HubError::TABLE {
+            let row = doc.iter().find(|(c, _)| c == code);
+            assert_eq!(
+                row.map(|(_, s)| *s),
+                Some(*status),
+                "HUB-API.md documents {code} with HTTP {status}"
+            );
+        }
+        for (code, _) in &doc {
+            assert!(
+                HubError::CODES.contains(&code.as_str()),
+                "HUB-API.md documents {code}, which the hub does not have"
+            );
+        }
+        assert_eq!(
+            doc.len(),
+            HubError::CODES.len(),
+            "each code documented once"
+        );
+    }
+
+    #[test]
+    fn codes_are_distinct_and_the_table_matches_the_variants() {
+        let mut seen = std::collections::HashSet::new();
+        for c in HubError::CODES
+            .iter()
+            .chain(TLS_OUTCOMES)
+            .chain(WARNING_CODES)
+        {
+            assert!(seen.insert(c), "{c} twice");
+        }
+        let e = HubError::CertExpired("2026-11-24T10:00:00+09:00".into());
+        assert_eq!((e.code(), e.status()), ("CERT_EXPIRED", 403));
+        let e = HubError::Locked {
+            until: "10:30".into(),
+        };
+        assert_eq!((e.code(), e.status()), ("AUTH_LOCKED", 423));
+    }
+
+    #[test]
+    fn tls_outcomes_and_warnings_are_documented() {
+        let md = include_str!("../../HUB-API.md");
+        for t in TLS_OUTCOMES {
+            let alert = t.strip_prefix("TLS:").expect("TLS: prefix");
+            assert!(
+                md.contains(&format!("`{alert}`")),
+                "HUB-API.md lacks {alert}"
+            );
+        }
+        for w in WARNING_CODES {
+            assert!(md.contains(&format!("`{w}`")), "HUB-API.md lacks {w}");
         }
     }
 }

@@ -24,7 +24,7 @@ use time::Duration;
 
 pub use auth::{LoginOk, Session};
 pub use certificate::{PeerIdentity, Warning};
-pub use error::HubError;
+pub use error::{HubError, CERT_EXPIRING, TLS_OUTCOMES, WARNING_CODES};
 pub use send::Upload;
 pub use server::{start_from_files, HubServer, ServeFiles, ServeOptions};
 
