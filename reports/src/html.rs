@@ -157,7 +157,7 @@ pub fn render(run: &Run) -> String {
                         let _ = write!(
                             o,
                             "<li>[{}] {}{data}</li>",
-                            escape(&e.kind),
+                            escape(e.kind.as_str()),
                             escape(&e.text)
                         );
                     }

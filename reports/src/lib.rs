@@ -11,7 +11,7 @@ pub mod html;
 pub mod junit;
 pub mod model;
 
-pub use model::{Coverage, Evidence, Feature, Run, Scenario, Status, Step};
+pub use model::{Coverage, Evidence, EvidenceKind, Feature, Run, Scenario, Status, Step};
 
 /// Writes the three report files into `dir`; returns their paths.
 pub fn write_all(run: &Run, dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
@@ -64,7 +64,7 @@ mod tests {
             error: (status == Status::Failed)
                 .then(|| "expected 201, got 403 <LICENCE_EXPIRED>".into()),
             evidence: vec![Evidence {
-                kind: "hub".into(),
+                kind: EvidenceKind::Hub,
                 text: "POST /v1/sends 403 LICENCE_EXPIRED".into(),
                 data: serde_json::Value::Null,
             }],

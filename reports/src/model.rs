@@ -55,11 +55,51 @@ impl Status {
     }
 }
 
+/// What a piece of evidence is about. Serialized in kebab-case (`file`, `hub`, `hub-log`,
+/// `diagnostic`, `clock`, `note`), the words the reports show in brackets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceKind {
+    /// A file written, uploaded or downloaded: its name, size and SHA-256.
+    File,
+    /// One exchange with the hub (連携基盤) as the client saw it: method, path, HTTP status,
+    /// outcome code; or what the hub answered (送信ID, a list, a warning).
+    Hub,
+    /// One line of the hub's own request log (a refused handshake says why only there).
+    HubLog,
+    /// A diagnostic of the validator (renkei-spec) on a refused import: file, line, code.
+    Diagnostic,
+    /// The injected clock was set or moved.
+    Clock,
+    /// Anything else worth keeping (the users planned, what an import applied, …).
+    Note,
+}
+
+impl EvidenceKind {
+    /// The word used in the JSON and in the reports (`hub-log`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::File => "file",
+            EvidenceKind::Hub => "hub",
+            EvidenceKind::HubLog => "hub-log",
+            EvidenceKind::Diagnostic => "diagnostic",
+            EvidenceKind::Clock => "clock",
+            EvidenceKind::Note => "note",
+        }
+    }
+}
+
+impl std::fmt::Display for EvidenceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One thing a step did or saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// `file`, `hub`, `diagnostic`, `clock`, `note`.
-    pub kind: String,
+    /// What it is about.
+    pub kind: EvidenceKind,
     /// One line, in Japanese where it speaks of the domain.
     pub text: String,
     /// Structured detail (file name, size, sha256; method, path, status, code; …).
@@ -212,5 +252,37 @@ impl Run {
             }
         }
         self.coverage.flow_steps = map;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_kinds_serialize_to_the_words_of_the_reports() {
+        let all = [
+            EvidenceKind::File,
+            EvidenceKind::Hub,
+            EvidenceKind::HubLog,
+            EvidenceKind::Diagnostic,
+            EvidenceKind::Clock,
+            EvidenceKind::Note,
+        ];
+        for k in all {
+            let json = serde_json::to_value(k).expect("serializes");
+            assert_eq!(json, k.as_str(), "{k:?}");
+            let back: EvidenceKind = serde_json::from_value(json).expect("reads back");
+            assert_eq!(back, k);
+        }
+        let e = Evidence {
+            kind: EvidenceKind::HubLog,
+            text: "2026-11-24T10:01:00+09:00 1370101014 POST /v1/login 200 OK".into(),
+            data: serde_json::Value::Null,
+        };
+        assert_eq!(
+            serde_json::to_string(&e).expect("serializes"),
+            r#"{"kind":"hub-log","text":"2026-11-24T10:01:00+09:00 1370101014 POST /v1/login 200 OK"}"#
+        );
     }
 }

@@ -11,7 +11,7 @@ use std::time::Instant;
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
 use cucumber::{cli, event, parser, Event, World as _};
-use renkei_reports::{Evidence, Feature, Run, Scenario, Status, Step};
+use renkei_reports::{Evidence, EvidenceKind, Feature, Run, Scenario, Status, Step};
 use renkei_simulator::hub::{HubError, TLS_OUTCOMES, WARNING_CODES};
 
 use crate::world::RenkeiWorld;
@@ -399,13 +399,13 @@ fn coverage(run: &mut Run) {
         .flat_map(|s| &s.steps)
         .flat_map(|s| &s.evidence)
     {
-        match e.kind.as_str() {
-            "diagnostic" => {
+        match e.kind {
+            EvidenceKind::Diagnostic => {
                 if let Some(c) = e.data["code"].as_str() {
                     *diagnostics.entry(c.to_string()).or_insert(0) += 1;
                 }
             }
-            "hub" => {
+            EvidenceKind::Hub => {
                 if let Some(c) = e.data["outcome"].as_str().filter(|c| *c != "OK") {
                     *rules.entry(c.to_string()).or_insert(0) += 1;
                 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use renkei_reports::Evidence;
+use renkei_reports::{Evidence, EvidenceKind};
 use renkei_simulator::client::{ClientError, HubClient, InboxItem, SendReceipt, SentItem};
 use renkei_simulator::embedded::EmbeddedHub;
 use renkei_simulator::offices::{
@@ -174,14 +174,14 @@ impl RenkeiWorld {
     pub fn record(
         &mut self,
         line: u32,
-        kind: &str,
+        kind: EvidenceKind,
         text: impl Into<String>,
         data: serde_json::Value,
     ) {
         self.evidence.push((
             line,
             Evidence {
-                kind: kind.into(),
+                kind,
                 text: text.into(),
                 data,
             },
@@ -194,7 +194,7 @@ impl RenkeiWorld {
             let sha = hex::encode(Sha256::digest(bytes));
             self.record(
                 line,
-                "file",
+                EvidenceKind::File,
                 format!(
                     "{what} {name} ({} バイト, sha256 {}…)",
                     bytes.len(),
@@ -211,7 +211,12 @@ impl RenkeiWorld {
         self.record_exchanges_only(line, office);
         let lines = self.hub.as_ref().map(|h| h.log_lines()).unwrap_or_default();
         for l in lines.iter().skip(self.hub_log_recorded) {
-            self.record(line, "hub-log", l.clone(), serde_json::Value::Null);
+            self.record(
+                line,
+                EvidenceKind::HubLog,
+                l.clone(),
+                serde_json::Value::Null,
+            );
         }
         self.hub_log_recorded = lines.len();
     }
@@ -228,7 +233,7 @@ impl RenkeiWorld {
         for e in new {
             self.record(
                 line,
-                "hub",
+                EvidenceKind::Hub,
                 format!(
                     "{} {} {} → {} {}",
                     office,
@@ -251,7 +256,7 @@ impl RenkeiWorld {
     pub fn record_error(&mut self, line: u32, e: &ClientError) {
         self.record(
             line,
-            "hub",
+            EvidenceKind::Hub,
             format!("失敗: {e}"),
             json!({"outcome": e.code()}),
         );
@@ -262,13 +267,18 @@ impl RenkeiWorld {
         for p in e.problems() {
             self.record(
                 line,
-                "diagnostic",
+                EvidenceKind::Diagnostic,
                 format!("{} {}行{} [{}] {}", p.file, p.line.unwrap_or(0), p.column.map(|c| format!(" {c}列")).unwrap_or_default(), p.code, p.message),
                 json!({"file": p.file, "line": p.line, "column": p.column, "code": p.code, "category": p.category}),
             );
         }
         if e.problems().is_empty() {
-            self.record(line, "note", e.to_string(), serde_json::Value::Null);
+            self.record(
+                line,
+                EvidenceKind::Note,
+                e.to_string(),
+                serde_json::Value::Null,
+            );
         }
     }
 }
