@@ -1,4 +1,8 @@
-//! renkei-reports: turns the results of a run into files — it never decides pass or fail.
+//! renkei-reports: turns the results of a run into files.
+//!
+//! The renderers judge nothing: whether a scenario, a flow step or the run passed is decided
+//! once, by the aggregation rule in [`model`] (worst step wins; [`Run::passed`]), and the
+//! runner, the CLI and every format read that same answer.
 //!
 //! - [`model`]: the run as data (features, scenarios with their stable IDs, steps, evidence,
 //!   coverage), filled by the scenario runner;

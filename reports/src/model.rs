@@ -1,4 +1,10 @@
 //! A run as data: what the scenario runner saw, in the order of the feature files.
+//!
+//! The model also owns the one aggregation rule, so that every reader agrees on it: a
+//! scenario's status is the worst of its steps' ([`Status::worst`], [`Scenario::status`]), a
+//! flow step's is the worst of the steps that name it ([`Run::compute_flow_coverage`]), and a
+//! run passes when at least one scenario ran, all passed and every feature parsed
+//! ([`Run::passed`]). The renderers and the CLI read these; none of them judges on its own.
 
 use std::collections::BTreeMap;
 
@@ -43,6 +49,25 @@ impl Status {
             Status::Undefined => 2,
             Status::Failed => 3,
         }
+    }
+
+    /// The one-character mark of the terminal output: ✔ passed, ✘ failed, － not run
+    /// (skipped), ？ undefined.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Status::Passed => "✔",
+            Status::Failed => "✘",
+            Status::Skipped => "－",
+            Status::Undefined => "？",
+        }
+    }
+
+    /// The mark of something no step of the run reached (a flow step no step names: 対象外).
+    pub const NONE_MARK: &'static str = "·";
+
+    /// [`Status::mark`], or [`Status::NONE_MARK`] when there is no status.
+    pub fn mark_of(status: Option<Status>) -> &'static str {
+        status.map_or(Self::NONE_MARK, Status::mark)
     }
 
     /// The worse of two outcomes.
@@ -275,6 +300,22 @@ mod tests {
             let back: EvidenceKind = serde_json::from_value(json).expect("reads back");
             assert_eq!(back, k);
         }
+    }
+
+    #[test]
+    fn each_status_has_its_own_mark() {
+        let marks: Vec<_> = [
+            Status::Passed,
+            Status::Failed,
+            Status::Skipped,
+            Status::Undefined,
+        ]
+        .into_iter()
+        .map(Status::mark)
+        .collect();
+        assert_eq!(marks, ["✔", "✘", "－", "？"]);
+        assert_eq!(Status::mark_of(None), "·");
+        assert_eq!(Status::mark_of(Some(Status::Failed)), "✘");
         let e = Evidence {
             kind: EvidenceKind::HubLog,
             text: "2026-11-24T10:01:00+09:00 1370101014 POST /v1/login 200 OK".into(),

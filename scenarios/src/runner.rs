@@ -161,13 +161,7 @@ impl Collector {
                 }
                 s.steps.sort_by_key(|x| (!x.background, x.line));
                 if progress {
-                    let st = s.status();
-                    let mark = match st {
-                        Status::Passed => "✔",
-                        Status::Failed => "✘",
-                        Status::Skipped => "－",
-                        Status::Undefined => "？",
-                    };
+                    let mark = s.status().mark();
                     println!("{mark} {:<36} {}  ({path})", s.id_or_name(), s.name);
                     let _ = std::io::stdout().flush();
                 }
@@ -376,7 +370,8 @@ pub fn failure_summary(run: &Run) -> String {
         for s in f.scenarios.iter().filter(|s| s.status() != Status::Passed) {
             for st in s.steps.iter().filter(|st| st.error.is_some()) {
                 out.push_str(&format!(
-                    "  ✘ {} ({}:{}) {} {}\n      {}\n",
+                    "  {} {} ({}:{}) {} {}\n      {}\n",
+                    Status::Failed.mark(),
                     s.id_or_name(),
                     f.path,
                     st.line,
