@@ -914,35 +914,10 @@ impl ItemOpt for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{sample, writer};
-
-    /// A small generated 予定 file: (name, records without their line endings).
-    fn usage_records() -> (String, Vec<Vec<u8>>) {
-        let unit = sample::big_usage_file(7, 3, "202505");
-        let f = writer::write_file(&unit, &unit.files[0]).expect("writable");
-        let records = f
-            .bytes
-            .split(|&b| b == b'\n')
-            .filter(|r| !r.is_empty())
-            .map(|r| r.strip_suffix(b"\r").unwrap_or(r).to_vec())
-            .collect();
-        (f.name, records)
-    }
-
-    /// Sets field `i` of a record (no field of the generated files holds a comma or a quote
-    /// besides the quoted free text, which is replaced whole).
-    fn set_field(record: &[u8], i: usize, value: &[u8]) -> Vec<u8> {
-        let mut fields: Vec<&[u8]> = record.split(|&b| b == b',').collect();
-        fields[i] = value;
-        fields.join(&b',')
-    }
+    use crate::validate::testutil::{join, set_field, usage_records};
 
     fn validate(name: &str, records: &[Vec<u8>], memo: bool) -> Vec<Diagnostic> {
-        let mut bytes = Vec::new();
-        for r in records {
-            bytes.extend_from_slice(r);
-            bytes.extend_from_slice(b"\r\n");
-        }
+        let bytes = join(records);
         MEMO_OFF.with(|m| m.set(!memo));
         let rep = validate_reader(name, name, &bytes[..], &Options::default());
         MEMO_OFF.with(|m| m.set(false));

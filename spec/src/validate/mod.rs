@@ -10,6 +10,9 @@ pub mod item;
 pub mod record;
 pub mod unit;
 
+#[cfg(test)]
+mod testutil;
+
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
