@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Every step passed (成功).
     Passed,
+    /// A step failed: the hub, the validator or an expectation said no (失敗).
     Failed,
     /// Not run, because an earlier step failed.
     Skipped,
@@ -23,6 +25,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The lowercase name used in the JSON, the HTML classes and Cucumber JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Passed => "passed",
@@ -32,6 +35,7 @@ impl Status {
         }
     }
 
+    /// The word the Japanese reports show (成功, 失敗, 未実行, 未定義).
     pub fn japanese(self) -> &'static str {
         match self {
             Status::Passed => "成功",
@@ -132,32 +136,46 @@ pub struct Evidence {
     pub data: serde_json::Value,
 }
 
+/// One Gherkin step as it ran: its text, outcome, time and evidence.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Step {
     /// The Gherkin keyword as written (前提, もし, ならば, かつ, …).
     pub keyword: String,
+    /// The step's text after the keyword, as written in the feature.
     pub text: String,
+    /// The step's line in the feature file; evidence is keyed by it.
     pub line: u32,
+    /// How the step ended (a step after a failure is skipped).
     pub status: Status,
     /// Whether the step belongs to the feature's background.
     pub background: bool,
+    /// Wall-clock time of the step, in milliseconds.
     pub duration_ms: u64,
+    /// Why the step failed or is undefined, as the step or the runner said it.
     pub error: Option<String>,
+    /// What the step did or saw, in order.
     pub evidence: Vec<Evidence>,
 }
 
+/// One scenario (シナリオ) with its steps, background steps first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scenario {
     /// The stable ID from the `@id:` tag.
     pub id: Option<String>,
+    /// The scenario's title, in Japanese.
     pub name: String,
+    /// The Gherkin keyword as written (シナリオ, …).
     pub keyword: String,
+    /// Its tags without the `@` (`id:…`, `flow`, `yotei`, …).
     pub tags: Vec<String>,
+    /// The scenario's line in the feature file.
     pub line: u32,
+    /// Every step, in file order; steps that never ran are listed as skipped.
     pub steps: Vec<Step>,
 }
 
 impl Scenario {
+    /// The worst status of its steps; skipped when it has none (the one aggregation rule).
     pub fn status(&self) -> Status {
         if self.steps.is_empty() {
             return Status::Skipped;
@@ -174,20 +192,28 @@ impl Scenario {
             .unwrap_or_else(|| format!("(no id) {}", self.name))
     }
 
+    /// The sum of its steps' times, in milliseconds.
     pub fn duration_ms(&self) -> u64 {
         self.steps.iter().map(|s| s.duration_ms).sum()
     }
 }
 
+/// One feature file (機能) and its scenarios.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Feature {
+    /// The feature's title, in Japanese.
     pub name: String,
+    /// The Gherkin keyword as written (機能).
     pub keyword: String,
+    /// The free text under the title: who does what, and why.
     pub description: String,
     /// The feature file, relative to the features folder.
     pub path: String,
+    /// Its tags without the `@`.
     pub tags: Vec<String>,
+    /// The line of the `機能:` keyword.
     pub line: u32,
+    /// Its scenarios, in file order.
     pub scenarios: Vec<Scenario>,
     /// A feature file that could not be parsed.
     pub parse_error: Option<String>,
@@ -208,13 +234,18 @@ pub struct Coverage {
     pub all_hub_rules: Vec<String>,
 }
 
+/// A whole run: every feature that had a scenario (or failed to parse), and the coverage.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Run {
+    /// The report's title.
     pub title: String,
     /// When the run started (RFC 3339).
     pub started_at: String,
+    /// Wall-clock time of the run, in milliseconds.
     pub duration_ms: u64,
+    /// The features, ordered by path (the files are numbered).
     pub features: Vec<Feature>,
+    /// What the run exercised: flow steps, diagnostic codes, hub rules.
     pub coverage: Coverage,
 }
 
@@ -235,6 +266,7 @@ pub const FLOW_STEPS: [(&str, &str); 12] = [
 ];
 
 impl Run {
+    /// Every scenario of every feature, in report order.
     pub fn scenarios(&self) -> impl Iterator<Item = &Scenario> {
         self.features.iter().flat_map(|f| f.scenarios.iter())
     }

@@ -31,10 +31,13 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
+/// Why a run could not start or its reports could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The `--tags` expression does not parse (the expression, the parser's message).
     #[error("タグ式「{0}」を読めません: {1}")]
     Tags(String, String),
+    /// A report could not be written (the folder, the I/O error).
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
 }

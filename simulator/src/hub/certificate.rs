@@ -23,7 +23,9 @@ pub struct PeerIdentity {
     pub type_id: Option<String>,
     /// Certificate serial, hex; tokens are bound to it.
     pub serial: String,
+    /// Start of the certificate's validity.
     pub not_before: OffsetDateTime,
+    /// End of the certificate's validity.
     pub not_after: OffsetDateTime,
 }
 
@@ -98,6 +100,8 @@ impl PeerIdentity {
 /// A warning given with a successful login.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Warning {
+    /// The warning's stable code (`CERT_EXPIRING`, `LICENCE_EXPIRED`).
     pub code: &'static str,
+    /// What to do about it, in Japanese.
     pub message: String,
 }

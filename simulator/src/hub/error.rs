@@ -5,71 +5,130 @@ use serde::Serialize;
 /// One diagnostic of a file refused in strict mode.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileProblem {
+    /// The file's name.
     pub file: String,
+    /// The validator's diagnostic code (e.g. `item.format`).
     pub code: String,
+    /// The physical line, when the problem has one.
     pub line: Option<u64>,
+    /// The validator's message, in Japanese.
     pub message: String,
 }
 
 /// Why the hub refused a request. `code()` is stable and published in HUB-API.md.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum HubError {
+    /// Wrong password, or an unknown login ID.
     #[error("ログインIDまたはパスワードが正しくありません")]
     BadPassword,
+    /// Too many wrong passwords in a row: locked until the given time.
     #[error("パスワードを続けて誤ったため、ログインIDは {until} までロックされています")]
-    Locked { until: String },
+    Locked {
+        /// When the lock ends (RFC 3339).
+        until: String,
+    },
+    /// A temporary (initial) password: change it in the 電子請求受付システム first.
     #[error(
         "仮パスワードではログインできません。電子請求受付システムでパスワードを変更してください"
     )]
     TemporaryPassword,
+    /// An expired password: change it in the 電子請求受付システム first.
     #[error(
         "パスワードの有効期限が切れています。電子請求受付システムでパスワードを変更してください"
     )]
     PasswordExpired,
+    /// An `HD…` login ID for 代理請求, not usable here.
     #[error("代理請求用のログインID（HD…）はケアプランデータ連携では使えません")]
     ProxyId,
+    /// A login ID that is not `KJ` and 12 digits.
     #[error("ログインID「{0}」は KJ と12桁の数字からなる14文字ではありません")]
     IdFormat(String),
+    /// The office has no registration for the exchange.
     #[error("事業所 {0} はケアプランデータ連携の利用登録がありません")]
     OfficeNotRegistered(String),
+    /// No token, an unknown or expired one, or one from another certificate.
     #[error("認証トークンがないか、無効か、期限切れです。ログインし直してください")]
     TokenInvalid,
+    /// The certificate's office is not the login ID's.
     #[error("クライアント証明書の事業所番号 {cert} がログインIDの事業所 {login} と異なります")]
-    CertOfficeMismatch { cert: String, login: String },
+    CertOfficeMismatch {
+        /// The certificate's 事業所番号.
+        cert: String,
+        /// The login ID's 事業所番号.
+        login: String,
+    },
+    /// The certificate's validity ended while the connection was open.
     #[error("クライアント証明書の有効期間外です（有効期限 {0}）。接続し直してください")]
     CertExpired(String),
+    /// A certificate type the exchange does not accept (代理人証明書, …).
     #[error("この種類のクライアント証明書（{0}）では利用できません")]
     CertTypeRefused(String),
+    /// The sender's licence has lapsed: it can still receive, not send.
     #[error("事業所 {0} のライセンスが有効ではないため送信できません（受信はできます）")]
     LicenceExpired(String),
+    /// The receiver is not a registered office.
     #[error("送信先の事業所 {0} は登録されていません")]
     ReceiverUnknown(String),
+    /// The receiver's licence has lapsed.
     #[error("送信先の事業所 {0} のライセンスが有効ではありません")]
     ReceiverUnlicensed(String),
+    /// Sender and receiver are the same office.
     #[error("送信元と送信先が同じ事業所 {0} です")]
     SameOffice(String),
+    /// A file name breaks the standard's naming rule.
     #[error("ファイル名「{name}」が標準仕様のファイル名規則に合いません: {reason}")]
-    FileNameInvalid { name: String, reason: String },
+    FileNameInvalid {
+        /// The file name.
+        name: String,
+        /// Which part breaks the rule, with the diagnostic code.
+        reason: String,
+    },
+    /// The sender in the file names is not the logged-in office.
     #[error("ファイル名の送信元 {named} がログイン中の事業所 {login} と異なります")]
-    SenderMismatch { named: String, login: String },
+    SenderMismatch {
+        /// The sender the file names name.
+        named: String,
+        /// The logged-in office.
+        login: String,
+    },
+    /// The files are not one send unit (送信単位) of the standard.
     #[error("送信単位の組合せが正しくありません: {0}")]
     CombinationInvalid(String),
+    /// A file over `max_file_bytes`.
     #[error("ファイル「{name}」が上限 {limit} バイトを超えています")]
-    FileTooLarge { name: String, limit: u64 },
+    FileTooLarge {
+        /// The file name.
+        name: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// More than `max_files_per_send` files in one send.
     #[error("1回の送信のファイル数が上限 {0} を超えています")]
     TooManyFiles(usize),
+    /// Strict mode: the files fail the validator (each problem listed).
     #[error("ファイルが標準仕様に合いません（厳格モード）: {} 件の問題", .0.len())]
     FileInvalid(Vec<FileProblem>),
+    /// Other files under a ファイル連番 that is already live.
     #[error("同じファイル連番 {serial} で内容の異なる送信 {existing} がすでにあります")]
-    DuplicateSend { serial: String, existing: String },
+    DuplicateSend {
+        /// The ファイル連番.
+        serial: String,
+        /// The 送信ID of the live send under it.
+        existing: String,
+    },
+    /// Withdrawing a send the receiver already downloaded.
     #[error("送信 {0} はすでに受信済みのため取り消せません")]
     AlreadyReceived(String),
+    /// A send past its retention period, purged.
     #[error("送信 {0} は保存期間を過ぎて削除されました（期限切れ）")]
     SendExpired(String),
+    /// No such send, file or endpoint, or a mailbox that is not the caller's.
     #[error("{0} は見つかりません")]
     NotFound(String),
+    /// A body that is not the expected JSON or multipart.
     #[error("リクエストが正しくありません: {0}")]
     BadRequest(String),
+    /// A fault of the hub itself; clients retry it.
     #[error("ハブの内部エラー: {0}")]
     Internal(String),
 }

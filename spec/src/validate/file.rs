@@ -26,6 +26,7 @@ pub type Place = (u64, u64);
 /// What the send-unit checks need to know about a file.
 #[derive(Debug, Default, Clone)]
 pub struct FileFacts {
+    /// Each user and link value seen, where first seen.
     pub links: BTreeMap<LinkKey, Place>,
     /// Some records could not give their keys (unreadable file, broken key items): a key
     /// missing from this file proves nothing, so the unit checks do not report it.
@@ -37,16 +38,24 @@ pub struct FileFacts {
 /// The result of validating one file.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FileReport {
+    /// The file's path, as given.
     pub path: String,
+    /// The file kind, when the name says it.
     pub kind: Option<String>,
+    /// Whether no diagnostic is an error.
     pub valid: bool,
+    /// Every diagnostic kept, in file order (up to `max_diagnostics`).
     pub diagnostics: Vec<Diagnostic>,
+    /// The revision the file was checked against.
     #[serde(skip)]
     pub revision: Option<String>,
+    /// The parsed file name.
     #[serde(skip)]
     pub name: Option<FileName>,
+    /// How many records were read.
     #[serde(skip)]
     pub records: u64,
+    /// What the send-unit checks need.
     #[serde(skip)]
     pub facts: FileFacts,
     /// Folder the file was found in (send units never span folders).

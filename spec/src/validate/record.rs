@@ -11,8 +11,11 @@ use crate::standard::{FileSpec, ItemRole, Revision};
 /// One problem in a record, at a field (0-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordProblem {
+    /// The stable code.
     pub code: Code,
+    /// The field (0-based) the problem is reported at.
     pub field: usize,
+    /// What is wrong, in Japanese.
     pub message: String,
 }
 
@@ -29,24 +32,43 @@ pub fn is_total_code(code: &str) -> bool {
 /// Field indexes of the roles a file's rules use, computed once per file.
 #[derive(Debug, Clone, Default)]
 pub struct Roles {
+    /// 保険者番号.
     pub insurer: Option<usize>,
+    /// 被保険者番号.
     pub insured: Option<usize>,
+    /// 居宅サービス計画作成（変更）日.
     pub plan_date: Option<usize>,
+    /// 対象年月.
     pub target_month: Option<usize>,
+    /// 相談日.
     pub consult_date: Option<usize>,
+    /// 計画作成(変更)日 (介護予防).
     pub yobo_plan_date: Option<usize>,
+    /// The 居宅介護支援事業所 number.
     pub care_manager_office: Option<usize>,
+    /// The サービス事業所 number.
     pub provider_office: Option<usize>,
+    /// サービスコード.
     pub service_code: Option<usize>,
+    /// サービス種類コード.
     pub service_type: Option<usize>,
+    /// サービス利用日.
     pub service_date: Option<usize>,
+    /// 日割対象日.
     pub day_flags: Option<usize>,
+    /// サービス開始時刻.
     pub start_time: Option<usize>,
+    /// サービス終了時刻.
     pub end_time: Option<usize>,
+    /// 第7表 単位数.
     pub units: Option<usize>,
+    /// 第7表 割引後率.
     pub discount_rate: Option<usize>,
+    /// 第7表 割引後単位数.
     pub discounted_units: Option<usize>,
+    /// 認定有効期間開始日.
     pub cert_start: Option<usize>,
+    /// 認定有効期間終了日.
     pub cert_end: Option<usize>,
     /// First field of each 区分支給限度 slot (4 items each).
     pub limit_slots: Vec<usize>,
@@ -56,6 +78,7 @@ pub struct Roles {
 }
 
 impl Roles {
+    /// The roles of `spec`'s items.
     pub fn of(spec: &FileSpec) -> Roles {
         let f = |r| spec.index_of(r);
         let slots: Vec<usize> = spec
