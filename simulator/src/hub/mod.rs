@@ -5,7 +5,7 @@
 //! - [`auth`]: login IDs, passwords, lockout, tokens;
 //! - [`licence`]: licence periods;
 //! - [`send`]: what a send must satisfy;
-//! - [`mailbox`] (in this file): listing, download, withdrawal, retention;
+//! - the mailbox, in this file ([`Hub`]'s methods): listing, download, withdrawal, retention;
 //! - [`tls`]: the rustls server configuration (client certificates, CRLs, the clock);
 //! - [`api`]: the HTTP API of hub.md (axum); [`server`]: the accept loop and request log.
 

@@ -5,7 +5,7 @@
 //! - [`people`]: the insured persons (保険者番号 with its 検証番号, 被保険者番号, names);
 //! - [`import`]: reading a downloaded send unit (validate, then decode);
 //! - [`kyotaku`]: the care-manager office; [`provider`]: a service provider;
-//! - [`reconcile`]: 予定 against 実績.
+//! - [`reconcile`](mod@reconcile): 予定 against 実績.
 
 pub mod import;
 pub mod kyotaku;

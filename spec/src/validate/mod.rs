@@ -2,8 +2,8 @@
 //!
 //! - [`item`]: one value against its item (required, form, dates, codes, length);
 //! - [`record`]: rules between the items of a record and the file name;
-//! - [`file`]: the streaming pass over one file (encoding, structure, items, records);
-//! - [`unit`]: the files of one ファイル連番 together.
+//! - [`file`](mod@file): the streaming pass over one file (encoding, structure, items, records);
+//! - [`unit`](mod@unit): the files of one ファイル連番 together.
 
 pub mod file;
 pub mod item;
