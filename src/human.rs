@@ -18,13 +18,7 @@ pub fn print_run_summary(
     let flow: String = renkei_reports::model::FLOW_STEPS
         .iter()
         .map(|(n, _)| {
-            let mark = match run.coverage.flow_steps.get(*n) {
-                Some(renkei_reports::Status::Passed) => "✔",
-                Some(renkei_reports::Status::Failed) => "✘",
-                Some(renkei_reports::Status::Skipped) => "－",
-                Some(renkei_reports::Status::Undefined) => "？",
-                None => "·",
-            };
+            let mark = renkei_reports::Status::mark_of(run.coverage.flow_steps.get(*n).copied());
             format!("{n}{mark} ")
         })
         .collect();

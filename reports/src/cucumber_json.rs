@@ -18,6 +18,7 @@ fn slug(s: &str) -> String {
         .collect()
 }
 
+/// The run as `cucumber.json`: one element per scenario, each step with its result and its evidence as output lines.
 pub fn render(run: &Run) -> String {
     let features: Vec<Value> = run
         .features

@@ -3,10 +3,11 @@
 //! run covered (flow steps, diagnostics, hub rules). One self-contained file: no scripts or
 //! fonts from the network; readable on a phone and on a desktop.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::escape;
-use crate::model::{Run, Status, FLOW_STEPS};
+use crate::model::{Feature, Run, Scenario, Status, Step, FLOW_STEPS};
 
 const CSS: &str = r#"
 :root{--ok:#1a7f37;--ng:#cf222e;--skip:#8c959f;--bg:#f6f8fa;--fg:#1f2328;--line:#d0d7de}
@@ -48,9 +49,23 @@ fn status_class(s: Status) -> &'static str {
     s.as_str()
 }
 
+/// Renders the whole page: the header, the flow, each feature, the coverage.
 pub fn render(run: &Run) -> String {
-    let (passed, failed, skipped) = run.counts();
     let mut o = String::new();
+    header(&mut o, run);
+    flow(&mut o, run);
+    o.push_str("<h2>機能とシナリオ</h2>");
+    for f in &run.features {
+        feature(&mut o, f);
+    }
+    coverage(&mut o, run);
+    o.push_str("</main></body></html>\n");
+    o
+}
+
+/// The document head, the title and the summary pills (the run's verdict and its counts).
+fn header(o: &mut String, run: &Run) {
+    let (passed, failed, skipped) = run.counts();
     let _ = write!(
         o,
         "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
@@ -74,7 +89,10 @@ pub fn render(run: &Run) -> String {
         status_class(overall),
         if run.passed() { "全シナリオ成功" } else { "失敗あり" }
     );
-    // The flow diagram.
+}
+
+/// The flow diagram ①–⑫ in its two lanes (予定, 実績), each box coloured by its status.
+fn flow(o: &mut String, run: &Run) {
     o.push_str("<h2 id=\"flow-title\">連携の流れ ①〜⑫</h2><figure id=\"flow\" aria-labelledby=\"flow-title\" style=\"margin:0\"><div class=\"flow\">");
     for (i, (n, name)) in FLOW_STEPS.iter().enumerate() {
         if i == 0 {
@@ -100,76 +118,90 @@ pub fn render(run: &Run) -> String {
         );
     }
     o.push_str("</div></figure>");
-    // Features.
-    o.push_str("<h2>機能とシナリオ</h2>");
-    for f in &run.features {
-        let _ = write!(
-            o,
-            "<section><h3>{}{} <code>{}</code></h3>",
-            escape(&f.keyword),
-            if f.keyword.is_empty() {
+}
+
+/// One feature: its title and description, a parse error if any, then its scenarios.
+fn feature(o: &mut String, f: &Feature) {
+    let _ = write!(
+        o,
+        "<section><h3>{}{} <code>{}</code></h3>",
+        escape(&f.keyword),
+        if f.keyword.is_empty() {
+            String::new()
+        } else {
+            ": ".into()
+        } + &escape(&f.name),
+        escape(&f.path)
+    );
+    if !f.description.trim().is_empty() {
+        let _ = write!(o, "<p class=\"desc\">{}</p>", escape(f.description.trim()));
+    }
+    if let Some(e) = &f.parse_error {
+        let _ = write!(o, "<pre class=\"err\">{}</pre>", escape(e));
+    }
+    for s in &f.scenarios {
+        scenario(o, s);
+    }
+    o.push_str("</section>");
+}
+
+/// One scenario as a `<details>` (open when it failed), named by its ID, with its steps.
+fn scenario(o: &mut String, s: &Scenario) {
+    let st = s.status();
+    let _ = write!(
+        o,
+        "<details{} data-id=\"{}\"><summary><span class=\"pill {}\">{}</span><strong>{}</strong><code>{}</code></summary><ol class=\"steps\">",
+        if st == Status::Failed { " open" } else { "" },
+        escape(&s.id_or_name()),
+        status_class(st),
+        st.japanese(),
+        escape(&s.name),
+        escape(&s.id_or_name())
+    );
+    for x in &s.steps {
+        step(o, x);
+    }
+    o.push_str("</ol></details>");
+}
+
+/// One step: keyword, text, status and time, its error, then its evidence.
+fn step(o: &mut String, step: &Step) {
+    let _ = write!(
+        o,
+        "<li{}><span class=\"kw\">{}</span>{}<span class=\"st {}\">{}</span> <small>{} ms</small>",
+        if step.background { " class=\"bg\"" } else { "" },
+        escape(step.keyword.trim()),
+        escape(&step.text),
+        status_class(step.status),
+        step.status.japanese(),
+        step.duration_ms
+    );
+    if let Some(e) = &step.error {
+        let _ = write!(o, "<pre class=\"err\">{}</pre>", escape(e));
+    }
+    if !step.evidence.is_empty() {
+        o.push_str("<ul class=\"ev\">");
+        for e in &step.evidence {
+            let data = if e.data.is_null() {
                 String::new()
             } else {
-                ": ".into()
-            } + &escape(&f.name),
-            escape(&f.path)
-        );
-        if !f.description.trim().is_empty() {
-            let _ = write!(o, "<p class=\"desc\">{}</p>", escape(f.description.trim()));
-        }
-        if let Some(e) = &f.parse_error {
-            let _ = write!(o, "<pre class=\"err\">{}</pre>", escape(e));
-        }
-        for s in &f.scenarios {
-            let st = s.status();
+                format!(" <code>{}</code>", escape(&e.data.to_string()))
+            };
             let _ = write!(
                 o,
-                "<details{} data-id=\"{}\"><summary><span class=\"pill {}\">{}</span><strong>{}</strong><code>{}</code></summary><ol class=\"steps\">",
-                if st == Status::Failed { " open" } else { "" },
-                escape(&s.id_or_name()),
-                status_class(st),
-                st.japanese(),
-                escape(&s.name),
-                escape(&s.id_or_name())
+                "<li>[{}] {}{data}</li>",
+                escape(e.kind.as_str()),
+                escape(&e.text)
             );
-            for step in &s.steps {
-                let _ = write!(
-                    o,
-                    "<li{}><span class=\"kw\">{}</span>{}<span class=\"st {}\">{}</span> <small>{} ms</small>",
-                    if step.background { " class=\"bg\"" } else { "" },
-                    escape(step.keyword.trim()),
-                    escape(&step.text),
-                    status_class(step.status),
-                    step.status.japanese(),
-                    step.duration_ms
-                );
-                if let Some(e) = &step.error {
-                    let _ = write!(o, "<pre class=\"err\">{}</pre>", escape(e));
-                }
-                if !step.evidence.is_empty() {
-                    o.push_str("<ul class=\"ev\">");
-                    for e in &step.evidence {
-                        let data = if e.data.is_null() {
-                            String::new()
-                        } else {
-                            format!(" <code>{}</code>", escape(&e.data.to_string()))
-                        };
-                        let _ = write!(
-                            o,
-                            "<li>[{}] {}{data}</li>",
-                            escape(&e.kind),
-                            escape(&e.text)
-                        );
-                    }
-                    o.push_str("</ul>");
-                }
-                o.push_str("</li>");
-            }
-            o.push_str("</ol></details>");
         }
-        o.push_str("</section>");
+        o.push_str("</ul>");
     }
-    // Coverage.
+    o.push_str("</li>");
+}
+
+/// What the run covered: the flow steps by result, then the diagnostic codes and the hub's
+/// rules, each code marked when some evidence showed it.
+fn coverage(o: &mut String, run: &Run) {
     o.push_str("<h2>網羅状況</h2><table><tr><th>手順</th><th>結果</th></tr>");
     for (n, name) in FLOW_STEPS {
         let st = run
@@ -180,51 +212,49 @@ pub fn render(run: &Run) -> String {
         let _ = write!(o, "<tr><td>{n} {}</td><td>{st}</td></tr>", escape(name));
     }
     o.push_str("</table>");
-    let codes = |o: &mut String,
-                 title: &str,
-                 all: &[String],
-                 seen: &std::collections::BTreeMap<String, usize>| {
-        let hit = all.iter().filter(|c| seen.contains_key(*c)).count();
-        let _ = write!(
-            o,
-            "<h3>{title}: {hit} / {}</h3><div class=\"codes\">",
-            all.len()
-        );
-        for c in all {
-            match seen.get(c) {
-                Some(n) => {
-                    let _ = write!(
-                        o,
-                        "<span class=\"hit\" title=\"{n} 回\">{}</span>",
-                        escape(c)
-                    );
-                }
-                None => {
-                    let _ = write!(o, "<span>{}</span>", escape(c));
-                }
-            }
-        }
-        for (c, n) in seen.iter().filter(|(c, _)| !all.contains(c)) {
-            let _ = write!(
-                o,
-                "<span class=\"hit\" title=\"{n} 回\">{}</span>",
-                escape(c)
-            );
-        }
-        o.push_str("</div>");
-    };
     codes(
-        &mut o,
+        o,
         "診断コード",
         &run.coverage.all_diagnostics,
         &run.coverage.diagnostics,
     );
     codes(
-        &mut o,
+        o,
         "連携基盤の規則（エラーコード・TLSアラート）",
         &run.coverage.all_hub_rules,
         &run.coverage.hub_rules,
     );
-    o.push_str("</main></body></html>\n");
-    o
+}
+
+/// One family of codes: every code there is (hit or not), then codes seen that the family does
+/// not list, so nothing seen is hidden.
+fn codes(o: &mut String, title: &str, all: &[String], seen: &BTreeMap<String, usize>) {
+    let hit = all.iter().filter(|c| seen.contains_key(*c)).count();
+    let _ = write!(
+        o,
+        "<h3>{title}: {hit} / {}</h3><div class=\"codes\">",
+        all.len()
+    );
+    for c in all {
+        match seen.get(c) {
+            Some(n) => {
+                let _ = write!(
+                    o,
+                    "<span class=\"hit\" title=\"{n} 回\">{}</span>",
+                    escape(c)
+                );
+            }
+            None => {
+                let _ = write!(o, "<span>{}</span>", escape(c));
+            }
+        }
+    }
+    for (c, n) in seen.iter().filter(|(c, _)| !all.contains(c)) {
+        let _ = write!(
+            o,
+            "<span class=\"hit\" title=\"{n} 回\">{}</span>",
+            escape(c)
+        );
+    }
+    o.push_str("</div>");
 }

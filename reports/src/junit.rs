@@ -6,6 +6,7 @@ use std::fmt::Write;
 use crate::escape;
 use crate::model::{Run, Status};
 
+/// The run as `junit.xml`: one test suite per feature, one test case per scenario, named by its `@id:`.
 pub fn render(run: &Run) -> String {
     let (passed, failed, skipped) = run.counts();
     let parse_errors = run

@@ -1,4 +1,8 @@
-//! renkei-reports: turns the results of a run into files — it never decides pass or fail.
+//! renkei-reports: turns the results of a run into files.
+//!
+//! The renderers judge nothing: whether a scenario, a flow step or the run passed is decided
+//! once, by the aggregation rule in [`model`] (worst step wins; [`Run::passed`]), and the
+//! runner, the CLI and every format read that same answer.
 //!
 //! - [`model`]: the run as data (features, scenarios with their stable IDs, steps, evidence,
 //!   coverage), filled by the scenario runner;
@@ -12,7 +16,7 @@ pub mod html;
 pub mod junit;
 pub mod model;
 
-pub use model::{Coverage, Evidence, Feature, Run, Scenario, Status, Step};
+pub use model::{Coverage, Evidence, EvidenceKind, Feature, Run, Scenario, Status, Step};
 
 /// Writes the three report files into `dir`; returns their paths.
 pub fn write_all(run: &Run, dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
@@ -65,7 +69,7 @@ mod tests {
             error: (status == Status::Failed)
                 .then(|| "expected 201, got 403 <LICENCE_EXPIRED>".into()),
             evidence: vec![Evidence {
-                kind: "hub".into(),
+                kind: EvidenceKind::Hub,
                 text: "POST /v1/sends 403 LICENCE_EXPIRED".into(),
                 data: serde_json::Value::Null,
             }],

@@ -1,4 +1,10 @@
 //! A run as data: what the scenario runner saw, in the order of the feature files.
+//!
+//! The model also owns the one aggregation rule, so that every reader agrees on it: a
+//! scenario's status is the worst of its steps' ([`Status::worst`], [`Scenario::status`]), a
+//! flow step's is the worst of the steps that name it ([`Run::compute_flow_coverage`]), and a
+//! run passes when at least one scenario ran, all passed and every feature parsed
+//! ([`Run::passed`]). The renderers and the CLI read these; none of them judges on its own.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +14,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Every step passed (成功).
     Passed,
+    /// A step failed: the hub, the validator or an expectation said no (失敗).
     Failed,
     /// Not run, because an earlier step failed.
     Skipped,
@@ -17,6 +25,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The lowercase name used in the JSON, the HTML classes and Cucumber JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Passed => "passed",
@@ -26,6 +35,7 @@ impl Status {
         }
     }
 
+    /// The word the Japanese reports show (成功, 失敗, 未実行, 未定義).
     pub fn japanese(self) -> &'static str {
         match self {
             Status::Passed => "成功",
@@ -45,6 +55,25 @@ impl Status {
         }
     }
 
+    /// The one-character mark of the terminal output: ✔ passed, ✘ failed, － not run
+    /// (skipped), ？ undefined.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Status::Passed => "✔",
+            Status::Failed => "✘",
+            Status::Skipped => "－",
+            Status::Undefined => "？",
+        }
+    }
+
+    /// The mark of something no step of the run reached (a flow step no step names: 対象外).
+    pub const NONE_MARK: &'static str = "·";
+
+    /// [`Status::mark`], or [`Status::NONE_MARK`] when there is no status.
+    pub fn mark_of(status: Option<Status>) -> &'static str {
+        status.map_or(Self::NONE_MARK, Status::mark)
+    }
+
     /// The worse of two outcomes.
     pub fn worst(self, other: Status) -> Status {
         if other.rank() > self.rank() {
@@ -55,11 +84,51 @@ impl Status {
     }
 }
 
+/// What a piece of evidence is about. Serialized in kebab-case (`file`, `hub`, `hub-log`,
+/// `diagnostic`, `clock`, `note`), the words the reports show in brackets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceKind {
+    /// A file written, uploaded or downloaded: its name, size and SHA-256.
+    File,
+    /// One exchange with the hub (連携基盤) as the client saw it: method, path, HTTP status,
+    /// outcome code; or what the hub answered (送信ID, a list, a warning).
+    Hub,
+    /// One line of the hub's own request log (a refused handshake says why only there).
+    HubLog,
+    /// A diagnostic of the validator (renkei-spec) on a refused import: file, line, code.
+    Diagnostic,
+    /// The injected clock was set or moved.
+    Clock,
+    /// Anything else worth keeping (the users planned, what an import applied, …).
+    Note,
+}
+
+impl EvidenceKind {
+    /// The word used in the JSON and in the reports (`hub-log`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::File => "file",
+            EvidenceKind::Hub => "hub",
+            EvidenceKind::HubLog => "hub-log",
+            EvidenceKind::Diagnostic => "diagnostic",
+            EvidenceKind::Clock => "clock",
+            EvidenceKind::Note => "note",
+        }
+    }
+}
+
+impl std::fmt::Display for EvidenceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One thing a step did or saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// `file`, `hub`, `diagnostic`, `clock`, `note`.
-    pub kind: String,
+    /// What it is about.
+    pub kind: EvidenceKind,
     /// One line, in Japanese where it speaks of the domain.
     pub text: String,
     /// Structured detail (file name, size, sha256; method, path, status, code; …).
@@ -67,32 +136,46 @@ pub struct Evidence {
     pub data: serde_json::Value,
 }
 
+/// One Gherkin step as it ran: its text, outcome, time and evidence.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Step {
     /// The Gherkin keyword as written (前提, もし, ならば, かつ, …).
     pub keyword: String,
+    /// The step's text after the keyword, as written in the feature.
     pub text: String,
+    /// The step's line in the feature file; evidence is keyed by it.
     pub line: u32,
+    /// How the step ended (a step after a failure is skipped).
     pub status: Status,
     /// Whether the step belongs to the feature's background.
     pub background: bool,
+    /// Wall-clock time of the step, in milliseconds.
     pub duration_ms: u64,
+    /// Why the step failed or is undefined, as the step or the runner said it.
     pub error: Option<String>,
+    /// What the step did or saw, in order.
     pub evidence: Vec<Evidence>,
 }
 
+/// One scenario (シナリオ) with its steps, background steps first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scenario {
     /// The stable ID from the `@id:` tag.
     pub id: Option<String>,
+    /// The scenario's title, in Japanese.
     pub name: String,
+    /// The Gherkin keyword as written (シナリオ, …).
     pub keyword: String,
+    /// Its tags without the `@` (`id:…`, `flow`, `yotei`, …).
     pub tags: Vec<String>,
+    /// The scenario's line in the feature file.
     pub line: u32,
+    /// Every step, in file order; steps that never ran are listed as skipped.
     pub steps: Vec<Step>,
 }
 
 impl Scenario {
+    /// The worst status of its steps; skipped when it has none (the one aggregation rule).
     pub fn status(&self) -> Status {
         if self.steps.is_empty() {
             return Status::Skipped;
@@ -109,20 +192,28 @@ impl Scenario {
             .unwrap_or_else(|| format!("(no id) {}", self.name))
     }
 
+    /// The sum of its steps' times, in milliseconds.
     pub fn duration_ms(&self) -> u64 {
         self.steps.iter().map(|s| s.duration_ms).sum()
     }
 }
 
+/// One feature file (機能) and its scenarios.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Feature {
+    /// The feature's title, in Japanese.
     pub name: String,
+    /// The Gherkin keyword as written (機能).
     pub keyword: String,
+    /// The free text under the title: who does what, and why.
     pub description: String,
     /// The feature file, relative to the features folder.
     pub path: String,
+    /// Its tags without the `@`.
     pub tags: Vec<String>,
+    /// The line of the `機能:` keyword.
     pub line: u32,
+    /// Its scenarios, in file order.
     pub scenarios: Vec<Scenario>,
     /// A feature file that could not be parsed.
     pub parse_error: Option<String>,
@@ -143,13 +234,18 @@ pub struct Coverage {
     pub all_hub_rules: Vec<String>,
 }
 
+/// A whole run: every feature that had a scenario (or failed to parse), and the coverage.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Run {
+    /// The report's title.
     pub title: String,
     /// When the run started (RFC 3339).
     pub started_at: String,
+    /// Wall-clock time of the run, in milliseconds.
     pub duration_ms: u64,
+    /// The features, ordered by path (the files are numbered).
     pub features: Vec<Feature>,
+    /// What the run exercised: flow steps, diagnostic codes, hub rules.
     pub coverage: Coverage,
 }
 
@@ -170,6 +266,7 @@ pub const FLOW_STEPS: [(&str, &str); 12] = [
 ];
 
 impl Run {
+    /// Every scenario of every feature, in report order.
     pub fn scenarios(&self) -> impl Iterator<Item = &Scenario> {
         self.features.iter().flat_map(|f| f.scenarios.iter())
     }
@@ -212,5 +309,53 @@ impl Run {
             }
         }
         self.coverage.flow_steps = map;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_kinds_serialize_to_the_words_of_the_reports() {
+        let all = [
+            EvidenceKind::File,
+            EvidenceKind::Hub,
+            EvidenceKind::HubLog,
+            EvidenceKind::Diagnostic,
+            EvidenceKind::Clock,
+            EvidenceKind::Note,
+        ];
+        for k in all {
+            let json = serde_json::to_value(k).expect("serializes");
+            assert_eq!(json, k.as_str(), "{k:?}");
+            let back: EvidenceKind = serde_json::from_value(json).expect("reads back");
+            assert_eq!(back, k);
+        }
+    }
+
+    #[test]
+    fn each_status_has_its_own_mark() {
+        let marks: Vec<_> = [
+            Status::Passed,
+            Status::Failed,
+            Status::Skipped,
+            Status::Undefined,
+        ]
+        .into_iter()
+        .map(Status::mark)
+        .collect();
+        assert_eq!(marks, ["✔", "✘", "－", "？"]);
+        assert_eq!(Status::mark_of(None), "·");
+        assert_eq!(Status::mark_of(Some(Status::Failed)), "✘");
+        let e = Evidence {
+            kind: EvidenceKind::HubLog,
+            text: "2026-11-24T10:01:00+09:00 1370101014 POST /v1/login 200 OK".into(),
+            data: serde_json::Value::Null,
+        };
+        assert_eq!(
+            serde_json::to_string(&e).expect("serializes"),
+            r#"{"kind":"hub-log","text":"2026-11-24T10:01:00+09:00 1370101014 POST /v1/login 200 OK"}"#
+        );
     }
 }

@@ -11,7 +11,8 @@ use std::time::Instant;
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
 use cucumber::{cli, event, parser, Event, World as _};
-use renkei_reports::{Evidence, Feature, Run, Scenario, Status, Step};
+use renkei_reports::{Evidence, EvidenceKind, Feature, Run, Scenario, Status, Step};
+use renkei_simulator::hub::{HubError, TLS_OUTCOMES, WARNING_CODES};
 
 use crate::world::RenkeiWorld;
 
@@ -30,10 +31,13 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
+/// Why a run could not start or its reports could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The `--tags` expression does not parse (the expression, the parser's message).
     #[error("タグ式「{0}」を読めません: {1}")]
     Tags(String, String),
+    /// A report could not be written (the folder, the I/O error).
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
 }
@@ -47,7 +51,7 @@ fn rel(path: Option<&PathBuf>, root: &Path) -> String {
 }
 
 /// A step as listed before (or without) running: not run yet.
-fn not_run(step: &cucumber::gherkin::Step, background: bool) -> Step {
+fn not_run(step: &GherkinStep, background: bool) -> Step {
     Step {
         keyword: step.keyword.clone(),
         text: step.value.clone(),
@@ -69,10 +73,15 @@ struct Collector {
     progress: bool,
 }
 
+type GherkinFeature = cucumber::gherkin::Feature;
+type GherkinScenario = cucumber::gherkin::Scenario;
+type GherkinStep = cucumber::gherkin::Step;
+
 impl Collector {
-    fn feature(&mut self, f: &cucumber::gherkin::Feature) -> &mut Feature {
+    /// The feature's index in `features`, adding it the first time it is seen.
+    fn feature(&mut self, f: &GherkinFeature) -> usize {
         let path = rel(f.path.as_ref(), &self.root);
-        let i = *self.index.entry(path.clone()).or_insert_with(|| {
+        *self.index.entry(path.clone()).or_insert_with(|| {
             self.features.push(Feature {
                 name: f.name.clone(),
                 keyword: f.keyword.clone(),
@@ -84,30 +93,19 @@ impl Collector {
                 parse_error: None,
             });
             self.features.len() - 1
-        });
-        &mut self.features[i]
+        })
     }
 
-    fn scenario_event(
-        &mut self,
-        f: &cucumber::gherkin::Feature,
-        sc: &cucumber::gherkin::Scenario,
-        ev: &event::Scenario<RenkeiWorld>,
-    ) {
-        let path = rel(f.path.as_ref(), &self.root);
-        let line = sc.position.line as u32;
-        let progress = self.progress;
-        if !self.index.contains_key(&path) {
-            self.feature(f);
-        }
-        let i = self.index[&path];
-        let timers = &mut self.started;
+    /// The scenario as collected so far, adding it (and its feature) the first time.
+    fn scenario(&mut self, f: &GherkinFeature, sc: &GherkinScenario) -> &mut Scenario {
+        let i = self.feature(f);
         let feature = &mut self.features[i];
+        let line = sc.position.line as u32;
         let pos = feature
             .scenarios
             .iter()
             .position(|s| s.line == line && s.name == sc.name);
-        let s = match pos {
+        match pos {
             Some(p) => &mut feature.scenarios[p],
             None => {
                 feature.scenarios.push(Scenario {
@@ -123,100 +121,156 @@ impl Collector {
                 });
                 feature.scenarios.last_mut().expect("just pushed")
             }
-        };
-        let (step, sev, background) = match ev {
-            event::Scenario::Background(st, sev) => (st, sev, true),
-            event::Scenario::Step(st, sev) => (st, sev, false),
+        }
+    }
+
+    /// A feature file cucumber could not parse is listed as a feature with its error.
+    fn on_parse_error(&mut self, msg: String) {
+        self.features.push(Feature {
+            name: "（読めない機能ファイル）".into(),
+            keyword: String::new(),
+            description: String::new(),
+            path: msg.split(':').next().unwrap_or("").to_string(),
+            tags: Vec::new(),
+            line: 0,
+            scenarios: Vec::new(),
+            parse_error: Some(msg),
+        });
+    }
+
+    /// One event of a scenario, to the handler for its kind.
+    fn scenario_event(
+        &mut self,
+        f: &GherkinFeature,
+        sc: &GherkinScenario,
+        ev: &event::Scenario<RenkeiWorld>,
+    ) {
+        match ev {
+            event::Scenario::Background(st, sev) => self.on_step(f, sc, st, sev, true),
+            event::Scenario::Step(st, sev) => self.on_step(f, sc, st, sev, false),
             event::Scenario::Hook(kind, event::Hook::Failed(_, info)) => {
-                let msg = info
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| info.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                s.steps.push(Step {
-                    keyword: format!("{kind:?} hook"),
-                    text: String::new(),
-                    line,
-                    status: Status::Failed,
-                    background: false,
-                    duration_ms: 0,
-                    error: Some(msg),
-                    evidence: Vec::new(),
-                });
-                return;
+                self.on_hook_failed(f, sc, kind, info.as_ref())
             }
-            event::Scenario::Finished => {
-                // Steps that never ran (after a failure) are listed as not run.
-                let mut all: Vec<(&cucumber::gherkin::Step, bool)> = Vec::new();
-                if let Some(bg) = &f.background {
-                    all.extend(bg.steps.iter().map(|s| (s, true)));
-                }
-                all.extend(sc.steps.iter().map(|s| (s, false)));
-                for (st, bg) in all {
-                    let l = st.position.line as u32;
-                    if !s.steps.iter().any(|x| x.line == l) {
-                        s.steps.push(not_run(st, bg));
-                    }
-                }
-                s.steps.sort_by_key(|x| (!x.background, x.line));
-                if progress {
-                    let st = s.status();
-                    let mark = match st {
-                        Status::Passed => "✔",
-                        Status::Failed => "✘",
-                        Status::Skipped => "－",
-                        Status::Undefined => "？",
-                    };
-                    println!("{mark} {:<36} {}  ({path})", s.id_or_name(), s.name);
-                    let _ = std::io::stdout().flush();
-                }
-                return;
-            }
-            _ => return,
-        };
-        let l = step.position.line as u32;
-        let timer = (path, line, l);
-        let find = |s: &mut Scenario| s.steps.iter().position(|x| x.line == l);
-        match sev {
-            event::Step::Started => {
-                timers.insert(timer, Instant::now());
-                if find(s).is_none() {
-                    s.steps.push(not_run(step, background));
-                }
-            }
-            other => {
-                let ms = timers
-                    .remove(&timer)
-                    .map_or(0, |t| t.elapsed().as_millis() as u64);
-                let i = match find(s) {
-                    Some(i) => i,
-                    None => {
-                        s.steps.push(not_run(step, background));
-                        s.steps.len() - 1
-                    }
-                };
-                let x = &mut s.steps[i];
-                x.duration_ms = ms;
-                match other {
-                    event::Step::Passed(..) => x.status = Status::Passed,
-                    event::Step::Skipped => {
-                        x.status = Status::Undefined;
-                        x.error = Some("この文に合う手順の定義がありません（未定義の手順）".into());
-                    }
-                    event::Step::Failed(_, _, _, err) => {
-                        x.status = Status::Failed;
-                        // A step's Err(String) reaches us as a "panic"; keep only its text.
-                        let text = err.to_string();
-                        let text = text
-                            .strip_prefix("Step panicked. Captured output: ")
-                            .map(str::to_string)
-                            .unwrap_or(text);
-                        x.error = Some(text);
-                    }
-                    event::Step::Started => {}
-                }
+            event::Scenario::Finished => self.on_finished(f, sc),
+            // Listed from its first event on (started, hooks passing, logs).
+            _ => {
+                self.scenario(f, sc);
             }
         }
+    }
+
+    /// A failed `before` or `after` hook becomes a failed step of its own, with the panic's
+    /// text as its error.
+    fn on_hook_failed(
+        &mut self,
+        f: &GherkinFeature,
+        sc: &GherkinScenario,
+        kind: &event::HookType,
+        info: &(dyn std::any::Any + Send),
+    ) {
+        let msg = info
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| info.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        let line = sc.position.line as u32;
+        self.scenario(f, sc).steps.push(Step {
+            keyword: format!("{kind:?} hook"),
+            text: String::new(),
+            line,
+            status: Status::Failed,
+            background: false,
+            duration_ms: 0,
+            error: Some(msg),
+            evidence: Vec::new(),
+        });
+    }
+
+    /// A step started (its timer starts) or ended (its time and outcome are kept).
+    fn on_step(
+        &mut self,
+        f: &GherkinFeature,
+        sc: &GherkinScenario,
+        step: &GherkinStep,
+        ev: &event::Step<RenkeiWorld>,
+        background: bool,
+    ) {
+        let timer = (
+            rel(f.path.as_ref(), &self.root),
+            sc.position.line as u32,
+            step.position.line as u32,
+        );
+        let elapsed_ms = match ev {
+            event::Step::Started => {
+                self.started.insert(timer, Instant::now());
+                None
+            }
+            _ => Some(
+                self.started
+                    .remove(&timer)
+                    .map_or(0, |t| t.elapsed().as_millis() as u64),
+            ),
+        };
+        let s = self.scenario(f, sc);
+        let l = step.position.line as u32;
+        let i = match s.steps.iter().position(|x| x.line == l) {
+            Some(i) => i,
+            None => {
+                s.steps.push(not_run(step, background));
+                s.steps.len() - 1
+            }
+        };
+        if let Some(ms) = elapsed_ms {
+            s.steps[i].duration_ms = ms;
+            outcome(&mut s.steps[i], ev);
+        }
+    }
+
+    /// The scenario ended: steps that never ran (after a failure) are listed as not run, the
+    /// steps are put in file order, and the progress line is printed.
+    fn on_finished(&mut self, f: &GherkinFeature, sc: &GherkinScenario) {
+        let progress = self.progress;
+        let path = rel(f.path.as_ref(), &self.root);
+        let s = self.scenario(f, sc);
+        let mut all: Vec<(&GherkinStep, bool)> = Vec::new();
+        if let Some(bg) = &f.background {
+            all.extend(bg.steps.iter().map(|s| (s, true)));
+        }
+        all.extend(sc.steps.iter().map(|s| (s, false)));
+        for (st, bg) in all {
+            let l = st.position.line as u32;
+            if !s.steps.iter().any(|x| x.line == l) {
+                s.steps.push(not_run(st, bg));
+            }
+        }
+        s.steps.sort_by_key(|x| (!x.background, x.line));
+        if progress {
+            let mark = s.status().mark();
+            println!("{mark} {:<36} {}  ({path})", s.id_or_name(), s.name);
+            let _ = std::io::stdout().flush();
+        }
+    }
+}
+
+/// How a step ended, onto the collected step.
+fn outcome(x: &mut Step, ev: &event::Step<RenkeiWorld>) {
+    match ev {
+        event::Step::Passed(..) => x.status = Status::Passed,
+        event::Step::Skipped => {
+            x.status = Status::Undefined;
+            x.error = Some("この文に合う手順の定義がありません（未定義の手順）".into());
+        }
+        event::Step::Failed(_, _, _, err) => {
+            x.status = Status::Failed;
+            // A step's Err(String) reaches us as a "panic"; keep only its text.
+            let text = err.to_string();
+            let text = text
+                .strip_prefix("Step panicked. Captured output: ")
+                .map(str::to_string)
+                .unwrap_or(text);
+            x.error = Some(text);
+        }
+        event::Step::Started => {}
     }
 }
 
@@ -234,20 +288,7 @@ impl cucumber::Writer<RenkeiWorld> for Collector {
     ) {
         let ev = match ev {
             Ok(ev) => ev,
-            Err(e) => {
-                let msg = e.to_string();
-                self.features.push(Feature {
-                    name: "（読めない機能ファイル）".into(),
-                    keyword: String::new(),
-                    description: String::new(),
-                    path: msg.split(':').next().unwrap_or("").to_string(),
-                    tags: Vec::new(),
-                    line: 0,
-                    scenarios: Vec::new(),
-                    parse_error: Some(msg),
-                });
-                return;
-            }
+            Err(e) => return self.on_parse_error(e.to_string()),
         };
         if let event::Cucumber::Feature(f, fev) = &ev.value {
             match fev {
@@ -375,7 +416,8 @@ pub fn failure_summary(run: &Run) -> String {
         for s in f.scenarios.iter().filter(|s| s.status() != Status::Passed) {
             for st in s.steps.iter().filter(|st| st.error.is_some()) {
                 out.push_str(&format!(
-                    "  ✘ {} ({}:{}) {} {}\n      {}\n",
+                    "  {} {} ({}:{}) {} {}\n      {}\n",
+                    Status::Failed.mark(),
                     s.id_or_name(),
                     f.path,
                     st.line,
@@ -398,13 +440,13 @@ fn coverage(run: &mut Run) {
         .flat_map(|s| &s.steps)
         .flat_map(|s| &s.evidence)
     {
-        match e.kind.as_str() {
-            "diagnostic" => {
+        match e.kind {
+            EvidenceKind::Diagnostic => {
                 if let Some(c) = e.data["code"].as_str() {
                     *diagnostics.entry(c.to_string()).or_insert(0) += 1;
                 }
             }
-            "hub" => {
+            EvidenceKind::Hub => {
                 if let Some(c) = e.data["outcome"].as_str().filter(|c| *c != "OK") {
                     *rules.entry(c.to_string()).or_insert(0) += 1;
                 }
@@ -418,19 +460,11 @@ fn coverage(run: &mut Run) {
         .iter()
         .map(|c| c.as_str().to_string())
         .collect();
-    let mut all: Vec<String> = renkei_simulator::hub::HubError::CODES
+    let all: Vec<String> = HubError::CODES
         .iter()
+        .chain(TLS_OUTCOMES)
+        .chain(WARNING_CODES)
         .map(|c| c.to_string())
         .collect();
-    all.extend(
-        [
-            "TLS:certificate_expired",
-            "TLS:certificate_revoked",
-            "TLS:unknown_ca",
-            "CERT_EXPIRING",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
     run.coverage.all_hub_rules = all;
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use renkei_reports::Evidence;
+use renkei_reports::{Evidence, EvidenceKind};
 use renkei_simulator::client::{ClientError, HubClient, InboxItem, SendReceipt, SentItem};
 use renkei_simulator::embedded::EmbeddedHub;
 use renkei_simulator::offices::{
@@ -24,27 +24,41 @@ pub type StepResult = Result<(), String>;
 pub struct RenkeiWorld {
     /// The pinned "now" before the hub starts (the hub's clock after).
     pub now: OffsetDateTime,
+    /// The scenario's own hub (連携基盤), started by the background.
     pub hub: Option<EmbeddedHub>,
+    /// The simulated 居宅介護支援事業所, once a scenario plans services.
     pub kyotaku: Option<KyotakuOffice>,
+    /// The simulated サービス事業所, by 事業所番号.
     pub providers: BTreeMap<String, ProviderOffice>,
+    /// One hub client per office, by 事業所番号, logged in on first use.
     pub clients: BTreeMap<String, HubClient>,
     /// When each office last logged in (hub clock), to log in again when the token lapses.
     pub logged_in_at: BTreeMap<String, OffsetDateTime>,
     /// Exports by office (the latest), and every export by send unit's ファイル連番.
     pub exports: BTreeMap<String, Export>,
+    /// Every export of the scenario, in order (a re-export keeps the earlier ones).
     pub all_exports: Vec<Export>,
+    /// The last send receipt (送信ID) of each office, by 事業所番号.
     pub last_receipt: BTreeMap<String, SendReceipt>,
+    /// What the last 送信一覧 listed.
     pub last_sent: Vec<SentItem>,
+    /// What the last 受信一覧 listed.
     pub last_inbox: Vec<InboxItem>,
     /// Sends downloaded by each office: (send, files), in download order.
     pub downloads: BTreeMap<String, Vec<(InboxItem, Files)>>,
+    /// The (送信ID, file name) pairs downloaded so far.
     pub downloaded_ids: BTreeSet<(String, String)>,
     /// The last send downloaded (by any office) and its files.
     pub last_download: Option<(InboxItem, Files)>,
+    /// The outcome of each 予定 import by a サービス事業所, in order.
     pub imports: Vec<Result<ImportOutcome, ImportError>>,
+    /// The outcome of each 実績 import by the 居宅, in order.
     pub jisseki_imports: Vec<Result<(), ImportError>>,
+    /// The differences found when the 居宅 reconciled 予定 with 実績.
     pub delivered: Vec<Difference>,
+    /// The last login attempt and what the hub answered.
     pub last_login: Option<Result<renkei_simulator::client::LoginResponse, ClientError>>,
+    /// The last refusal a client met (hub code or TLS alert), for the "拒否する" steps.
     pub last_error: Option<ClientError>,
     /// Evidence, by the source line of the step that left it.
     pub evidence: Vec<(u32, Evidence)>,
@@ -92,6 +106,7 @@ impl RenkeiWorld {
         }
     }
 
+    /// The scenario's hub, or the message that the background did not start one.
     pub fn hub(&self) -> Result<&EmbeddedHub, String> {
         self.hub
             .as_ref()
@@ -174,14 +189,14 @@ impl RenkeiWorld {
     pub fn record(
         &mut self,
         line: u32,
-        kind: &str,
+        kind: EvidenceKind,
         text: impl Into<String>,
         data: serde_json::Value,
     ) {
         self.evidence.push((
             line,
             Evidence {
-                kind: kind.into(),
+                kind,
                 text: text.into(),
                 data,
             },
@@ -194,7 +209,7 @@ impl RenkeiWorld {
             let sha = hex::encode(Sha256::digest(bytes));
             self.record(
                 line,
-                "file",
+                EvidenceKind::File,
                 format!(
                     "{what} {name} ({} バイト, sha256 {}…)",
                     bytes.len(),
@@ -211,7 +226,12 @@ impl RenkeiWorld {
         self.record_exchanges_only(line, office);
         let lines = self.hub.as_ref().map(|h| h.log_lines()).unwrap_or_default();
         for l in lines.iter().skip(self.hub_log_recorded) {
-            self.record(line, "hub-log", l.clone(), serde_json::Value::Null);
+            self.record(
+                line,
+                EvidenceKind::HubLog,
+                l.clone(),
+                serde_json::Value::Null,
+            );
         }
         self.hub_log_recorded = lines.len();
     }
@@ -228,7 +248,7 @@ impl RenkeiWorld {
         for e in new {
             self.record(
                 line,
-                "hub",
+                EvidenceKind::Hub,
                 format!(
                     "{} {} {} → {} {}",
                     office,
@@ -251,7 +271,7 @@ impl RenkeiWorld {
     pub fn record_error(&mut self, line: u32, e: &ClientError) {
         self.record(
             line,
-            "hub",
+            EvidenceKind::Hub,
             format!("失敗: {e}"),
             json!({"outcome": e.code()}),
         );
@@ -262,13 +282,18 @@ impl RenkeiWorld {
         for p in e.problems() {
             self.record(
                 line,
-                "diagnostic",
+                EvidenceKind::Diagnostic,
                 format!("{} {}行{} [{}] {}", p.file, p.line.unwrap_or(0), p.column.map(|c| format!(" {c}列")).unwrap_or_default(), p.code, p.message),
                 json!({"file": p.file, "line": p.line, "column": p.column, "code": p.code, "category": p.category}),
             );
         }
         if e.problems().is_empty() {
-            self.record(line, "note", e.to_string(), serde_json::Value::Null);
+            self.record(
+                line,
+                EvidenceKind::Note,
+                e.to_string(),
+                serde_json::Value::Null,
+            );
         }
     }
 }

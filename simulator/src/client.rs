@@ -23,23 +23,37 @@ pub enum ClientError {
     /// The hub answered with an error body (`{"code", "message"}`).
     #[error("ハブが拒否しました ({status} {code}): {message}")]
     Hub {
+        /// HTTP status of the answer.
         status: u16,
+        /// The hub's stable error code (HUB-API.md).
         code: String,
+        /// The hub's message, in Japanese.
         message: String,
+        /// Extra detail, e.g. the diagnostics of `FILE_INVALID`.
         details: Option<serde_json::Value>,
     },
     /// The TLS handshake was refused; the alert's name when one was received
     /// (`certificate_expired`, `certificate_revoked`, `unknown_ca`, …).
     #[error("TLS ハンドシェイクが拒否されました: {alert}")]
-    TlsRefused { alert: String, detail: String },
+    TlsRefused {
+        /// The alert's name, as rustls names it (snake case).
+        alert: String,
+        /// rustls's full description of the refusal.
+        detail: String,
+    },
+    /// No answer within the timeout (what was being done).
     #[error("タイムアウトしました: {0}")]
     Timeout(String),
+    /// The hub could not be reached.
     #[error("接続できません: {0}")]
     Connection(String),
+    /// The hub answered something that is not its API (status, body).
     #[error("ハブの応答を解釈できません: {0}")]
     Protocol(String),
+    /// A request that needs a token was made before logging in.
     #[error("ログインしていません")]
     NotLoggedIn,
+    /// The client could not be built (certificates, key, TLS configuration).
     #[error("クライアントを準備できません: {0}")]
     Setup(String),
 }
@@ -70,12 +84,16 @@ impl ClientError {
 /// The client's identity: the hub's trust anchor and the office's certificate chain and key.
 #[derive(Debug)]
 pub struct ClientIdentity {
+    /// The root the hub's server certificate must chain to.
     pub ca: Vec<CertificateDer<'static>>,
+    /// The office's certificate, then its issuing CA.
     pub chain: Vec<CertificateDer<'static>>,
+    /// The office certificate's private key.
     pub key: PrivateKeyDer<'static>,
 }
 
 impl ClientIdentity {
+    /// Reads the identity from PEM text: the root, the chain and the key.
     pub fn from_pem(ca: &str, chain: &str, key: &str) -> Result<ClientIdentity, ClientError> {
         let setup = |e: crate::pki::PkiError| ClientError::Setup(e.to_string());
         Ok(ClientIdentity {
@@ -98,7 +116,9 @@ impl ClientIdentity {
 /// Timeouts and retries.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
+    /// Time allowed for a whole request, answer included.
     pub timeout: Duration,
+    /// Time allowed to connect and finish the TLS handshake.
     pub connect_timeout: Duration,
     /// Tries per request, the first included.
     pub attempts: u32,
@@ -120,69 +140,108 @@ impl Default for ClientOptions {
 /// One request and what came of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {
+    /// HTTP method (`GET`, `POST`, `DELETE`).
     pub method: String,
+    /// The path, e.g. `/v1/sends`.
     pub path: String,
+    /// Which try this was, 1 for the first.
     pub attempt: u32,
     /// HTTP status, when an answer arrived.
     pub status: Option<u16>,
     /// `OK`, the hub's error code, or the transport failure's code.
     pub outcome: String,
+    /// How long it took, in milliseconds.
     pub millis: u64,
 }
 
+/// A warning given with a successful login (e.g. `CERT_EXPIRING`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Warning {
+    /// The warning's stable code.
     pub code: String,
+    /// What to do about it, in Japanese.
     pub message: String,
 }
 
+/// The answer to `POST /v1/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginResponse {
+    /// The bearer token for the other endpoints.
     pub token: String,
+    /// The office (事業所番号) the token is for.
     pub office: String,
+    /// When the token expires (RFC 3339).
     pub expires_at: String,
+    /// Warnings, such as a certificate near its end.
     pub warnings: Vec<Warning>,
 }
 
+/// One file of a send as the hub lists it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FileInfo {
+    /// The file name, as sent.
     pub name: String,
+    /// Its size in bytes.
     pub size: u64,
+    /// SHA-256 of its bytes, hex.
     pub sha256: String,
 }
 
+/// The answer to `POST /v1/sends`: the send as accepted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SendReceipt {
+    /// The 送信ID the hub gave it.
     pub send_id: String,
+    /// The receiving office (事業所番号).
     pub receiver: String,
+    /// The files, as the hub stored them.
     pub files: Vec<FileInfo>,
+    /// Its state (未受信, 受信済み, …).
     pub status: String,
 }
 
+/// One row of `GET /v1/sends` (送信一覧).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SentItem {
+    /// The 送信ID.
     pub send_id: String,
+    /// The receiving office (事業所番号).
     pub receiver: String,
+    /// The files of the send.
     pub files: Vec<FileInfo>,
+    /// Its state (未受信, 受信済み, 取消, 期限切れ).
     pub status: String,
+    /// When it was sent (RFC 3339, JST).
     pub sent_at: String,
+    /// When the receiver first downloaded it, if it has.
     pub received_at: Option<String>,
 }
 
+/// One row of `GET /v1/inbox` (受信一覧).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InboxItem {
+    /// The 送信ID.
     pub send_id: String,
+    /// The sending office (事業所番号).
     pub sender: String,
+    /// The files of the send.
     pub files: Vec<FileInfo>,
+    /// Its state (未受信 until the first download).
     pub status: String,
+    /// When it was sent (RFC 3339, JST).
     pub sent_at: String,
 }
 
+/// The answer to `GET /v1/offices/{number}`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OfficeInfo {
+    /// The 事業所番号 asked about.
     pub office: String,
+    /// The office's name, when it is registered.
     pub name: Option<String>,
+    /// Whether it is registered for the exchange.
     pub registered: bool,
+    /// The end of its current licence period, if it has one.
     pub licensed_until: Option<String>,
 }
 
@@ -257,6 +316,7 @@ impl HubClient {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// The current token, if logged in.
     pub fn token(&self) -> Option<String> {
         self.token.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -266,6 +326,7 @@ impl HubClient {
         *self.token.lock().unwrap_or_else(|e| e.into_inner()) = token;
     }
 
+    /// `POST /v1/login`: logs in and keeps the token for the later requests.
     pub async fn login(&self, user_id: &str, password: &str) -> Result<LoginResponse, ClientError> {
         let body = serde_json::json!({"user_id": user_id, "password": password});
         let r: LoginResponse = self
@@ -291,6 +352,7 @@ impl HubClient {
         .await
     }
 
+    /// `GET /v1/sends`: what this office sent (送信一覧).
     pub async fn sent(&self) -> Result<Vec<SentItem>, ClientError> {
         let s: Sends<SentItem> = self
             .json(reqwest::Method::GET, "/v1/sends", Payload::None, true)
@@ -298,6 +360,7 @@ impl HubClient {
         Ok(s.sends)
     }
 
+    /// `DELETE /v1/sends/{send_id}`: withdraws (取消) a send that is still 未受信.
     pub async fn withdraw(&self, send_id: &str) -> Result<SentItem, ClientError> {
         self.json(
             reqwest::Method::DELETE,
@@ -308,6 +371,7 @@ impl HubClient {
         .await
     }
 
+    /// `GET /v1/inbox`: what was sent to this office (受信一覧), in arrival order.
     pub async fn inbox(&self) -> Result<Vec<InboxItem>, ClientError> {
         let s: Sends<InboxItem> = self
             .json(reqwest::Method::GET, "/v1/inbox", Payload::None, true)
@@ -315,6 +379,7 @@ impl HubClient {
         Ok(s.sends)
     }
 
+    /// `GET /v1/inbox/{send_id}/files/{name}`: one file's bytes, unchanged.
     pub async fn download(&self, send_id: &str, name: &str) -> Result<Vec<u8>, ClientError> {
         let path = format!("/v1/inbox/{}/files/{}", seg(send_id), seg(name));
         let r = self
@@ -323,6 +388,7 @@ impl HubClient {
         Ok(r.1)
     }
 
+    /// `GET /v1/offices/{number}`: whether an office is registered and licensed.
     pub async fn office(&self, number: &str) -> Result<OfficeInfo, ClientError> {
         self.json(
             reqwest::Method::GET,

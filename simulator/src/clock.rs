@@ -17,6 +17,7 @@ pub const JST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
 
 /// A source of "now".
 pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current time.
     fn now(&self) -> OffsetDateTime;
 }
 
@@ -37,16 +38,19 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// A clock standing still at `at`.
     pub fn new(at: OffsetDateTime) -> ManualClock {
         ManualClock {
             now: Mutex::new(at),
         }
     }
 
+    /// Moves the clock to `at` (backwards too).
     pub fn set(&self, at: OffsetDateTime) {
         *self.now.lock().unwrap_or_else(|e| e.into_inner()) = at;
     }
 
+    /// Moves the clock forward by `by`.
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
         *now += by;
@@ -67,6 +71,7 @@ pub struct OffsetClock {
 }
 
 impl OffsetClock {
+    /// A clock that reads `at` now and then runs with the system clock.
     pub fn starting_at(at: OffsetDateTime) -> OffsetClock {
         OffsetClock {
             offset: at - OffsetDateTime::now_utc(),
@@ -85,18 +90,22 @@ impl Clock for OffsetClock {
 pub struct SharedClock(Arc<dyn Clock>);
 
 impl SharedClock {
+    /// Shares `clock`.
     pub fn new(clock: impl Clock + 'static) -> SharedClock {
         SharedClock(Arc::new(clock))
     }
 
+    /// Shares a clock that is already shared (a test keeps the `Arc` to move it).
     pub fn from_arc(clock: Arc<dyn Clock>) -> SharedClock {
         SharedClock(clock)
     }
 
+    /// The system clock.
     pub fn system() -> SharedClock {
         SharedClock::new(SystemClock)
     }
 
+    /// The current time of the shared clock.
     pub fn now(&self) -> OffsetDateTime {
         self.0.now()
     }

@@ -14,24 +14,35 @@ use crate::world::{DemoIdentity, World};
 
 /// A running hub with everything it was made from.
 pub struct EmbeddedHub {
+    /// The world the hub serves (offices, licences, settings).
     pub world: World,
+    /// The demo login IDs and passwords, one per office.
     pub ids: Vec<DemoIdentity>,
+    /// The PKI generated for this hub (root, CAs, CRLs, certificates).
     pub pki: Pki,
+    /// The hub's clock, pinned; steps move it.
     pub clock: Arc<ManualClock>,
+    /// The running server.
     pub server: HubServer,
     /// The hub's request log.
     pub log: Arc<Mutex<Vec<String>>>,
+    /// The hub's data folder (the SQLite store), removed on drop.
     pub data: tempfile::TempDir,
 }
 
+/// Why an embedded hub could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
+    /// The PKI could not be generated.
     #[error(transparent)]
     Pki(#[from] crate::pki::PkiError),
+    /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The server could not start.
     #[error(transparent)]
     Serve(#[from] crate::hub::server::ServeError),
+    /// The temporary data folder could not be made.
     #[error("一時フォルダを作れません: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -105,6 +116,7 @@ impl EmbeddedHub {
         )
     }
 
+    /// The hub's request log so far, one line per request or refused handshake.
     pub fn log_lines(&self) -> Vec<String> {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }

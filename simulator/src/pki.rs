@@ -38,15 +38,25 @@ use crate::world::{CertType, CertificateSpec, IssuerKind, Office, World};
 /// A PKI that cannot be made, read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
+    /// rcgen could not make a key, a certificate or a CRL.
     #[error("証明書を作れません: {0}")]
     Generate(#[from] rcgen::Error),
+    /// A PKI file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// A file is not the PEM expected.
     #[error("{path}: PEM として読めません: {message}")]
-    Pem { path: String, message: String },
+    Pem {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PkiError + '_ {
@@ -63,19 +73,28 @@ type Ca = CertifiedIssuer<'static, KeyPair>;
 pub struct IssuedCert {
     /// The leaf followed by its issuing CA (what a client presents).
     pub chain_pem: String,
+    /// Its private key (PKCS#8 PEM).
     pub key_pem: String,
+    /// Its serial number.
     pub serial: Vec<u8>,
+    /// Start of validity.
     pub not_before: OffsetDateTime,
+    /// End of validity.
     pub not_after: OffsetDateTime,
 }
 
 /// An office's certificate.
 #[derive(Debug, Clone)]
 pub struct OfficeCert {
+    /// The 事業所番号 in the subject.
     pub office: String,
+    /// Its type (介護保険証明書, …), written in the subject's OU.
     pub cert_type: CertType,
+    /// Which CA issued it (the right one, or a foreign CA).
     pub issuer: IssuerKind,
+    /// Whether its issuer's CRL lists it.
     pub revoked: bool,
+    /// The certificate and key.
     pub cert: IssuedCert,
 }
 
@@ -86,6 +105,7 @@ pub struct Pki {
     foreign: Ca,
     /// The hub's server certificate.
     pub server: IssuedCert,
+    /// Every office's certificate, in the world's order.
     pub offices: Vec<OfficeCert>,
     revoked: BTreeMap<CertType, Vec<RevokedCertParams>>,
     crl_number: u64,
@@ -246,10 +266,12 @@ impl Pki {
         self.crl_number += 1;
     }
 
+    /// The root certificate, PEM (what clients trust the hub by).
     pub fn root_pem(&self) -> String {
         self.root.pem()
     }
 
+    /// The certificate of office `number`.
     pub fn office(&self, number: &str) -> Option<&OfficeCert> {
         self.offices.iter().find(|c| c.office == number)
     }
@@ -357,9 +379,13 @@ fn issue(p: CertificateParams, issuer: &Ca) -> Result<IssuedCert, PkiError> {
 /// What the hub's TLS layer is built from.
 #[derive(Debug)]
 pub struct HubTlsMaterial {
+    /// The roots office certificates must chain to.
     pub roots: Vec<CertificateDer<'static>>,
+    /// The CRLs of the issuing CAs.
     pub crls: Vec<CertificateRevocationListDer<'static>>,
+    /// The hub's server certificate and its issuer.
     pub server_chain: Vec<CertificateDer<'static>>,
+    /// The server certificate's key.
     pub server_key: PrivateKeyDer<'static>,
 }
 
@@ -400,6 +426,7 @@ pub fn key_from_pem(pem: &str, origin: &str) -> Result<PrivateKeyDer<'static>, P
 }
 
 impl HubTlsMaterial {
+    /// Reads the material from PEM text: roots, CRLs, the server chain and key.
     pub fn from_pem(
         roots: &str,
         crls: &str,
@@ -455,19 +482,30 @@ pub enum InitSource<'a> {
 /// `demo.json`: every demo identity, its files (relative to the folder) and expected outcome.
 #[derive(Debug, serde::Serialize)]
 pub struct DemoManifest {
+    /// The root a client trusts the hub by (file name).
     pub hub_ca: String,
+    /// The world file the PKI was made for.
     pub world: String,
+    /// Every demo identity.
     pub identities: Vec<DemoEntry>,
 }
 
+/// One demo identity of `demo.json`: who logs in with what, and what should happen.
 #[derive(Debug, serde::Serialize)]
 pub struct DemoEntry {
+    /// The office's name.
     pub name: String,
+    /// The 事業所番号.
     pub office: String,
+    /// The login ID.
     pub user_id: String,
+    /// The password.
     pub password: String,
+    /// The certificate chain file (relative to the folder).
     pub cert: String,
+    /// The key file (relative to the folder).
     pub key: String,
+    /// The outcome it is meant to get (`OK`, a hub code or a TLS alert).
     pub expect: String,
 }
 

@@ -18,10 +18,13 @@ use crate::clock::{self, JST};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct World {
+    /// The hub's settings (`[hub]`).
     #[serde(default)]
     pub hub: HubSettings,
+    /// How `renkei pki init` makes the PKI (`[pki]`).
     #[serde(default)]
     pub pki: PkiSettings,
+    /// Every office the hub knows (`[[office]]`).
     #[serde(default, rename = "office")]
     pub offices: Vec<Office>,
 }
@@ -108,6 +111,7 @@ pub struct Office {
     pub user_id: String,
     /// パスワード.
     pub password: String,
+    /// The password's state in the e-claim system (有効, 仮, 期限切れ).
     #[serde(default)]
     pub password_state: PasswordState,
     /// Whether the office is registered with the hub (利用登録). An unregistered office is
@@ -130,6 +134,7 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PasswordState {
+    /// A usable password.
     #[default]
     Active,
     /// 仮パスワード: must be changed in the e-claim system before use.
@@ -142,7 +147,9 @@ pub enum PasswordState {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Licence {
+    /// The first day of the licence.
     pub start: Day,
+    /// The last day of the licence.
     pub end: Day,
     /// 自動更新: offices first applying on or after 2025-06-01 renew automatically.
     #[serde(default)]
@@ -197,6 +204,7 @@ pub enum CertType {
 }
 
 impl CertType {
+    /// Every certificate type, in the order of hub.md's table.
     pub const ALL: [CertType; 5] = [
         CertType::CareInsurance,
         CertType::CareplanDelegated,
@@ -227,6 +235,7 @@ impl CertType {
         }
     }
 
+    /// The type with this identifier (`care-insurance`, …).
     pub fn from_id(id: &str) -> Option<CertType> {
         CertType::ALL.into_iter().find(|t| t.id() == id)
     }
@@ -253,6 +262,7 @@ pub enum IssuerKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateSpec {
+    /// The certificate's type (介護保険証明書, …).
     #[serde(rename = "type")]
     pub cert_type: CertType,
     /// Start of validity; defaults to a day before the PKI is made.
@@ -264,6 +274,7 @@ pub struct CertificateSpec {
     /// Listed in its issuer's CRL.
     #[serde(default)]
     pub revoked: bool,
+    /// Which CA issues it: the type's own, or a foreign one (for unknown_ca cases).
     #[serde(default)]
     pub issuer: IssuerKind,
 }
@@ -369,19 +380,38 @@ impl std::str::FromStr for Instant {
 /// A world file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum WorldError {
+    /// The file could not be read.
     #[error("{path}: 読めません: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// The file is not TOML.
     #[error("{path}: TOML として読めません: {message}")]
-    Syntax { path: String, message: String },
+    Syntax {
+        /// The file.
+        path: String,
+        /// The TOML parser's message.
+        message: String,
+    },
+    /// A setting is out of range or inconsistent.
     #[error("{path}: {message}")]
-    Setting { path: String, message: String },
+    Setting {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An office's entry is wrong.
     #[error("{path}: 事業所 {office}: {message}")]
     Office {
+        /// The file.
         path: String,
+        /// The office's 事業所番号.
         office: String,
+        /// What is wrong.
         message: String,
     },
 }
@@ -389,7 +419,9 @@ pub enum WorldError {
 /// Something accepted but worth saying (e.g. a check digit that fails while the check is off).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorldWarning {
+    /// The office it is about.
     pub office: String,
+    /// What to say, in Japanese.
     pub message: String,
 }
 
@@ -414,6 +446,7 @@ impl World {
         Ok((world, warnings))
     }
 
+    /// The world as TOML, the format it is read from.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
     }
@@ -532,10 +565,12 @@ impl World {
         Ok(warnings)
     }
 
+    /// The office with this 事業所番号.
     pub fn office(&self, number: &str) -> Option<&Office> {
         self.offices.iter().find(|o| o.number == number)
     }
 
+    /// The office whose login ID is `user_id`.
     pub fn office_by_user(&self, user_id: &str) -> Option<&Office> {
         self.offices.iter().find(|o| o.user_id == user_id)
     }
@@ -581,10 +616,15 @@ pub fn password_rule(p: &str) -> Result<(), String> {
 /// An identity of the demo world and the outcome it is meant to get (demo.json).
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoIdentity {
+    /// The office's name.
     pub name: String,
+    /// The 事業所番号.
     pub office: String,
+    /// The login ID.
     pub user_id: String,
+    /// The password.
     pub password: String,
+    /// The outcome it is meant to get (`OK`, a hub code or a TLS alert).
     pub expect: String,
 }
 

@@ -95,6 +95,7 @@ pub fn write_samples_of(out: &Path, w: &World) -> io::Result<usize> {
 pub struct Case {
     /// Stable, namespaced ID; never renumbered, never reused for another meaning.
     pub id: String,
+    /// What the case breaks (or shows), in one line.
     pub description: String,
     /// The folder of the case, relative to the corpus root.
     pub dir: String,
@@ -105,6 +106,7 @@ pub struct Case {
     /// The file the break is in, and the physical line of the break (where it has one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// The physical line of the break, where it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
 }
@@ -112,10 +114,12 @@ pub struct Case {
 /// The manifest of the corpus.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Manifest {
+    /// Every case, in ID order.
     #[serde(rename = "case")]
     pub cases: Vec<Case>,
 }
 
+/// The files of a case: (file name, bytes).
 pub type Files = Vec<(String, Vec<u8>)>;
 /// (id, description, kind, record (0 = last), item, raw bytes, expected codes).
 type ItemCase = (

@@ -11,17 +11,25 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
+    /// The file name (ファイル名規則).
     Filename,
+    /// The bytes: MS932, 外字, line endings.
     Encoding,
+    /// The CSV structure: quoting, field counts, blank lines.
     Structure,
+    /// One item's value: required, length, form, code list.
     Item,
+    /// Between items, records, the file name and the files of a send unit.
     Consistency,
 }
 
+/// How bad a diagnostic is: an error makes the file invalid, a warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth a look; the file stays valid (e.g. a check resting on an assumption).
     Warning,
+    /// The file breaks the standard.
     Error,
 }
 
@@ -40,6 +48,7 @@ macro_rules! codes {
                 match self { $( Code::$variant => $code, )* }
             }
 
+            /// The part of the standard the code is about.
             pub fn category(self) -> Category {
                 match self { $( Code::$variant => Category::$cat, )* }
             }
@@ -49,6 +58,7 @@ macro_rules! codes {
                 match self { $( Code::$variant => Severity::$sev, )* }
             }
 
+            /// The code with this stable string form, e.g. `item.format`.
             pub fn parse(s: &str) -> Option<Code> {
                 match s { $( $code => Some(Code::$variant), )* _ => None }
             }
@@ -387,9 +397,12 @@ const DESCRIPTIONS: &[(Code, &str)] = &[
 /// One finding, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// The stable code.
     #[serde(serialize_with = "ser_code")]
     pub code: Code,
+    /// The code's category.
     pub category: Category,
+    /// Error or warning (a check resting on an assumption only warns).
     pub severity: Severity,
     /// Physical line, 1-based.
     pub line: Option<u64>,
@@ -399,6 +412,7 @@ pub struct Diagnostic {
     pub byte_offset: Option<u64>,
     /// The item's Japanese name.
     pub item: Option<String>,
+    /// What is wrong, in Japanese, with the value and what was expected.
     pub message: String,
     /// The assumption the check rests on, when it is not read in the standard.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -410,6 +424,7 @@ fn ser_code<S: serde::Serializer>(c: &Code, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl Diagnostic {
+    /// A diagnostic of `code`, with the code's category and default severity, not yet placed.
     pub fn new(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
@@ -424,6 +439,7 @@ impl Diagnostic {
         }
     }
 
+    /// Places it: physical line, field (1-based) and byte offset.
     pub fn at(mut self, line: u64, column: Option<u32>, byte_offset: u64) -> Diagnostic {
         self.line = Some(line);
         self.column = column;
@@ -431,25 +447,30 @@ impl Diagnostic {
         self
     }
 
+    /// Names the item (its Japanese name).
     pub fn item(mut self, name: &str) -> Diagnostic {
         self.item = Some(name.to_string());
         self
     }
 
+    /// Sets the severity.
     pub fn severity(mut self, s: Severity) -> Diagnostic {
         self.severity = s;
         self
     }
 
+    /// Makes it a warning.
     pub fn warning(self) -> Diagnostic {
         self.severity(Severity::Warning)
     }
 
+    /// Notes the assumption the check rests on (nothing when `None`).
     pub fn assumed(mut self, a: Option<&str>) -> Diagnostic {
         self.assumed = a.map(str::to_string);
         self
     }
 
+    /// Whether it is an error (the file is then invalid).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -34,12 +34,15 @@ pub struct FileName {
     pub revision: String,
     /// The month part (YYYYMM or 000000), for kinds whose name has one.
     pub month: Option<String>,
+    /// The sending office (事業所番号, サービス種類コード).
     pub sender: Party,
+    /// The receiving office (事業所番号, サービス種類コード).
     pub receiver: Party,
     /// The ファイル連番 (YYYYMMDDHHMMSS).
     pub sequence: String,
     /// The 枝番 of an image name.
     pub branch: Option<String>,
+    /// The extension, as written (`CSV`, `jpg`).
     pub extension: String,
 }
 
@@ -48,10 +51,12 @@ pub struct FileName {
 pub struct ParsedName {
     /// `None` when the kind or the shape could not be recognised.
     pub name: Option<FileName>,
+    /// What is wrong with the name, if anything.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl ParsedName {
+    /// Whether the name was recognised and has no error.
     pub fn is_valid(&self) -> bool {
         self.name.is_some() && !self.diagnostics.iter().any(Diagnostic::is_error)
     }

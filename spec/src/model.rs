@@ -26,6 +26,7 @@ pub const FORMAT: &str = "renkei-send-unit/1";
 /// One record: one value per item, in item order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
+    /// The values, as text, one per item of the file.
     pub values: Vec<String>,
 }
 
@@ -36,55 +37,86 @@ pub struct DataFile {
     pub kind: String,
     /// The month part of the name (YYYYMM, or 000000 for 利用者補足情報 with 第1・2表).
     pub month: Option<String>,
+    /// The records, in file order.
     pub records: Vec<Record>,
 }
 
 /// The files of one send (送信単位).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendUnit {
+    /// The revision ("4.1", "3.2").
     pub revision: String,
     /// The ファイル連番 (YYYYMMDDHHMMSS) shared by every file.
     pub sequence: String,
+    /// The sending office.
     pub sender: Party,
+    /// The receiving office.
     pub receiver: Party,
+    /// The files, in the order they are written.
     pub files: Vec<DataFile>,
 }
 
+/// Canonical JSON that does not describe a send unit.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ModelError {
+    /// Not JSON (the parser's message).
     #[error("canonical JSON: {0}")]
     Json(String),
+    /// The `format` tag is not [`FORMAT`].
     #[error("canonical JSON: \"format\" is {0:?}, expected \"{FORMAT}\"")]
     Format(String),
+    /// A revision the standard does not have.
     #[error("canonical JSON: unknown revision {0:?}")]
     Revision(String),
+    /// A file kind the revision does not have.
     #[error("canonical JSON: files[{index}]: unknown kind {kind:?} in revision {revision}")]
     Kind {
+        /// The file's index in `files`.
         index: usize,
+        /// The kind given.
         kind: String,
+        /// The unit's revision.
         revision: String,
     },
+    /// A file of an image kind, which has no records to write.
     #[error("canonical JSON: files[{index}] ({kind}) is not a CSV file and has no records")]
-    NotCsv { index: usize, kind: String },
+    NotCsv {
+        /// The file's index in `files`.
+        index: usize,
+        /// The kind (an image kind).
+        kind: String,
+    },
+    /// A record names an item its file does not have.
     #[error("canonical JSON: files[{index}] ({kind}) records[{record}]: unknown item {key:?}")]
     UnknownItem {
+        /// The file's index in `files`.
         index: usize,
+        /// The file's kind.
         kind: String,
+        /// The record's index.
         record: usize,
+        /// The unknown key.
         key: String,
     },
+    /// A record's value is not a string.
     #[error("canonical JSON: files[{index}] ({kind}) records[{record}].{key}: expected a string")]
     NotAString {
+        /// The file's index in `files`.
         index: usize,
+        /// The file's kind.
         kind: String,
+        /// The record's index.
         record: usize,
+        /// The item's key.
         key: String,
     },
+    /// A required field is missing.
     #[error("canonical JSON: missing field {0:?}")]
     Missing(&'static str),
 }
 
 impl SendUnit {
+    /// The unit's revision of the standard.
     pub fn revision(&self) -> Result<&'static Revision, ModelError> {
         Standard::get()
             .revision(&self.revision)
@@ -267,15 +299,29 @@ fn party_json(p: &Party) -> Value {
 /// Why files could not be read into a [`SendUnit`].
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// No file was given.
     #[error("no file to read")]
     Empty,
+    /// A name that is not a file name of the standard.
     #[error("{file}: the name is not a file name of the standard")]
-    Name { file: String },
+    Name {
+        /// The file.
+        file: String,
+    },
+    /// Files of different send units.
     #[error("{file}: the files name different send units ({what})")]
-    Mixed { file: String, what: String },
+    Mixed {
+        /// The first file that differs.
+        file: String,
+        /// What differs (ファイル連番, parties, revision).
+        what: String,
+    },
+    /// A file fails the validator.
     #[error("{file}: {} error(s), first: {}", .diagnostics.len(), .diagnostics.first().map(|d| format!("line {}: {} {}", d.line.unwrap_or(0), d.code.as_str(), d.message)).unwrap_or_default())]
     Invalid {
+        /// The file.
         file: String,
+        /// Its error diagnostics.
         diagnostics: Vec<crate::Diagnostic>,
     },
 }

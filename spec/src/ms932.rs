@@ -25,23 +25,33 @@ use serde::Serialize;
 /// A problem found while decoding one field; `offset` is relative to the field's first byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeProblem {
+    /// What is wrong.
     pub kind: DecodeProblemKind,
+    /// Offset of the offending bytes from the field's first byte.
     pub offset: usize,
     /// The offending bytes (1 or 2).
     pub bytes: [u8; 2],
+    /// How many of `bytes` are used.
     pub len: u8,
 }
 
+/// What made a field's bytes undecodable as MS932.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecodeProblemKind {
+    /// A lead byte followed by a byte that cannot trail it.
     InvalidSequence,
+    /// A lead byte at the end of the field (a character cut in two).
     Truncated,
+    /// A byte that is never valid in MS932 (e.g. 0x80, 0xA0, 0xFD–0xFF).
     InvalidByte,
+    /// A well-formed pair with no character (e.g. 0x8540).
     Unmapped,
+    /// 外字: a user-defined character (0xF040–0xF9FC), forbidden by the standard.
     Gaiji,
 }
 
 impl DecodeProblem {
+    /// The offending bytes as hex, e.g. `85 40`.
     pub fn hex(&self) -> String {
         self.bytes[..usize::from(self.len)]
             .iter()
@@ -209,8 +219,11 @@ pub fn clean_char_count(bytes: &[u8]) -> usize {
 /// One entry of the conversion table for characters outside MS932.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Conversion {
+    /// The character outside MS932.
     pub from: char,
+    /// The MS932 character written instead.
     pub to: char,
+    /// Why, with the MS932 code.
     pub why: &'static str,
 }
 
@@ -232,17 +245,33 @@ pub const CONVERSIONS: &[Conversion] = &[
 /// A character the writer replaced, with its position in the text (in characters).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Replacement {
+    /// The character in the text.
     pub from: char,
+    /// The character written.
     pub to: char,
+    /// Its position in the text, in characters (0-based).
     pub char_index: usize,
 }
 
+/// Text that cannot be written in MS932.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodeError {
+    /// A character MS932 does not have.
     #[error("「{ch}」(U+{:04X}) は MS932 にない文字です（{char_index}文字目）", *.ch as u32)]
-    Unencodable { ch: char, char_index: usize },
+    Unencodable {
+        /// The character.
+        ch: char,
+        /// Its position in the text, in characters (0-based).
+        char_index: usize,
+    },
+    /// A character of the private use area (外字), which the standard forbids.
     #[error("「{ch}」(U+{:04X}) は外字（私用領域）です: 標準仕様は外字を禁止しています（{char_index}文字目）", *.ch as u32)]
-    Gaiji { ch: char, char_index: usize },
+    Gaiji {
+        /// The character.
+        ch: char,
+        /// Its position in the text, in characters (0-based).
+        char_index: usize,
+    },
 }
 
 fn conversion_of(c: char) -> Option<char> {

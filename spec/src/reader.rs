@@ -10,8 +10,11 @@ use csv_core::{ReadRecordResult, ReaderBuilder};
 /// How a record's line ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineEnding {
+    /// CR LF, what the standard asks for.
     CrLf,
+    /// A bare LF.
     Lf,
+    /// A bare CR.
     Cr,
     /// The last record of a file with no line ending after it.
     None,
@@ -24,6 +27,7 @@ pub struct FieldSpan {
     pub start: usize,
     /// Offset just past the field's last byte (its closing quote, if quoted).
     pub end: usize,
+    /// Whether the field is in quotes.
     pub quoted: bool,
 }
 
@@ -31,11 +35,26 @@ pub struct FieldSpan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuoteProblem {
     /// A quoted field never closes; `at` is the opening quote.
-    Unterminated { field: usize, at: usize },
+    Unterminated {
+        /// The field (0-based).
+        field: usize,
+        /// The offending byte, as an offset in `raw`.
+        at: usize,
+    },
     /// A `"` inside an unquoted field.
-    InUnquoted { field: usize, at: usize },
+    InUnquoted {
+        /// The field (0-based).
+        field: usize,
+        /// The offending byte, as an offset in `raw`.
+        at: usize,
+    },
     /// Characters after a closing quote.
-    Trailing { field: usize, at: usize },
+    Trailing {
+        /// The field (0-based).
+        field: usize,
+        /// The offending byte, as an offset in `raw`.
+        at: usize,
+    },
 }
 
 /// One record: its raw bytes and its fields (unquoted, still MS932).
@@ -50,16 +69,19 @@ pub struct RawRecord {
     data: Vec<u8>,
     ends: Vec<usize>,
     nfields: usize,
+    /// How the record's line ended.
     pub ending: Option<LineEnding>,
     /// Blank lines skipped before this record: (line, byte offset).
     pub blank_lines_before: Vec<(u64, u64)>,
 }
 
 impl RawRecord {
+    /// The number of fields.
     pub fn len(&self) -> usize {
         self.nfields
     }
 
+    /// Whether the record has no field.
     pub fn is_empty(&self) -> bool {
         self.nfields == 0
     }
@@ -309,6 +331,7 @@ pub struct CsvReader<R> {
 const BUF: usize = 256 * 1024;
 
 impl<R: Read> CsvReader<R> {
+    /// A reader over `src`, from its first byte.
     pub fn new(src: R) -> CsvReader<R> {
         let core = ReaderBuilder::new()
             .delimiter(b',')

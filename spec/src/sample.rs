@@ -19,8 +19,11 @@ use crate::standard::{FileSpec, Revision, Standard};
 /// A service of the catalogue: code, name, units, and whether it carries times.
 #[derive(Debug, Clone, Copy)]
 pub struct Service {
+    /// The サービスコード (6 characters).
     pub code: &'static str,
+    /// The service's name.
     pub name: &'static str,
+    /// Its units (単位数) per time.
     pub units: i64,
     /// (start, end) as HHMM, or None for untimed services (9999).
     pub time: Option<(&'static str, &'static str)>,
@@ -31,26 +34,42 @@ pub struct Service {
 /// A service office of the synthetic world.
 #[derive(Debug, Clone)]
 pub struct Provider {
+    /// The office's 事業所番号.
     pub office: String,
+    /// Its サービス種類コード.
     pub service_type: String,
+    /// Its name.
     pub name: String,
+    /// The services it offers.
     pub services: Vec<Service>,
 }
 
 /// A user (利用者) of the 居宅介護支援事業所.
 #[derive(Debug, Clone)]
 pub struct User {
+    /// 保険者番号.
     pub insurer: String,
+    /// 被保険者番号.
     pub insured: String,
+    /// フリガナ in katakana (half-width for some users, to exercise the codec).
     pub kana: String,
+    /// Name (氏名).
     pub name: String,
+    /// Sex code (性別: 1 male, 2 female).
     pub sex: &'static str,
+    /// Date of birth (YYYYMMDD).
     pub birth: String,
+    /// Postal code.
     pub postal: String,
+    /// Address, first line.
     pub address1: String,
+    /// Address, second line.
     pub address2: String,
+    /// Phone number.
     pub phone: String,
+    /// 要介護状態区分 code.
     pub care_level: &'static str,
+    /// 区分支給限度基準額 in units per month.
     pub limit: i64,
     /// Indexes into the world's providers.
     pub providers: Vec<usize>,
@@ -59,12 +78,17 @@ pub struct User {
 /// The care manager's office, its providers and users.
 #[derive(Debug, Clone)]
 pub struct World {
+    /// The 居宅介護支援事業所 (sender of 予定).
     pub kyotaku: Party,
+    /// Its name.
     pub kyotaku_name: String,
+    /// The care manager (ケアマネジャー) who writes the plans.
     pub care_manager: String,
     /// 地域包括支援センター for the 介護予防 files.
     pub houkatsu: Party,
+    /// The サービス事業所.
     pub providers: Vec<Provider>,
+    /// The users (利用者).
     pub users: Vec<User>,
     /// Plan changes within a month (月途中の計画変更), applied by the plan generator.
     pub plan_changes: Vec<PlanChange>,
@@ -74,9 +98,13 @@ pub struct World {
 /// is planned on `weekdays` from `from_day` instead of its usual days.
 #[derive(Debug, Clone)]
 pub struct PlanChange {
+    /// Index of the provider.
     pub provider: usize,
+    /// Index of the service in the provider's catalogue.
     pub service: usize,
+    /// The first day (1-based) the new days apply.
     pub from_day: u32,
+    /// The ISO weekdays planned from then on.
     pub weekdays: &'static [u32],
 }
 
@@ -344,6 +372,7 @@ impl World {
             .unwrap_or(self.providers[p].services[svc].weekdays)
     }
 
+    /// Provider `p` as a party of a file name (with its サービス種類コード).
     pub fn provider_party(&self, p: usize) -> Party {
         Party {
             office: self.providers[p].office.clone(),
@@ -351,6 +380,7 @@ impl World {
         }
     }
 
+    /// The users who use provider `p`.
     pub fn users_of(&self, p: usize) -> impl Iterator<Item = &User> {
         self.users.iter().filter(move |u| u.providers.contains(&p))
     }

@@ -16,29 +16,46 @@ include!(concat!(env!("OUT_DIR"), "/revisions.rs"));
 /// An error in the embedded spec data (a broken revision folder).
 #[derive(Debug, thiserror::Error)]
 pub enum SpecDataError {
+    /// `revision.toml` does not parse.
     #[error("revisions/{revision}/revision.toml: {source}")]
     Toml {
+        /// The revision folder.
         revision: String,
+        /// The TOML error.
         source: toml::de::Error,
     },
+    /// `codes.toml` does not parse.
     #[error("revisions/{revision}/codes.toml: {source}")]
     Codes {
+        /// The revision folder.
         revision: String,
+        /// The TOML error.
         source: toml::de::Error,
     },
+    /// A line of `items.tsv` is wrong.
     #[error("revisions/{revision}/items.tsv line {line}: {message}")]
     Items {
+        /// The revision folder.
         revision: String,
+        /// The line (1-based).
         line: usize,
+        /// What is wrong.
         message: String,
     },
+    /// The revision's files, units and items do not fit together.
     #[error("revisions/{revision}: {message}")]
-    Inconsistent { revision: String, message: String },
+    Inconsistent {
+        /// The revision folder.
+        revision: String,
+        /// What does not fit.
+        message: String,
+    },
 }
 
 /// The whole standard: every embedded revision.
 #[derive(Debug, Serialize)]
 pub struct Standard {
+    /// Every embedded revision.
     pub revisions: Vec<Revision>,
 }
 
@@ -49,16 +66,21 @@ pub struct Revision {
     pub revision: String,
     /// The value of item 1 (CSVバージョン) of every record: "202407", "202208".
     pub csv_version: String,
+    /// The label shown to people, e.g. "第4.1版 (令和6年10月)".
     pub label: String,
     /// First service month (YYYYMM) the revision applies to.
     pub applies_from: String,
+    /// Whether it is used when nothing says which.
     pub default: bool,
     /// Whether file names carry the sender's and receiver's サービス種類コード (4.x).
     pub filename_service_types: bool,
     /// Decisions taken where the standard is silent, by topic.
     pub assumptions: BTreeMap<String, String>,
+    /// Its interface files.
     pub files: Vec<FileSpec>,
+    /// Its send units (送信単位).
     pub units: Vec<UnitSpec>,
+    /// Its code lists: list name → code → label.
     pub codes: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -86,11 +108,14 @@ pub enum OfficeRole {
     Yobo,
 }
 
+/// How a file's content is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
+    /// CSV in MS932.
     #[default]
     Csv,
+    /// A JPEG image (家族構成画像).
     Jpeg,
 }
 
@@ -101,23 +126,33 @@ pub struct FileSpec {
     pub kind: String,
     /// 日本語名称.
     pub name: String,
+    /// Where the month part of its name comes from.
     pub month: MonthPart,
+    /// Who writes it.
     pub from: OfficeRole,
+    /// Who reads it.
     pub to: OfficeRole,
+    /// CSV or JPEG.
     pub format: FileFormat,
     /// Kinds whose data a deletion file withdraws (the cascade).
     pub deletes: Vec<String>,
+    /// Its items, in record order.
     pub items: Vec<ItemSpec>,
 }
 
 /// A send unit (送信単位): the files that may share one ファイル連番.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct UnitSpec {
+    /// A short stable ID (`usage`, `plan`, …).
     pub id: String,
+    /// Its Japanese name.
     pub name: String,
+    /// The kinds it must hold.
     pub required: Vec<String>,
+    /// The kinds it may hold besides.
     #[serde(default)]
     pub optional: Vec<String>,
+    /// The assumption the combination rests on, if any.
     #[serde(default)]
     pub assumed: Option<String>,
 }
@@ -126,8 +161,11 @@ pub struct UnitSpec {
 /// missing from it or not allowed in it.
 #[derive(Debug)]
 pub struct UnitMismatch<'a> {
+    /// The allowed combination closest to the kinds given.
     pub nearest: &'a UnitSpec,
+    /// Kinds it requires that are absent.
     pub missing: Vec<&'a str>,
+    /// Kinds present that it does not allow.
     pub extra: Vec<&'a str>,
 }
 
@@ -198,6 +236,7 @@ pub enum ItemType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemRole {
+    /// CSVバージョン.
     CsvVersion,
     /// 保険者番号.
     Insurer,
@@ -215,15 +254,21 @@ pub enum ItemRole {
     CareManagerOffice,
     /// The service provider's 事業所番号 in the record.
     ProviderOffice,
+    /// サービスコード (6 characters, the first two its サービス種類).
     ServiceCode,
+    /// サービス種類コード on its own.
     ServiceType,
     /// サービス利用日.
     ServiceDate,
     /// 日割対象日.
     DayFlags,
+    /// サービス開始時刻.
     StartTime,
+    /// サービス終了時刻.
     EndTime,
+    /// 活動開始時刻 of 第3表.
     ActivityStartTime,
+    /// 活動終了時刻 of 第3表.
     ActivityEndTime,
     /// サテライト枝番.
     Satellite,
@@ -269,9 +314,13 @@ pub enum Confidence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
+    /// 必須: a required item left empty.
     Required,
+    /// 項目長: a value over the length.
     Length,
+    /// 書式: a value of the wrong form.
     Format,
+    /// コード: a value not in the code list.
     Code,
 }
 
@@ -284,10 +333,12 @@ pub struct ItemSpec {
     pub key: String,
     /// 日本語名称, as printed.
     pub name: String,
+    /// The item's type (its form).
     #[serde(rename = "type")]
     pub ty: ItemType,
     /// 項目長: the maximum length; `None` = ― (free length).
     pub length: Option<u16>,
+    /// Whether `length` counts bytes or characters.
     pub length_unit: Option<LengthUnit>,
     /// 必須.
     pub required: bool,
@@ -295,14 +346,17 @@ pub struct ItemSpec {
     pub needed: Option<bool>,
     /// The code list (codes.toml) for `code` items.
     pub codes: Option<String>,
+    /// What the item means to the record, file and unit rules, if anything.
     pub role: Option<ItemRole>,
     /// Checks that report warnings instead of errors for this item.
     pub warn_only: Vec<Check>,
     /// 書式・選択肢, as printed.
     pub format: String,
+    /// How firmly the attributes were read from the standard.
     pub confidence: Confidence,
     /// The assumption this item's checks rest on, if any.
     pub assumed: Option<String>,
+    /// Where the attributes were read, and any doubt.
     pub note: String,
 }
 
@@ -371,10 +425,12 @@ impl Standard {
             .unwrap_or(&self.revisions[0])
     }
 
+    /// The revision "4.1", "3.2", ….
     pub fn revision(&self, id: &str) -> Option<&Revision> {
         self.revisions.iter().find(|r| r.revision == id)
     }
 
+    /// The revision whose CSVバージョン is `v`.
     pub fn by_csv_version(&self, v: &str) -> Option<&Revision> {
         self.revisions.iter().find(|r| r.csv_version == v)
     }
@@ -594,6 +650,7 @@ impl Revision {
         })
     }
 
+    /// The file of this kind (`UPPLAN`, …).
     pub fn file(&self, kind: &str) -> Option<&FileSpec> {
         self.files.iter().find(|f| f.kind == kind)
     }
@@ -665,6 +722,7 @@ impl FileSpec {
         self.items.iter().position(|i| i.role == Some(role))
     }
 
+    /// Whether it is a deletion file (削除), which withdraws other kinds.
     pub fn is_deletion(&self) -> bool {
         !self.deletes.is_empty()
     }

@@ -16,40 +16,61 @@ use crate::standard::ItemType;
 /// A replacement made while writing, located by record and item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WrittenReplacement {
+    /// The file name.
     pub file: String,
     /// 1-based record number (= line number when no value holds a line break).
     pub record: usize,
+    /// The item's Japanese name.
     pub item: String,
+    /// The character in the data.
     pub from: char,
+    /// The MS932 character written.
     pub to: char,
+    /// Its position in the value, in characters (0-based).
     pub char_index: usize,
 }
 
 /// One file as written.
 #[derive(Debug, Clone)]
 pub struct WrittenFile {
+    /// The file name, per the standard's rule.
     pub name: String,
+    /// The bytes: MS932, CR LF, quoted where needed.
     pub bytes: Vec<u8>,
+    /// Characters converted on the way (〜 → ～, …).
     pub replacements: Vec<WrittenReplacement>,
 }
 
+/// Data that cannot be written as the standard's files.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WriteError {
+    /// The data does not describe a send unit.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// A record with the wrong number of values.
     #[error("{file}: record {record}: {got} values, but {kind} has {expected} items")]
     FieldCount {
+        /// The file name.
         file: String,
+        /// The file kind.
         kind: String,
+        /// The record (1-based).
         record: usize,
+        /// Values given.
         got: usize,
+        /// Items the kind has.
         expected: usize,
     },
+    /// A value that cannot be written in MS932.
     #[error("{file}: record {record}, item 「{item}」: {source}")]
     Encode {
+        /// The file name.
         file: String,
+        /// The record (1-based).
         record: usize,
+        /// The item's Japanese name.
         item: String,
+        /// What cannot be encoded.
         source: EncodeError,
     },
 }

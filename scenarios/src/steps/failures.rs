@@ -2,6 +2,7 @@
 
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
+use renkei_reports::EvidenceKind;
 use renkei_simulator::client::ClientError;
 use serde_json::json;
 
@@ -30,7 +31,7 @@ async fn attempt_login(
         for warn in &ok.warnings {
             w.record(
                 line(step),
-                "hub",
+                EvidenceKind::Hub,
                 format!("警告 {}: {}", warn.code, warn.message),
                 json!({"outcome": warn.code}),
             );
@@ -133,7 +134,7 @@ async fn send_trap(
         .ok_or_else(|| format!("罠「{trap}」は renkei の罠の一覧にありません"))?;
     w.record(
         line(step),
-        "note",
+        EvidenceKind::Note,
         format!("罠 {trap} を {file} の {at} 行目に仕込んだ"),
         json!({"trap": trap, "file": file, "line": at}),
     );

@@ -2,6 +2,7 @@
 
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
+use renkei_reports::EvidenceKind;
 use renkei_simulator::offices::{Export, Files, ImportOutcome};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -51,7 +52,7 @@ async fn export(
             for d in &delivered {
                 w.record(
                     line(step),
-                    "note",
+                    EvidenceKind::Note,
                     format!("記録した差 {}", d.describe()),
                     serde_json::to_value(d).unwrap_or_default(),
                 );
@@ -64,7 +65,7 @@ async fn export(
     for r in &export.replacements {
         w.record(
             line(step),
-            "note",
+            EvidenceKind::Note,
             format!("MS932 にない文字を置換: {r}"),
             serde_json::Value::Null,
         );
@@ -128,7 +129,7 @@ async fn export_valid(w: &mut RenkeiWorld, step: &Step, n: String) -> StepResult
         Ok(_) => {
             w.record(
                 line(step),
-                "note",
+                EvidenceKind::Note,
                 "renkei-spec の検証: エラーなし（送信単位の検査を含む）",
                 serde_json::Value::Null,
             );
@@ -181,7 +182,7 @@ async fn upload_of(w: &mut RenkeiWorld, step: &Step, name: &str, owner: &str) ->
         Ok(receipt) => {
             w.record(
                 line(step),
-                "hub",
+                EvidenceKind::Hub,
                 format!(
                     "送信ID {} を受け付け（送信先 {}）",
                     receipt.send_id, receipt.receiver
@@ -214,7 +215,7 @@ async fn sent_list(w: &mut RenkeiWorld, step: &Step, _n: String, name: String) -
     for s in w.last_sent.clone() {
         w.record(
             line(step),
-            "hub",
+            EvidenceKind::Hub,
             format!(
                 "{} → {} {} 送信 {} 受信 {}",
                 s.send_id,
@@ -256,7 +257,7 @@ async fn sent_status_of(
     let last = list.last().ok_or("送信一覧が空です")?;
     w.record(
         line(step),
-        "hub",
+        EvidenceKind::Hub,
         format!(
             "{} の状態 {}（受信 {}）",
             last.send_id,
@@ -288,7 +289,7 @@ async fn inbox(w: &mut RenkeiWorld, step: &Step, _n: String, name: String) -> St
     for s in w.last_inbox.clone() {
         w.record(
             line(step),
-            "hub",
+            EvidenceKind::Hub,
             format!(
                 "{} ← {} {}（{} ファイル）",
                 s.send_id,
@@ -492,7 +493,7 @@ async fn import_yotei(w: &mut RenkeiWorld, step: &Step, name: String) -> StepRes
                 };
                 w.record(
                     line(step),
-                    "note",
+                    EvidenceKind::Note,
                     text,
                     serde_json::to_value(o).unwrap_or_default(),
                 );
@@ -563,7 +564,7 @@ async fn import_jisseki(w: &mut RenkeiWorld, step: &Step, name: String) -> StepR
                 let rows: usize = u.files.iter().map(|f| f.records.len()).sum();
                 w.record(
                     line(step),
-                    "note",
+                    EvidenceKind::Note,
                     format!("実績 {rows} 件を取込（{}）", u.sender.office),
                     serde_json::Value::Null,
                 );
@@ -609,7 +610,7 @@ async fn reconciled(w: &mut RenkeiWorld, step: &Step) -> StepResult {
     for d in &found {
         w.record(
             line(step),
-            "note",
+            EvidenceKind::Note,
             format!("突合 {}", d.describe()),
             serde_json::to_value(d).unwrap_or_default(),
         );
@@ -670,7 +671,7 @@ async fn change_plan(
         .map_err(|e| e.to_string())?;
     w.record(
         line(step),
-        "note",
+        EvidenceKind::Note,
         format!("{day}日から「{provider}」の最初のサービスを月〜金に変更"),
         json!({"from_day": day}),
     );
@@ -691,7 +692,7 @@ async fn withdraw(w: &mut RenkeiWorld, step: &Step, name: String) -> StepResult 
     let s = r.map_err(|e| e.to_string())?;
     w.record(
         line(step),
-        "hub",
+        EvidenceKind::Hub,
         format!("{} は「{}」", s.send_id, s.status),
         serde_json::Value::Null,
     );

@@ -2,6 +2,7 @@
 
 use cucumber::gherkin::Step;
 use cucumber::{given, when};
+use renkei_reports::EvidenceKind;
 use renkei_simulator::embedded::EmbeddedHub;
 use renkei_simulator::offices::{KyotakuOffice, ProviderOffice};
 use serde_json::json;
@@ -21,7 +22,7 @@ async fn pin_clock(w: &mut RenkeiWorld, step: &Step, at: String) -> StepResult {
     }
     w.record(
         line(step),
-        "clock",
+        EvidenceKind::Clock,
         format!("時計を {at} に固定"),
         json!({"now": at}),
     );
@@ -41,7 +42,7 @@ async fn move_clock(w: &mut RenkeiWorld, step: &Step, at: String) -> StepResult 
     w.hub()?.clock.set(t);
     w.record(
         line(step),
-        "clock",
+        EvidenceKind::Clock,
         format!("時計を {at} に進めた"),
         json!({"now": at}),
     );
@@ -61,7 +62,7 @@ async fn advance_clock(w: &mut RenkeiWorld, step: &Step, n: String, unit: String
     let now = renkei_simulator::clock::rfc3339(w.clock_now());
     w.record(
         line(step),
-        "clock",
+        EvidenceKind::Clock,
         format!("時計を{n}{unit}進めた: {now}"),
         json!({"now": now}),
     );
@@ -79,7 +80,7 @@ async fn demo_hub(w: &mut RenkeiWorld, step: &Step) -> StepResult {
     w.hub = Some(hub);
     w.record(
         line(step),
-        "hub",
+        EvidenceKind::Hub,
         format!("連携基盤を {url} で起動（事業所 {n}、時計は固定）"),
         json!({"url": url}),
     );
@@ -119,7 +120,7 @@ async fn plans(
     w.kyotaku = Some(office);
     w.record(
         line(step),
-        "note",
+        EvidenceKind::Note,
         format!("利用者 {n} 人: {}", names.join("、")),
         json!({"kyotaku": k, "providers": providers}),
     );

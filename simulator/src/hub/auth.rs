@@ -15,11 +15,14 @@ use crate::world::{PasswordState, World};
 /// A logged-in session.
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// The 事業所番号 logged in.
     pub office: String,
+    /// The login ID used (KJ…).
     pub user_id: String,
     /// The serial of the certificate the session was opened with: a token only works over a
     /// connection that presents the same certificate.
     pub cert_serial: String,
+    /// When the token stops working.
     pub expires_at: OffsetDateTime,
 }
 
@@ -40,8 +43,11 @@ pub struct Auth {
 /// A successful login.
 #[derive(Debug, Clone)]
 pub struct LoginOk {
+    /// The bearer token.
     pub token: String,
+    /// The session it opens.
     pub session: Session,
+    /// Warnings to show with the login (certificate near its end, lapsed licence).
     pub warnings: Vec<Warning>,
 }
 

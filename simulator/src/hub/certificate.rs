@@ -10,7 +10,7 @@ use x509_parser::oid_registry::{
     OID_X509_COMMON_NAME, OID_X509_ORGANIZATIONAL_UNIT, OID_X509_SERIALNUMBER,
 };
 
-use super::error::HubError;
+use super::error::{HubError, CERT_EXPIRING};
 use crate::clock::rfc3339;
 use crate::world::{CertType, HubSettings};
 
@@ -23,7 +23,9 @@ pub struct PeerIdentity {
     pub type_id: Option<String>,
     /// Certificate serial, hex; tokens are bound to it.
     pub serial: String,
+    /// Start of the certificate's validity.
     pub not_before: OffsetDateTime,
+    /// End of the certificate's validity.
     pub not_after: OffsetDateTime,
 }
 
@@ -85,7 +87,7 @@ impl PeerIdentity {
     pub fn expiry_warning(&self, now: OffsetDateTime, settings: &HubSettings) -> Option<Warning> {
         let left = self.not_after - now;
         (left <= Duration::days(settings.cert_warning_days)).then(|| Warning {
-            code: "CERT_EXPIRING",
+            code: CERT_EXPIRING,
             message: format!(
                 "クライアント証明書の有効期限は {} です（残り {} 日）。更新してください",
                 rfc3339(self.not_after),
@@ -98,6 +100,8 @@ impl PeerIdentity {
 /// A warning given with a successful login.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Warning {
+    /// The warning's stable code (`CERT_EXPIRING`, `LICENCE_EXPIRED`).
     pub code: &'static str,
+    /// What to do about it, in Japanese.
     pub message: String,
 }

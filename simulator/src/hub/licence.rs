@@ -13,6 +13,7 @@ pub fn licensed_until(office: &Office, now: OffsetDateTime) -> Option<Date> {
     office.licence.as_ref()?.current_until(today)
 }
 
+/// Whether the office holds a current licence at `now`.
 pub fn is_licensed(office: &Office, now: OffsetDateTime) -> bool {
     licensed_until(office, now).is_some()
 }

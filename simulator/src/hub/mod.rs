@@ -5,7 +5,7 @@
 //! - [`auth`]: login IDs, passwords, lockout, tokens;
 //! - [`licence`]: licence periods;
 //! - [`send`]: what a send must satisfy;
-//! - [`mailbox`] (in this file): listing, download, withdrawal, retention;
+//! - the mailbox, in this file ([`Hub`]'s methods): listing, download, withdrawal, retention;
 //! - [`tls`]: the rustls server configuration (client certificates, CRLs, the clock);
 //! - [`api`]: the HTTP API of hub.md (axum); [`server`]: the accept loop and request log.
 
@@ -24,7 +24,7 @@ use time::Duration;
 
 pub use auth::{LoginOk, Session};
 pub use certificate::{PeerIdentity, Warning};
-pub use error::HubError;
+pub use error::{HubError, CERT_EXPIRING, TLS_OUTCOMES, WARNING_CODES};
 pub use send::Upload;
 pub use server::{start_from_files, HubServer, ServeFiles, ServeOptions};
 
@@ -40,10 +40,12 @@ pub enum HubLog {
     Stderr,
     /// Kept in memory (tests and scenario evidence).
     Memory(Arc<Mutex<Vec<String>>>),
+    /// Nowhere.
     Off,
 }
 
 impl HubLog {
+    /// Writes one line of the log.
     pub fn write(&self, line: String) {
         match self {
             HubLog::Stderr => eprintln!("{line}"),
@@ -55,10 +57,15 @@ impl HubLog {
 
 /// The hub: a world, a store, a clock, sessions.
 pub struct Hub {
+    /// The offices, licences and settings the hub knows.
     pub world: World,
+    /// Where sends and files are kept.
     pub store: Arc<dyn Store>,
+    /// The clock every rule asks.
     pub clock: SharedClock,
+    /// Sessions and lockouts.
     pub auth: auth::Auth,
+    /// Where the one-line request log goes.
     pub log: HubLog,
 }
 
@@ -70,13 +77,18 @@ fn file_set(files: &[(String, String)]) -> std::collections::BTreeSet<(String, S
 /// An office as `GET /v1/offices/{number}` shows it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct OfficeInfo {
+    /// The 事業所番号 asked about.
     pub office: String,
+    /// The office's name, when it is registered.
     pub name: Option<String>,
+    /// Whether it is registered for the exchange.
     pub registered: bool,
+    /// The end of its current licence period (YYYY-MM-DD), if it has one.
     pub licensed_until: Option<String>,
 }
 
 impl Hub {
+    /// A hub over `world` and `store`, asking `clock`, logging to `log`.
     pub fn new(world: World, store: Arc<dyn Store>, clock: SharedClock, log: HubLog) -> Hub {
         Hub {
             world,

@@ -18,7 +18,9 @@ use crate::world::World;
 /// A file as uploaded.
 #[derive(Debug, Clone)]
 pub struct Upload {
+    /// The file name, as uploaded.
     pub name: String,
+    /// The file's bytes, unchanged.
     pub bytes: Vec<u8>,
 }
 

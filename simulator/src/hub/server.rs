@@ -25,18 +25,24 @@ pub struct ServeOptions {
 
 /// A running hub. Dropping it (or [`HubServer::shutdown`]) stops accepting.
 pub struct HubServer {
+    /// The address it listens on (the port chosen when asked for 0).
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// Why the hub could not start serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The TLS material is unusable.
     #[error(transparent)]
     Tls(#[from] tls::TlsSetupError),
+    /// The address could not be bound.
     #[error("{addr} で待ち受けできません: {source}")]
     Listen {
+        /// The address asked for.
         addr: SocketAddr,
+        /// The operating system's error.
         source: std::io::Error,
     },
 }
@@ -142,9 +148,13 @@ impl Drop for HubServer {
 /// What `renkei hub serve` needs.
 #[derive(Debug, Clone)]
 pub struct ServeFiles {
+    /// The world file (TOML).
     pub world: std::path::PathBuf,
+    /// The PKI folder (`renkei pki init`).
     pub pki: std::path::PathBuf,
+    /// The data folder (the SQLite store).
     pub data: std::path::PathBuf,
+    /// Where to listen.
     pub listen: SocketAddr,
     /// A pinned start for the clock (it then runs); the world's `hub.now`, else the system's.
     pub now: Option<time::OffsetDateTime>,
@@ -155,12 +165,16 @@ pub struct ServeFiles {
 /// A hub that cannot start from its files.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The world file is unusable.
     #[error(transparent)]
     World(#[from] crate::world::WorldError),
+    /// The PKI folder is unusable.
     #[error(transparent)]
     Pki(#[from] crate::pki::PkiError),
+    /// The data folder's store cannot be opened.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The server could not start.
     #[error(transparent)]
     Serve(#[from] ServeError),
 }

@@ -14,10 +14,13 @@ use rustls::{RootCertStore, ServerConfig};
 use crate::clock::SharedClock;
 use crate::pki::HubTlsMaterial;
 
+/// The hub's TLS configuration cannot be built.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
+    /// rustls refused the certificates or the key.
     #[error("TLS の設定ができません: {0}")]
     Rustls(#[from] rustls::Error),
+    /// The client-certificate verifier (roots, CRLs) cannot be built.
     #[error("クライアント証明書の検証器を作れません: {0}")]
     Verifier(#[from] rustls::server::VerifierBuilderError),
 }

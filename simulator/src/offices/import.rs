@@ -11,24 +11,33 @@ use super::Files;
 /// One diagnostic of a refused import.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Problem {
+    /// The file's name.
     pub file: String,
+    /// The validator's stable diagnostic code.
     pub code: String,
+    /// Its category (`filename`, `encoding`, `structure`, `item`, `consistency`).
     pub category: String,
+    /// The physical line, when it has one.
     pub line: Option<u64>,
+    /// The column (1-based field), when it has one.
     pub column: Option<u64>,
+    /// The validator's message, in Japanese.
     pub message: String,
 }
 
 /// An import that was refused.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ImportError {
+    /// The files fail the validator: every problem, in order.
     #[error("取込できません: {} 件の問題（最初: {}）", .0.len(), .0.first().map(|p| format!("{} {}行 {}", p.file, p.line.unwrap_or(0), p.code)).unwrap_or_default())]
     Invalid(Vec<Problem>),
+    /// The files cannot be read as the standard's data (the reason).
     #[error("取込できません: {0}")]
     Read(String),
 }
 
 impl ImportError {
+    /// The validator's problems (empty for a [`ImportError::Read`]).
     pub fn problems(&self) -> &[Problem] {
         match self {
             ImportError::Invalid(p) => p,

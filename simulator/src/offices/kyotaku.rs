@@ -13,6 +13,7 @@ use super::{people, Export, Files, OfficeError};
 
 /// A simulated 居宅介護支援事業所.
 pub struct KyotakuOffice {
+    /// The 居宅's 事業所番号.
     pub office: String,
     /// Its users, plans and providers.
     pub world: World,

@@ -5,7 +5,7 @@
 //! - [`people`]: the insured persons (保険者番号 with its 検証番号, 被保険者番号, names);
 //! - [`import`]: reading a downloaded send unit (validate, then decode);
 //! - [`kyotaku`]: the care-manager office; [`provider`]: a service provider;
-//! - [`reconcile`]: 予定 against 実績.
+//! - [`reconcile`](mod@reconcile): 予定 against 実績.
 
 pub mod import;
 pub mod kyotaku;
@@ -27,7 +27,9 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// A send unit as written by an office, with its files.
 #[derive(Debug, Clone)]
 pub struct Export {
+    /// The send unit as data.
     pub unit: SendUnit,
+    /// Its files as written: (file name, MS932 bytes).
     pub files: Files,
     /// Characters the writer had to convert (〜 → ～ …), as "file record item: a→b".
     pub replacements: Vec<String>,
@@ -36,13 +38,16 @@ pub struct Export {
 /// An office could not produce its files.
 #[derive(Debug, thiserror::Error)]
 pub enum OfficeError {
+    /// The writer refused the data.
     #[error("ファイルを書けません: {0}")]
     Write(#[from] renkei_spec::writer::WriteError),
+    /// The office has nothing to write (no users, no plan in force, …).
     #[error("{0}")]
     Plan(String),
 }
 
 impl Export {
+    /// Writes the unit's files.
     pub fn write(unit: SendUnit) -> Result<Export, OfficeError> {
         let written = renkei_spec::writer::write_unit(&unit)?;
         let replacements = written

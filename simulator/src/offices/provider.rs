@@ -18,25 +18,43 @@ use super::{file_of, item_index, Export, Files, OfficeError};
 pub enum ImportOutcome {
     /// The plan of `month` is now this send's.
     Applied {
+        /// The service month (YYYYMM).
         month: String,
+        /// The send's ファイル連番.
         serial: String,
+        /// How many records the plan holds.
         records: usize,
     },
     /// An older ファイル連番 than the plan in force: not applied.
     Stale {
+        /// The service month (YYYYMM).
         month: String,
+        /// The stale send's ファイル連番.
         serial: String,
+        /// The ファイル連番 of the plan in force.
         current: String,
     },
     /// 第6表 削除: the plan of `month` was withdrawn for these users.
-    Deleted { month: String, users: usize },
+    Deleted {
+        /// The month withdrawn (YYYYMM).
+        month: String,
+        /// How many users it was withdrawn for.
+        users: usize,
+    },
     /// 居宅サービス計画書 (第1〜3表): kept as the users' care plan.
-    CarePlan { tables: Vec<String>, users: usize },
+    CarePlan {
+        /// The tables received (UP1KYO, …).
+        tables: Vec<String>,
+        /// How many users they cover.
+        users: usize,
+    },
 }
 
 /// A simulated サービス事業所.
 pub struct ProviderOffice {
+    /// The サービス事業所's 事業所番号.
     pub office: String,
+    /// Its サービス種類コード (2 digits).
     pub service_type: String,
     /// (居宅, month) → (ファイル連番, the 予定 in force).
     pub plans: BTreeMap<(String, String), (String, SendUnit)>,
@@ -54,6 +72,7 @@ fn plus_30(hhmm: &str) -> String {
 }
 
 impl ProviderOffice {
+    /// A サービス事業所 with no plan received yet.
     pub fn new(office: &str, service_type: &str) -> ProviderOffice {
         ProviderOffice {
             office: office.to_string(),

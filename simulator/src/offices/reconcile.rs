@@ -14,24 +14,37 @@ use super::{file_of, item_index};
 pub enum Difference {
     /// 中止: planned, not delivered.
     Cancelled {
+        /// 被保険者番号 of the user.
         insured: String,
+        /// The サービスコード.
         service: String,
+        /// The day (YYYYMMDD).
         day: String,
+        /// The planned start–end (HHMM-HHMM, or 9999).
         time: String,
     },
     /// 追加: delivered, not planned.
     Added {
+        /// 被保険者番号 of the user.
         insured: String,
+        /// The サービスコード.
         service: String,
+        /// The day (YYYYMMDD).
         day: String,
+        /// The delivered start–end (HHMM-HHMM, or 9999).
         time: String,
     },
     /// 時間変更: delivered on the planned day at another time.
     TimeChanged {
+        /// 被保険者番号 of the user.
         insured: String,
+        /// The サービスコード.
         service: String,
+        /// The day (YYYYMMDD).
         day: String,
+        /// The planned start–end.
         planned: String,
+        /// The delivered start–end.
         actual: String,
     },
 }

@@ -15,17 +15,24 @@ pub use sqlite::SqliteStore;
 /// A send as the hub accepts it.
 #[derive(Debug, Clone)]
 pub struct NewSend {
+    /// The sending office (事業所番号).
     pub sender: String,
+    /// The receiving office (事業所番号).
     pub receiver: String,
     /// ファイル連番 (the 14-digit timestamp shared by the send's files).
     pub serial: String,
+    /// When the hub accepted it.
     pub sent_at: OffsetDateTime,
+    /// The files, with their bytes.
     pub files: Vec<NewFile>,
 }
 
+/// A file as the hub accepts it.
 #[derive(Debug, Clone)]
 pub struct NewFile {
+    /// The file name, as uploaded.
     pub name: String,
+    /// Its bytes, unchanged.
     pub bytes: Vec<u8>,
     /// SHA-256 of the bytes, lower-case hex.
     pub sha256: String,
@@ -34,10 +41,15 @@ pub struct NewFile {
 /// A stored send and its delivery state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendRecord {
+    /// The 送信ID (`S` and 8 digits).
     pub id: String,
+    /// The sending office (事業所番号).
     pub sender: String,
+    /// The receiving office (事業所番号).
     pub receiver: String,
+    /// ファイル連番 (the 14-digit timestamp shared by the send's files).
     pub serial: String,
+    /// When the hub accepted it.
     pub sent_at: OffsetDateTime,
     /// When the receiver had downloaded every file (受信済み).
     pub received_at: Option<OffsetDateTime>,
@@ -45,31 +57,42 @@ pub struct SendRecord {
     pub withdrawn_at: Option<OffsetDateTime>,
     /// When retention removed its bytes (期限切れ).
     pub purged_at: Option<OffsetDateTime>,
+    /// Its files, in upload order.
     pub files: Vec<FileRecord>,
 }
 
+/// A stored file of a send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRecord {
+    /// The file name, as uploaded.
     pub name: String,
+    /// Its size in bytes.
     pub size: u64,
+    /// SHA-256 of its bytes, lower-case hex.
     pub sha256: String,
+    /// When the receiver first downloaded it.
     pub downloaded_at: Option<OffsetDateTime>,
 }
 
 /// The status a send shows (hub.md, Statuses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum SendStatus {
+    /// 未受信: not every file downloaded yet.
     #[serde(rename = "未受信")]
     Unreceived,
+    /// 受信済み: the receiver downloaded every file.
     #[serde(rename = "受信済み")]
     Received,
+    /// 期限切れ: past retention, its bytes purged.
     #[serde(rename = "期限切れ")]
     Expired,
+    /// 取消: withdrawn by the sender before it was received.
     #[serde(rename = "取消")]
     Withdrawn,
 }
 
 impl SendStatus {
+    /// The word the API and the lists show.
     pub fn japanese(self) -> &'static str {
         match self {
             SendStatus::Unreceived => "未受信",
@@ -81,6 +104,7 @@ impl SendStatus {
 }
 
 impl SendRecord {
+    /// The status the send shows now: withdrawn, else purged, else received, else not yet.
     pub fn status(&self) -> SendStatus {
         if self.withdrawn_at.is_some() {
             SendStatus::Withdrawn
@@ -100,8 +124,10 @@ pub enum StoreError {
     /// A live send with the same sender, receiver and ファイル連番 exists.
     #[error("同じファイル連番の送信がすでにあります: {0}")]
     Duplicate(String),
+    /// No send with this 送信ID.
     #[error("送信 {0} がありません")]
     NotFound(String),
+    /// The database failed (the backend's message).
     #[error("保管領域のエラー: {0}")]
     Backend(String),
 }
@@ -118,6 +144,7 @@ pub trait Store: Send + Sync {
         receiver: &str,
         serial: &str,
     ) -> Result<Option<SendRecord>, StoreError>;
+    /// The send with this 送信ID, whatever its state.
     fn get(&self, id: &str) -> Result<Option<SendRecord>, StoreError>;
     /// Sends by `office`, in arrival order (withdrawn ones included).
     fn sent_by(&self, office: &str) -> Result<Vec<SendRecord>, StoreError>;

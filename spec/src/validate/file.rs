@@ -26,6 +26,7 @@ pub type Place = (u64, u64);
 /// What the send-unit checks need to know about a file.
 #[derive(Debug, Default, Clone)]
 pub struct FileFacts {
+    /// Each user and link value seen, where first seen.
     pub links: BTreeMap<LinkKey, Place>,
     /// Some records could not give their keys (unreadable file, broken key items): a key
     /// missing from this file proves nothing, so the unit checks do not report it.
@@ -37,16 +38,24 @@ pub struct FileFacts {
 /// The result of validating one file.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FileReport {
+    /// The file's path, as given.
     pub path: String,
+    /// The file kind, when the name says it.
     pub kind: Option<String>,
+    /// Whether no diagnostic is an error.
     pub valid: bool,
+    /// Every diagnostic kept, in file order (up to `max_diagnostics`).
     pub diagnostics: Vec<Diagnostic>,
+    /// The revision the file was checked against.
     #[serde(skip)]
     pub revision: Option<String>,
+    /// The parsed file name.
     #[serde(skip)]
     pub name: Option<FileName>,
+    /// How many records were read.
     #[serde(skip)]
     pub records: u64,
+    /// What the send-unit checks need.
     #[serde(skip)]
     pub facts: FileFacts,
     /// Folder the file was found in (send units never span folders).
@@ -914,35 +923,10 @@ impl ItemOpt for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{sample, writer};
-
-    /// A small generated 予定 file: (name, records without their line endings).
-    fn usage_records() -> (String, Vec<Vec<u8>>) {
-        let unit = sample::big_usage_file(7, 3, "202505");
-        let f = writer::write_file(&unit, &unit.files[0]).expect("writable");
-        let records = f
-            .bytes
-            .split(|&b| b == b'\n')
-            .filter(|r| !r.is_empty())
-            .map(|r| r.strip_suffix(b"\r").unwrap_or(r).to_vec())
-            .collect();
-        (f.name, records)
-    }
-
-    /// Sets field `i` of a record (no field of the generated files holds a comma or a quote
-    /// besides the quoted free text, which is replaced whole).
-    fn set_field(record: &[u8], i: usize, value: &[u8]) -> Vec<u8> {
-        let mut fields: Vec<&[u8]> = record.split(|&b| b == b',').collect();
-        fields[i] = value;
-        fields.join(&b',')
-    }
+    use crate::validate::testutil::{join, set_field, usage_records};
 
     fn validate(name: &str, records: &[Vec<u8>], memo: bool) -> Vec<Diagnostic> {
-        let mut bytes = Vec::new();
-        for r in records {
-            bytes.extend_from_slice(r);
-            bytes.extend_from_slice(b"\r\n");
-        }
+        let bytes = join(records);
         MEMO_OFF.with(|m| m.set(!memo));
         let rep = validate_reader(name, name, &bytes[..], &Options::default());
         MEMO_OFF.with(|m| m.set(false));

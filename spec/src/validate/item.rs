@@ -9,8 +9,11 @@ use crate::standard::{Check, ItemSpec, ItemType, LengthUnit, Revision};
 /// One problem with one value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemProblem {
+    /// The stable code.
     pub code: Code,
+    /// Error, or warning when the check rests on an assumption.
     pub severity: Severity,
+    /// What is wrong, in Japanese.
     pub message: String,
 }
 

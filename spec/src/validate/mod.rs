@@ -2,13 +2,16 @@
 //!
 //! - [`item`]: one value against its item (required, form, dates, codes, length);
 //! - [`record`]: rules between the items of a record and the file name;
-//! - [`file`]: the streaming pass over one file (encoding, structure, items, records);
-//! - [`unit`]: the files of one ファイル連番 together.
+//! - [`file`](mod@file): the streaming pass over one file (encoding, structure, items, records);
+//! - [`unit`](mod@unit): the files of one ファイル連番 together.
 
 pub mod file;
 pub mod item;
 pub mod record;
 pub mod unit;
+
+#[cfg(test)]
+mod testutil;
 
 use std::fs;
 use std::io;
@@ -51,21 +54,33 @@ impl Default for Options {
 /// An input that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
+    /// A file or folder could not be read.
     #[error("{path}: {source}")]
-    Io { path: String, source: io::Error },
+    Io {
+        /// The path, as given.
+        path: String,
+        /// The operating system's error.
+        source: io::Error,
+    },
 }
 
 /// The report of a whole run, in the JSON shape of `renkei validate --format json`.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// One report per file, in path order.
     pub files: Vec<FileReport>,
+    /// The counts.
     pub summary: Summary,
 }
 
+/// How many files were checked, and how many passed.
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Summary {
+    /// Files checked.
     pub files: usize,
+    /// Files with no error.
     pub valid: usize,
+    /// Files with at least one error.
     pub invalid: usize,
 }
 

@@ -11,8 +11,11 @@ use crate::standard::{FileSpec, ItemRole, Revision};
 /// One problem in a record, at a field (0-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordProblem {
+    /// The stable code.
     pub code: Code,
+    /// The field (0-based) the problem is reported at.
     pub field: usize,
+    /// What is wrong, in Japanese.
     pub message: String,
 }
 
@@ -29,24 +32,43 @@ pub fn is_total_code(code: &str) -> bool {
 /// Field indexes of the roles a file's rules use, computed once per file.
 #[derive(Debug, Clone, Default)]
 pub struct Roles {
+    /// 保険者番号.
     pub insurer: Option<usize>,
+    /// 被保険者番号.
     pub insured: Option<usize>,
+    /// 居宅サービス計画作成（変更）日.
     pub plan_date: Option<usize>,
+    /// 対象年月.
     pub target_month: Option<usize>,
+    /// 相談日.
     pub consult_date: Option<usize>,
+    /// 計画作成(変更)日 (介護予防).
     pub yobo_plan_date: Option<usize>,
+    /// The 居宅介護支援事業所 number.
     pub care_manager_office: Option<usize>,
+    /// The サービス事業所 number.
     pub provider_office: Option<usize>,
+    /// サービスコード.
     pub service_code: Option<usize>,
+    /// サービス種類コード.
     pub service_type: Option<usize>,
+    /// サービス利用日.
     pub service_date: Option<usize>,
+    /// 日割対象日.
     pub day_flags: Option<usize>,
+    /// サービス開始時刻.
     pub start_time: Option<usize>,
+    /// サービス終了時刻.
     pub end_time: Option<usize>,
+    /// 第7表 単位数.
     pub units: Option<usize>,
+    /// 第7表 割引後率.
     pub discount_rate: Option<usize>,
+    /// 第7表 割引後単位数.
     pub discounted_units: Option<usize>,
+    /// 認定有効期間開始日.
     pub cert_start: Option<usize>,
+    /// 認定有効期間終了日.
     pub cert_end: Option<usize>,
     /// First field of each 区分支給限度 slot (4 items each).
     pub limit_slots: Vec<usize>,
@@ -56,6 +78,7 @@ pub struct Roles {
 }
 
 impl Roles {
+    /// The roles of `spec`'s items.
     pub fn of(spec: &FileSpec) -> Roles {
         let f = |r| spec.index_of(r);
         let slots: Vec<usize> = spec
@@ -355,5 +378,211 @@ pub fn check(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each record rule with one accepted record (as generated) and one refused (one value
+    //! changed), run through [`check`] with every item well-formed.
+
+    use super::*;
+    use crate::model::SendUnit;
+    use crate::standard::Standard;
+    use crate::validate::testutil::{actual_unit, plan_unit, usage_unit, values_of};
+
+    /// One generated file's records, ready for [`check`].
+    struct Case {
+        spec: &'static FileSpec,
+        rev: &'static Revision,
+        roles: Roles,
+        name: FileName,
+        records: Vec<Vec<String>>,
+    }
+
+    impl Case {
+        fn new(unit: SendUnit, kind: &str) -> Case {
+            let rev = Standard::get().revision(&unit.revision).expect("revision");
+            let spec = rev.file(kind).expect("file kind");
+            let (name, records) = values_of(&unit, kind);
+            Case {
+                spec,
+                rev,
+                roles: Roles::of(spec),
+                name,
+                records,
+            }
+        }
+
+        /// The first record where `field` has a value that `pick` accepts.
+        fn record(&self, field: Option<usize>, pick: impl Fn(&str) -> bool) -> Vec<String> {
+            let i = field.expect("the file has the role");
+            self.records
+                .iter()
+                .find(|r| r.get(i).is_some_and(|v| !v.is_empty() && pick(v)))
+                .cloned()
+                .expect("a record with the value")
+        }
+
+        /// The codes [`check`] gives the record.
+        fn codes(&self, values: &[String]) -> Vec<Code> {
+            let v: Vec<&str> = values.iter().map(String::as_str).collect();
+            let ok = vec![true; v.len()];
+            let mut out = Vec::new();
+            check(
+                self.spec,
+                &self.roles,
+                self.rev,
+                Some(&self.name),
+                &v,
+                &ok,
+                &mut out,
+            );
+            out.into_iter().map(|p| p.code).collect()
+        }
+
+        /// The record passes `code`'s rule as it is, and fails it once `edit` changed it.
+        fn accepts_then_refuses(
+            &self,
+            code: Code,
+            mut record: Vec<String>,
+            edit: impl FnOnce(&mut Vec<String>),
+        ) {
+            assert!(
+                !self.codes(&record).contains(&code),
+                "{code:?} on the record as generated: {record:?}"
+            );
+            edit(&mut record);
+            assert!(
+                self.codes(&record).contains(&code),
+                "no {code:?} on the edited record: {record:?}"
+            );
+        }
+    }
+
+    fn field(i: Option<usize>) -> usize {
+        i.expect("the file has the role")
+    }
+
+    #[test]
+    fn a_service_date_lies_within_the_target_month() {
+        let c = Case::new(usage_unit(), "UPPLAN");
+        let i = field(c.roles.service_date);
+        let r = c.record(c.roles.service_date, |_| true);
+        c.accepts_then_refuses(Code::ItemServiceDate, r, |r| r[i] = "20250715".into());
+    }
+
+    #[test]
+    fn day_flags_stop_at_the_end_of_the_month() {
+        let c = Case::new(usage_unit(), "UPPLAN");
+        let i = field(c.roles.day_flags);
+        let mut r = c.record(c.roles.target_month, |_| true);
+        // 2025年6月 has 30 days: flags on the 1st and the 30th are days of the month, one on
+        // the 31st points past its end.
+        r[i] = format!("1{}10", "0".repeat(28));
+        c.accepts_then_refuses(Code::ItemDayFlags, r, |r| r[i].replace_range(30..31, "1"));
+    }
+
+    #[test]
+    fn times_are_both_9999_or_neither() {
+        let c = Case::new(usage_unit(), "UPPLAN");
+        let (s, e) = (field(c.roles.start_time), field(c.roles.end_time));
+        let r = c.record(c.roles.start_time, |t| t != "9999");
+        c.accepts_then_refuses(Code::ItemTimePlaceholder, r, |r| {
+            r[s] = "9999".into();
+            assert_ne!(r[e], "9999");
+        });
+    }
+
+    #[test]
+    fn a_service_code_is_of_a_linked_service_type() {
+        let c = Case::new(usage_unit(), "UPPLAN");
+        let i = field(c.roles.service_code);
+        let other = (10..100)
+            .map(|n| n.to_string())
+            .find(|t| !c.rev.service_type_linked(t))
+            .expect("some service type is not linked");
+        let r = c.record(c.roles.service_code, |code| code != TOTAL_CODE);
+        c.accepts_then_refuses(Code::ItemServiceNotLinked, r, |r| {
+            r[i] = format!("{other}1111")
+        });
+    }
+
+    #[test]
+    fn a_total_row_pairs_999999_with_the_all_9_office() {
+        let c = Case::new(usage_unit(), "UPSIKYU");
+        let i = field(c.roles.service_code);
+        let r = c.record(c.roles.service_code, |code| !is_total_code(code));
+        c.accepts_then_refuses(Code::ItemTotalRow, r, |r| r[i] = TOTAL_CODE.into());
+    }
+
+    #[test]
+    fn limit_slots_fill_from_the_first() {
+        let c = Case::new(usage_unit(), "UPHOSOKU");
+        let (first, second) = (c.roles.limit_slots[0], c.roles.limit_slots[1]);
+        let mut r = c.records[0].clone();
+        for (k, v) in ["11", "0016765", "0001200", "0000000"]
+            .into_iter()
+            .enumerate()
+        {
+            r[first + k] = v.into();
+        }
+        c.accepts_then_refuses(Code::ItemLimitSlotOrder, r, |r| {
+            for k in 0..4 {
+                r[second + k] = std::mem::take(&mut r[first + k]);
+            }
+        });
+    }
+
+    #[test]
+    fn a_certification_period_starts_before_it_ends() {
+        let c = Case::new(plan_unit(), "UP1KYO");
+        let i = field(c.roles.cert_start);
+        let r = c.record(c.roles.cert_start, |_| true);
+        c.accepts_then_refuses(Code::ItemPeriod, r, |r| r[i] = "20991231".into());
+    }
+
+    #[test]
+    fn a_hosoku_record_sets_exactly_one_of_its_links() {
+        let c = Case::new(usage_unit(), "UPHOSOKU");
+        let p = field(c.roles.plan_date);
+        let r = c.record(c.roles.target_month, |m| m != "000000");
+        c.accepts_then_refuses(Code::ItemHosokuLink, r, |r| r[p] = "20250401".into());
+    }
+
+    #[test]
+    fn the_target_month_is_the_file_names_month() {
+        let c = Case::new(usage_unit(), "UPPLAN");
+        let i = field(c.roles.target_month);
+        let r = c.record(c.roles.target_month, |_| true);
+        c.accepts_then_refuses(Code::ConsistencyMonth, r, |r| r[i] = "202507".into());
+    }
+
+    #[test]
+    fn the_care_manager_office_is_the_names_sender() {
+        let c = Case::new(usage_unit(), "UPPLAN");
+        let i = field(c.roles.care_manager_office);
+        let r = c.record(c.roles.care_manager_office, |_| true);
+        c.accepts_then_refuses(Code::ConsistencySender, r, |r| r[i] = "1370100000".into());
+    }
+
+    #[test]
+    fn a_providers_office_is_the_names_sender() {
+        let c = Case::new(actual_unit(), "UPJSK");
+        let i = field(c.roles.provider_office);
+        let r = c.record(c.roles.provider_office, |_| true);
+        c.accepts_then_refuses(Code::ConsistencySender, r, |r| r[i] = "1370100000".into());
+    }
+
+    #[test]
+    fn a_providers_service_type_is_the_names() {
+        let c = Case::new(actual_unit(), "UPJSK");
+        let i = field(c.roles.service_code);
+        let named = c.name.sender.service_type.clone().expect("4.1 names say");
+        let other = if named == "13" { "11" } else { "13" };
+        let r = c.record(c.roles.service_code, |code| code.starts_with(&named));
+        c.accepts_then_refuses(Code::ConsistencyServiceType, r, |r| {
+            r[i].replace_range(0..2, other)
+        });
     }
 }

@@ -231,3 +231,122 @@ fn missing(code: Code, key: &LinkKey, place: Place, what: &str, kind: &str) -> D
 fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each send-unit rule with one accepted unit (as generated) and one refused (one file
+    //! renamed, doubled, left out or missing a user's records).
+
+    use super::*;
+    use crate::validate::testutil::{
+        drop_user_records, files, index_of, plan_unit, records, unit_codes, usage_unit, yobo_unit,
+    };
+    use crate::writer;
+
+    type Files = Vec<(String, Vec<u8>)>;
+
+    /// The unit passes `code`'s rule as generated, and fails it once `edit` changed it.
+    fn accepts_then_refuses(code: Code, mut unit: Files, edit: impl FnOnce(&mut Files)) {
+        let before = unit_codes(&unit);
+        assert!(!before.contains(&code), "{code:?} as generated: {before:?}");
+        edit(&mut unit);
+        let after = unit_codes(&unit);
+        assert!(after.contains(&code), "no {code:?} once edited: {after:?}");
+    }
+
+    /// The `kind` file of another generated unit, under the same ファイル連番.
+    fn from_other(unit: crate::model::SendUnit, kind: &str, seq: &str) -> (String, Vec<u8>) {
+        let other = writer::write_unit(&unit).expect("writable");
+        let f = other
+            .into_iter()
+            .find(|f| f.name.starts_with(&format!("{kind}_")))
+            .expect("the kind");
+        let name = f.name.replacen(&unit.sequence, seq, 1);
+        (name, f.bytes)
+    }
+
+    #[test]
+    fn the_files_of_a_unit_name_the_same_parties() {
+        let unit = usage_unit();
+        let seq = unit.sequence.clone();
+        let w = crate::validate::testutil::world();
+        let to_other = crate::sample::usage_unit(&w, "4.1", 1, "202506", &seq);
+        accepts_then_refuses(Code::ConsistencyUnitParties, files(&unit), |f| {
+            let i = index_of(f, "UPSIKYU");
+            f[i] = from_other(to_other, "UPSIKYU", &seq);
+        });
+    }
+
+    #[test]
+    fn a_unit_holds_each_kind_once() {
+        accepts_then_refuses(Code::ConsistencyUnitDuplicate, files(&usage_unit()), |f| {
+            let again = f[index_of(f, "UPPLAN")].clone();
+            f.push(again);
+        });
+    }
+
+    #[test]
+    fn a_unit_is_one_of_the_revisions_combinations() {
+        accepts_then_refuses(
+            Code::ConsistencyUnitCombination,
+            files(&usage_unit()),
+            |f| {
+                f.remove(index_of(f, "UPSIKYU"));
+            },
+        );
+    }
+
+    #[test]
+    fn the_files_of_a_unit_name_the_same_month() {
+        let unit = usage_unit();
+        let seq = unit.sequence.clone();
+        let w = crate::validate::testutil::world();
+        let july = crate::sample::usage_unit(&w, "4.1", 0, "202507", &seq);
+        accepts_then_refuses(Code::ConsistencyUnitMonth, files(&unit), |f| {
+            let i = index_of(f, "UPSIKYU");
+            f[i] = from_other(july, "UPSIKYU", &seq);
+        });
+    }
+
+    #[test]
+    fn every_user_of_the_usage_file_has_a_hosoku_record() {
+        accepts_then_refuses(Code::ConsistencyMissingHosoku, files(&usage_unit()), |f| {
+            let i = index_of(f, "UPHOSOKU");
+            f[i].1 = drop_user_records(&f[i].1, 0, |_| true);
+        });
+    }
+
+    #[test]
+    fn every_user_of_the_totals_has_usage_records() {
+        accepts_then_refuses(Code::ConsistencyMissingUsage, files(&usage_unit()), |f| {
+            let i = index_of(f, "UPPLAN");
+            f[i].1 = drop_user_records(&f[i].1, 0, |_| true);
+        });
+    }
+
+    #[test]
+    fn every_user_of_the_second_table_has_a_first_table_record() {
+        accepts_then_refuses(Code::ConsistencyMissingPlan, files(&plan_unit()), |f| {
+            let i = index_of(f, "UP1KYO");
+            f[i].1 = drop_user_records(&f[i].1, 0, |_| true);
+        });
+    }
+
+    #[test]
+    fn every_annex_record_has_its_parent_record() {
+        accepts_then_refuses(Code::ConsistencyMissingParent, files(&yobo_unit()), |f| {
+            let i = index_of(f, "UPYOBO");
+            f[i].1 = drop_user_records(&f[i].1, 0, |_| true);
+        });
+    }
+
+    #[test]
+    fn every_user_of_the_usage_file_has_a_total_row() {
+        accepts_then_refuses(Code::ConsistencyMissingTotal, files(&usage_unit()), |f| {
+            let i = index_of(f, "UPSIKYU");
+            let first = records(&f[i].1)[0].clone();
+            assert!(!first.windows(8).any(|w| w == b",999999,"));
+            f[i].1 = drop_user_records(&f[i].1, 0, |r| r.windows(8).any(|w| w == b",999999,"));
+        });
+    }
+}
