@@ -52,14 +52,14 @@ pub struct Context<'a> {
 
 /// Why a case cannot run with these capabilities, if it cannot.
 pub fn skip_reason(case: &Case, caps: &Capabilities) -> Option<String> {
-    if !caps.roles.iter().any(|r| *r == case.role) {
+    if !caps.roles.contains(&case.role) {
         return Some(format!(
             "needs the role {} (declared: {})",
             case.role,
             caps.roles.join(", ")
         ));
     }
-    if !caps.revisions.iter().any(|r| *r == case.revision) {
+    if !caps.revisions.contains(&case.revision) {
         return Some(format!("needs revision {}", case.revision));
     }
     let declared = match case.direction {

@@ -112,7 +112,7 @@ fn finished_within<T>(readers: &[&Option<thread::JoinHandle<T>>], grace: Duratio
     loop {
         if readers
             .iter()
-            .all(|r| r.as_ref().map_or(true, |h| h.is_finished()))
+            .all(|r| !matches!(r, Some(h) if !h.is_finished()))
         {
             return true;
         }

@@ -59,7 +59,7 @@ pub fn render(c: &Certification) -> String {
     o.push_str("<main>");
     summary(&mut o, c);
     cases(&mut o, c);
-    let _ = write!(o, "</main><script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(o, "</main><script>{SCRIPT}</script></body></html>");
     o
 }
 
