@@ -9,7 +9,7 @@
 //! - [`judge`]: one case to its outcome, [`compare`] item by item, [`flow`] through the hub;
 //! - [`expected`]: the vendor's expected failures (XFAIL, XPASS);
 //! - [`runner`]: the whole certification and its bundle; [`interop`]: the N×N matrix;
-//! - [`reference`]: the reference adapter on renkei's codec (`renkei adapter`);
+//! - [`mod@reference`]: the reference adapter on renkei's codec (`renkei adapter`);
 //! - [`evidence`]: what each case keeps, secrets redacted.
 //!
 //! Outcomes and their renderings (results.json, junit.xml, index.html) are
