@@ -37,20 +37,36 @@ fn ids_are_unique_namespaced_and_at_least_150() {
     let mut seen = BTreeSet::new();
     for (c, _) in &lib.cases {
         assert!(seen.insert(c.id.clone()), "duplicate ID {}", c.id);
-        assert!(c.id.starts_with(c.group.as_str()), "{} is not under {}", c.id, c.group.as_str());
         assert!(
-            c.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)),
+            c.id.starts_with(c.group.as_str()),
+            "{} is not under {}",
+            c.id,
+            c.group.as_str()
+        );
+        assert!(
+            c.id.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)),
             "{}",
             c.id
         );
-        assert!(["D1", "D2", "D3", "D4", "D5", "D6", "D7"].contains(&c.pattern.as_str()), "{}", c.id);
-        assert!(!c.rule.is_empty() && !c.basis.is_empty() && !c.title.is_empty(), "{}", c.id);
+        assert!(
+            ["D1", "D2", "D3", "D4", "D5", "D6", "D7"].contains(&c.pattern.as_str()),
+            "{}",
+            c.id
+        );
+        assert!(
+            !c.rule.is_empty() && !c.basis.is_empty() && !c.title.is_empty(),
+            "{}",
+            c.id
+        );
     }
     assert!(lib.cases.len() >= 150, "{} cases", lib.cases.len());
     for p in ["D1", "D2", "D3", "D4", "D5", "D6", "D7"] {
         for g in [Group::ImportValid, Group::ImportReject, Group::Export] {
             assert!(
-                lib.cases.iter().any(|(c, _)| c.pattern == p && c.group == g),
+                lib.cases
+                    .iter()
+                    .any(|(c, _)| c.pattern == p && c.group == g),
                 "no {} case for {p}",
                 g.as_str()
             );
@@ -63,7 +79,11 @@ fn every_fixture_and_every_encoding_trap_is_on_the_import_side() {
     let lib = library::library();
     let sources: BTreeSet<&str> = lib.cases.iter().map(|(c, _)| c.source.as_str()).collect();
     for (fx, _) in renkei_spec::corpus::cases() {
-        assert!(sources.contains(format!("fixture:{}", fx.id).as_str()), "fixture {} has no case", fx.id);
+        assert!(
+            sources.contains(format!("fixture:{}", fx.id).as_str()),
+            "fixture {} has no case",
+            fx.id
+        );
     }
     let traps = renkei_spec::corpus::FIELD_TRAPS
         .iter()
@@ -83,22 +103,46 @@ fn every_fixture_and_every_encoding_trap_is_on_the_import_side() {
 fn every_case_means_what_it_says() {
     for (c, input) in &library::library().cases {
         match input {
-            Input::Import { files, expect: Some(unit) } => {
+            Input::Import {
+                files,
+                expect: Some(unit),
+            } => {
                 assert_eq!(c.group, Group::ImportValid, "{}", c.id);
-                let errors: Vec<_> = diagnostics_of(files).into_iter().filter(|(e, _)| *e).collect();
+                let errors: Vec<_> = diagnostics_of(files)
+                    .into_iter()
+                    .filter(|(e, _)| *e)
+                    .collect();
                 assert!(errors.is_empty(), "{}: {errors:?}", c.id);
-                assert_eq!(&SendUnit::from_files(&csv_files(files)).unwrap(), unit.as_ref(), "{}", c.id);
+                assert_eq!(
+                    &SendUnit::from_files(&csv_files(files)).unwrap(),
+                    unit.as_ref(),
+                    "{}",
+                    c.id
+                );
             }
-            Input::Import { files, expect: None } => {
+            Input::Import {
+                files,
+                expect: None,
+            } => {
                 assert_eq!(c.group, Group::ImportReject, "{}", c.id);
-                assert!(diagnostics_of(files).iter().any(|(e, _)| *e), "{} breaks no rule", c.id);
+                assert!(
+                    diagnostics_of(files).iter().any(|(e, _)| *e),
+                    "{} breaks no rule",
+                    c.id
+                );
             }
             Input::Export { given, expect } => {
                 assert_eq!(c.group, Group::Export, "{}", c.id);
                 let written = renkei_spec::writer::write_unit(given).unwrap();
-                let files: Vec<(String, Vec<u8>)> = written.into_iter().map(|f| (f.name, f.bytes)).collect();
+                let files: Vec<(String, Vec<u8>)> =
+                    written.into_iter().map(|f| (f.name, f.bytes)).collect();
                 assert!(diagnostics_of(&files).iter().all(|(e, _)| !e), "{}", c.id);
-                assert_eq!(&SendUnit::from_files(&files).unwrap(), expect.as_ref(), "{}", c.id);
+                assert_eq!(
+                    &SendUnit::from_files(&files).unwrap(),
+                    expect.as_ref(),
+                    "{}",
+                    c.id
+                );
             }
             Input::Flow(_) => assert_eq!(c.group, Group::Flow),
         }

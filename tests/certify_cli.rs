@@ -1,0 +1,516 @@
+//! `renkei certify`, `renkei interop`, `renkei adapter` and `renkei unit` end to end: the
+//! reference adapter passes every case and writes a publishable bundle; each broken example
+//! adapter (examples/adapters/, Python) fails exactly the cases that name its fault; contract
+//! breaches are ERROR, exit 89 is UNSUPPORTED, expected failures are XFAIL and XPASS.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use renkei_certify::library::{self, Direction, Group, Input};
+use serde_json::Value;
+
+fn renkei() -> &'static str {
+    env!("CARGO_BIN_EXE_renkei")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn reference() -> String {
+    format!("{} adapter", renkei())
+}
+
+fn example(name: &str) -> String {
+    let script = root().join("examples/adapters").join(name);
+    format!("python3 {} --renkei {}", script.display(), renkei())
+}
+
+fn certify(adapter: &str, out: &Path, extra: &[&str]) -> (Output, Value) {
+    let o = Command::new(renkei())
+        .args(["certify", "--adapter", adapter, "--jobs", "2", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("renkei runs");
+    let results = std::fs::read_to_string(out.join("results.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    (o, results)
+}
+
+fn ids_with(results: &Value, outcome: &str) -> BTreeSet<String> {
+    results["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|c| c["outcome"] == outcome)
+        .map(|c| c["id"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn python_present() {
+    let ok = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "python3 is needed for the example adapters (.ci/run installs it)"
+    );
+}
+
+#[test]
+fn the_reference_adapter_passes_every_case_and_writes_a_publishable_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bundle");
+    let (o, r) = certify(&reference(), &out, &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let n = library::library().cases.len();
+    assert_eq!(r["suite"]["cases"], n);
+    assert_eq!(r["summary"]["PASS"], n, "{}", text(&o));
+    assert_eq!(r["adapter"]["contract"], "renkei-adapter/1");
+    for k in ["renkei", "revision", "command", "started", "finished"] {
+        assert!(r["suite"][k].is_string(), "suite.{k}");
+    }
+    let case = &r["cases"][0];
+    for k in ["id", "pattern", "outcome", "rule", "message", "evidence"] {
+        assert!(!case[k].is_null(), "cases[].{k}");
+    }
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<testcase ").count(), n);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for (c, _) in &library::library().cases {
+        assert!(
+            html.contains(&format!("id=\"{}\"", c.id)),
+            "{} not in index.html",
+            c.id
+        );
+    }
+    // Every evidence file listed exists; no secret renkei knows of is anywhere in the bundle.
+    for c in r["cases"].as_array().unwrap() {
+        for e in c["evidence"].as_array().unwrap() {
+            if let Some(p) = e["path"].as_str() {
+                assert!(out.join(p).is_file(), "{p}");
+            }
+        }
+    }
+    let mut stack = vec![out.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let bytes = std::fs::read(&p).unwrap();
+            let t = String::from_utf8_lossy(&bytes);
+            assert!(!t.contains("PRIVATE KEY"), "{}", p.display());
+            assert!(
+                !t.contains("Renkei01"),
+                "a demo password in {}",
+                p.display()
+            );
+            assert!(
+                !t.to_lowercase().contains("\"token\""),
+                "a token in {}",
+                p.display()
+            );
+        }
+    }
+    assert!(text(&o).contains("D6 介護予防 予定"), "{}", text(&o));
+}
+
+/// The export cases (and export flows) whose given unit satisfies `pred`.
+fn exports_where(pred: impl Fn(&str) -> bool) -> BTreeSet<String> {
+    library::library()
+        .cases
+        .iter()
+        .filter_map(|(c, i)| match i {
+            Input::Export { given, .. } => given
+                .files
+                .iter()
+                .flat_map(|f| f.records.iter().flat_map(|r| r.values.iter()))
+                .any(|v| pred(v))
+                .then(|| c.id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn export_flows() -> BTreeSet<String> {
+    library::library()
+        .cases
+        .iter()
+        .filter(|(c, _)| c.group == Group::Flow && c.direction == Direction::Export)
+        .map(|(c, _)| c.id.clone())
+        .collect()
+}
+
+fn import_flows() -> BTreeSet<String> {
+    library::library()
+        .cases
+        .iter()
+        .filter(|(c, _)| c.group == Group::Flow && c.direction == Direction::Import)
+        .map(|(c, _)| c.id.clone())
+        .collect()
+}
+
+/// The characters a strict JIS X 0208 decoder reads differently from MS932, asked of
+/// Python's own codecs (the ones the example adapter uses).
+fn strict_jis_victims() -> BTreeSet<String> {
+    let mut chars = BTreeSet::new();
+    for (_, i) in &library::library().cases {
+        if let Input::Import {
+            expect: Some(u), ..
+        } = i
+        {
+            for f in &u.files {
+                for r in &f.records {
+                    for v in &r.values {
+                        chars.extend(v.chars().filter(|c| !c.is_ascii()));
+                    }
+                }
+            }
+        }
+    }
+    let list: String = chars.iter().collect();
+    let o = Command::new("python3")
+        .args(["-c", "import sys\nfor c in sys.argv[1]:\n    if c.encode('cp932').decode('shift_jis', errors='replace') != c: print(c)", &list])
+        .output()
+        .unwrap();
+    let bad: BTreeSet<char> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| l.chars().next())
+        .collect();
+    library::library()
+        .cases
+        .iter()
+        .filter_map(|(c, i)| match i {
+            Input::Import {
+                expect: Some(u), ..
+            } => u
+                .files
+                .iter()
+                .flat_map(|f| f.records.iter().flat_map(|r| r.values.iter()))
+                .any(|v| v.chars().any(|ch| bad.contains(&ch)))
+                .then(|| c.id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn check_broken(script: &str, expected: BTreeSet<String>, flows_allowed: BTreeSet<String>) {
+    python_present();
+    let dir = tempfile::tempdir().unwrap();
+    let (o, r) = certify(&example(script), &dir.path().join("b"), &[]);
+    assert_eq!(o.status.code(), Some(1), "{script}: {}", text(&o));
+    let failed = ids_with(&r, "FAIL");
+    assert!(
+        ids_with(&r, "ERROR").is_empty(),
+        "{script}: {:?}",
+        ids_with(&r, "ERROR")
+    );
+    let flows: BTreeSet<String> = failed
+        .iter()
+        .filter(|i| i.starts_with("flow."))
+        .cloned()
+        .collect();
+    let cases: BTreeSet<String> = failed.difference(&flows).cloned().collect();
+    assert_eq!(
+        cases, expected,
+        "{script}: the failing cases are not exactly those of its fault"
+    );
+    assert!(flows.is_subset(&flows_allowed), "{script}: flows {flows:?}");
+    assert!(!failed.is_empty());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    for id in &failed {
+        assert!(
+            stdout.contains(&format!("FAIL  {id}")),
+            "{script}: no line for {id}"
+        );
+    }
+}
+
+#[test]
+fn writes_utf8_fails_every_export_that_is_not_ascii() {
+    let expected = exports_where(|v| !v.is_ascii());
+    assert!(expected.len() > 20);
+    check_broken("writes_utf8.py", expected, export_flows());
+}
+
+#[test]
+fn drops_last_column_fails_every_export() {
+    check_broken(
+        "drops_last_column.py",
+        exports_where(|_| true),
+        export_flows(),
+    );
+}
+
+#[test]
+fn no_quotes_fails_every_export_whose_free_text_holds_a_comma_quote_or_line_break() {
+    let expected = exports_where(|v| v.contains([',', '"', '\r', '\n']));
+    assert!(expected.contains("export.csv.quoted-comma-quote-newline"));
+    check_broken("no_quotes.py", expected, export_flows());
+}
+
+#[test]
+fn strict_jis_fails_every_import_of_ms932_only_characters() {
+    python_present();
+    let expected = strict_jis_victims();
+    for id in [
+        "import.valid.ms932.wave-dash-family",
+        "import.valid.ms932.nec-special-ibm-5c",
+        "import.valid.ms932.ibm-ext-nec-form",
+    ] {
+        assert!(expected.contains(id), "{id}");
+    }
+    check_broken("strict_jis.py", expected, import_flows());
+}
+
+#[test]
+fn imports_gaiji_fails_exactly_the_gaiji_cases() {
+    let expected: BTreeSet<String> = library::library()
+        .cases
+        .iter()
+        .filter(|(c, _)| c.group == Group::ImportReject && c.id.contains("gaiji"))
+        .map(|(c, _)| c.id.clone())
+        .collect();
+    assert!(expected.contains("import.reject.encoding.gaiji") && expected.len() >= 10);
+    check_broken("imports_gaiji.py", expected, BTreeSet::new());
+}
+
+#[test]
+fn expected_failures_become_xfail_and_a_listed_pass_is_xpass() {
+    python_present();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("expected.toml");
+    std::fs::write(
+        &list,
+        "\"import.reject.*gaiji*\" = \"we map 外字 to 〓 (ticket 42)\"\n\"export.unit.v41.plan\" = \"was broken in 1.0\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("b");
+    let (o, r) = certify(
+        &example("imports_gaiji.py"),
+        &out,
+        &["--expected-failures", list.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "no FAIL left, so exit 0: {}", text(&o));
+    assert!(ids_with(&r, "XFAIL").contains("import.reject.encoding.gaiji"));
+    assert_eq!(
+        ids_with(&r, "XPASS"),
+        BTreeSet::from(["export.unit.v41.plan".to_string()])
+    );
+    assert!(ids_with(&r, "FAIL").is_empty());
+    assert!(out.join("expected-failures.toml").is_file());
+    assert!(
+        text(&o).contains("XPASS export.unit.v41.plan"),
+        "{}",
+        text(&o)
+    );
+    // A listed ID that matches nothing is a usage error, not a silent no-op.
+    std::fs::write(&list, "\"import.vaild.x\" = \"typo\"\n").unwrap();
+    let (o, _) = certify(
+        &reference(),
+        &dir.path().join("c"),
+        &["--expected-failures", list.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("matches no case"), "{}", text(&o));
+}
+
+/// A shell adapter: `capabilities` prints `caps`; `import` runs `import_body`.
+fn sh_adapter(dir: &Path, caps: &str, import_body: &str) -> String {
+    let p = dir.join("adapter.sh");
+    std::fs::write(
+        &p,
+        format!("#!/bin/sh\ncase \"$1\" in\n capabilities) echo '{caps}' ;;\n import) {import_body} ;;\n *) exit 89 ;;\nesac\n"),
+    )
+    .unwrap();
+    format!("sh {}", p.display())
+}
+
+const PROVIDER_CAPS: &str = r#"{"contract":"renkei-adapter/1","vendor":"t","product":"p","version":"0","roles":["provider"],"revisions":["4.1"],"export":[],"import":["UPPLAN","UPSIKYU","UPHOSOKU"]}"#;
+
+#[test]
+fn exit_89_is_unsupported_and_undeclared_needs_are_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = sh_adapter(dir.path(), PROVIDER_CAPS, "exit 89");
+    let (o, r) = certify(&a, &dir.path().join("b"), &["--cases", "import.valid.unit.v41.usage-11,export.unit.v41.usage-11,import.valid.unit.v41.actual-11"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        ids_with(&r, "UNSUPPORTED"),
+        BTreeSet::from(["import.valid.unit.v41.usage-11".to_string()])
+    );
+    assert_eq!(ids_with(&r, "SKIP").len(), 2);
+    let junit = std::fs::read_to_string(dir.path().join("b/junit.xml")).unwrap();
+    assert_eq!(junit.matches("<skipped").count(), 3);
+}
+
+#[test]
+fn contract_breaches_are_errors_with_the_adapters_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        "--cases",
+        "import.valid.unit.v41.usage-11",
+        "--timeout",
+        "1",
+    ];
+    for (body, says) in [
+        ("echo 'disk full' >&2; exit 3", "exit 3"),
+        ("sleep 20", "no answer within"),
+        ("echo 'not json' > \"$5\"", "not JSON"),
+        ("true", "no answer was written"),
+        ("echo '{\"rejected\": 7}' > \"$5\"", "must be a string"),
+    ] {
+        let a = sh_adapter(dir.path(), PROVIDER_CAPS, body);
+        let started = std::time::Instant::now();
+        let (o, r) = certify(&a, &dir.path().join("b"), &cases);
+        assert_eq!(o.status.code(), Some(1), "{body}: {}", text(&o));
+        assert!(
+            started.elapsed().as_secs() < 15,
+            "{body}: the timeout did not hold"
+        );
+        let c = &r["cases"][0];
+        assert_eq!(c["outcome"], "ERROR", "{body}");
+        assert!(
+            c["message"].as_str().unwrap().contains(says),
+            "{body}: {}",
+            c["message"]
+        );
+        if body.contains("disk full") {
+            assert!(
+                c["evidence"].to_string().contains("disk full"),
+                "stderr kept as evidence"
+            );
+        }
+    }
+    // Capabilities that break the contract: nothing can run, exit 1, the reason is said.
+    let a = sh_adapter(dir.path(), r#"{"contract":"renkei-adapter/0"}"#, "true");
+    let (o, _) = certify(&a, &dir.path().join("c"), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("capabilities"), "{}", text(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, _) = certify(
+        &reference(),
+        &dir.path().join("b"),
+        &["--cases", "nothing.like.this"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let (o, _) = certify(&reference(), &dir.path().join("b"), &["--roles", "hub"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let (o, _) = certify("'unbalanced", &dir.path().join("b"), &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+#[test]
+fn interop_shows_which_pairs_exchange_cleanly() {
+    python_present();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("i");
+    let o = Command::new(renkei())
+        .args([
+            "interop",
+            "--adapter",
+            &reference(),
+            "--adapter",
+            &example("no_quotes.py"),
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a broken pair exits 1: {}",
+        text(&o)
+    );
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("interop.json")).unwrap()).unwrap();
+    let cell = |a: u64, b: u64| {
+        m["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["exporter"] == a && c["importer"] == b)
+            .cloned()
+            .unwrap()
+    };
+    let clean = |c: &Value| c["failed"].as_array().unwrap().is_empty();
+    assert!(
+        clean(&cell(0, 0)) && clean(&cell(0, 1)),
+        "the reference's exports import anywhere"
+    );
+    for b in [0, 1] {
+        let c = cell(1, b);
+        assert!(!clean(&c), "no_quotes → {b} must break");
+        assert!(
+            c["first_failure"]
+                .as_str()
+                .unwrap()
+                .contains("export.unit.v41.plan"),
+            "{c}"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("interop.html")).unwrap();
+    assert!(html.contains("✘") && html.contains("✔"));
+}
+
+#[test]
+fn unit_to_json_and_back_is_the_same_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = root().join("fixtures/cases/valid.unit.v41.usage-11");
+    let o = Command::new(renkei())
+        .args(["unit", "to-json"])
+        .arg(&case)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let json = dir.path().join("u.json");
+    std::fs::write(&json, &o.stdout).unwrap();
+    let back = dir.path().join("back");
+    let o = Command::new(renkei())
+        .args(["unit", "from-json"])
+        .arg(&json)
+        .arg("--out")
+        .arg(&back)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    for e in std::fs::read_dir(&case).unwrap() {
+        let e = e.unwrap();
+        assert_eq!(
+            std::fs::read(e.path()).unwrap(),
+            std::fs::read(back.join(e.file_name())).unwrap()
+        );
+    }
+    // A broken unit is refused with the file, line and column of the first error.
+    let o = Command::new(renkei())
+        .args(["unit", "to-json"])
+        .arg(root().join("fixtures/cases/csv.encoding.gaiji"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains(".CSV:2:6: encoding.gaiji"),
+        "{}",
+        text(&o)
+    );
+}
