@@ -378,3 +378,93 @@ impl SendUnit {
         unit.ok_or(ReadError::Empty)
     }
 }
+
+/// The JSON Schema (draft 2020-12) of the canonical JSON, generated from the standard as data:
+/// for each revision, each CSV file kind and its item keys (every value a string). Published
+/// as `docs/send-unit.schema.json`; a test keeps that file equal to this and validates every
+/// sample unit against it.
+pub fn json_schema() -> Value {
+    use serde_json::json;
+    let std = Standard::get();
+    let party = json!({
+        "type": "object",
+        "required": ["office"],
+        "additionalProperties": false,
+        "properties": {
+            "office": {"type": "string", "pattern": "^[0-9A-Z]{10}$", "description": "事業所番号"},
+            "service_type": {"type": "string", "pattern": "^[0-9A-Z]{2}$", "description": "サービス種類コード (4.x file names only)"}
+        }
+    });
+    let mut per_revision = Vec::new();
+    for rev in &std.revisions {
+        let kinds: Vec<Value> = rev
+            .files
+            .iter()
+            .filter(|f| f.format == FileFormat::Csv)
+            .map(|f| {
+                let props: Map<String, Value> = f
+                    .items
+                    .iter()
+                    .map(|it| {
+                        let mut p = Map::new();
+                        p.insert("type".into(), "string".into());
+                        p.insert("description".into(), format!("No.{} {}", it.no, it.name).into());
+                        (it.key.clone(), Value::Object(p))
+                    })
+                    .collect();
+                json!({
+                    "if": {"properties": {"kind": {"const": f.kind}}},
+                    "then": {"properties": {"records": {"items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "properties": props
+                    }}}}
+                })
+            })
+            .collect();
+        let names: Vec<&str> = rev
+            .files
+            .iter()
+            .filter(|f| f.format == FileFormat::Csv)
+            .map(|f| f.kind.as_str())
+            .collect();
+        per_revision.push(json!({
+            "if": {"properties": {"revision": {"const": rev.revision}}},
+            "then": {"properties": {"files": {"items": {
+                "properties": {"kind": {"enum": names}},
+                "allOf": kinds
+            }}}}
+        }));
+    }
+    let revisions: Vec<&str> = std.revisions.iter().map(|r| r.revision.as_str()).collect();
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://renkei.invalid/schema/renkei-send-unit-1.json",
+        "title": "renkei-send-unit/1: one send unit (送信単位) of the ケアプランデータ連携標準仕様 as decoded text",
+        "type": "object",
+        "required": ["format", "revision", "sequence", "sender", "receiver", "files"],
+        "additionalProperties": false,
+        "properties": {
+            "format": {"const": FORMAT},
+            "revision": {"enum": revisions},
+            "sequence": {"type": "string", "pattern": "^[0-9]{14}$", "description": "ファイル連番 (YYYYMMDDHHMMSS)"},
+            "sender": party.clone(),
+            "receiver": party,
+            "files": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "records"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "kind": {"type": "string", "description": "the file-name prefix (UPPLAN, …)"},
+                        "month": {"type": "string", "pattern": "^[0-9]{6}$", "description": "the month part of the file name, absent for kinds without one"},
+                        "records": {"type": "array", "items": {"type": "object"}}
+                    }
+                }
+            }
+        },
+        "allOf": per_revision
+    })
+}

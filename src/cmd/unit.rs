@@ -11,6 +11,8 @@ pub enum Command {
         /// The folder holding one send unit's files.
         dir: PathBuf,
     },
+    /// Print the JSON Schema of the canonical JSON (docs/send-unit.schema.json).
+    Schema,
     /// Write the files of the send unit in FILE (canonical JSON) into DIR.
     FromJson {
         /// The canonical JSON file.
@@ -36,6 +38,10 @@ pub fn run(c: Command) -> anyhow::Result<Verdict> {
                     Ok(Verdict::Findings)
                 }
             }
+        }
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&renkei_spec::model::json_schema())?);
+            Ok(Verdict::Clean)
         }
         Command::FromJson { file, out } => {
             std::fs::create_dir_all(&out)?;
