@@ -20,7 +20,9 @@ dl.meta dt{color:#57606a}dl.meta dd{margin:0;word-break:break-all}
 .pill{display:inline-block;border-radius:999px;padding:.05rem .6rem;color:#fff;font-weight:600;font-size:.82rem;white-space:nowrap}
 .PASS{background:var(--ok)}.FAIL{background:var(--ng)}.ERROR{background:var(--err)}.XFAIL,.XPASS{background:var(--x)}.UNSUPPORTED,.SKIP{background:var(--skip)}
 .verdict{font-size:1rem;padding:.2rem .9rem}
-table{border-collapse:collapse;font-size:.85rem;margin:.3rem 0;width:100%}
+.scroll{overflow-x:auto;margin:.3rem 0}
+table{border-collapse:collapse;font-size:.85rem;width:100%}
+td.p{min-width:11em}
 td,th{border:1px solid var(--line);padding:.2rem .4rem;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 td.zero{color:#afb8c1}
@@ -31,7 +33,7 @@ details{border:1px solid var(--line);border-radius:8px;margin:.35rem 0}
 details[data-outcome=FAIL],details[data-outcome=ERROR]{border-color:#ff8182}
 summary{cursor:pointer;padding:.4rem .6rem;display:flex;gap:.5rem;align-items:baseline;flex-wrap:wrap}
 summary code{font-size:.8rem;word-break:break-all}
-.case{padding:.1rem .8rem .6rem}
+.case{padding:.1rem .8rem .6rem;overflow-wrap:anywhere}
 .case p{margin:.25rem 0;font-size:.88rem}
 .k{color:#57606a}
 pre{background:#f6f8fa;border:1px solid var(--line);padding:.4rem;white-space:pre-wrap;word-break:break-all;font-size:.78rem;max-height:24rem;overflow:auto}
@@ -123,7 +125,7 @@ fn head(o: &mut String, c: &Certification) {
 }
 
 fn summary(o: &mut String, c: &Certification) {
-    o.push_str("<h2>パターン別の結果</h2><table><thead><tr><th>パターン</th>");
+    o.push_str("<h2>パターン別の結果</h2><div class=\"scroll\"><table><thead><tr><th>パターン</th>");
     for out in Outcome::ALL {
         let _ = write!(o, "<th>{}</th>", out.as_str());
     }
@@ -131,7 +133,7 @@ fn summary(o: &mut String, c: &Certification) {
     let by = c.by_pattern();
     for (p, name) in PATTERNS {
         let row = by.get(p).cloned().unwrap_or_default();
-        let _ = write!(o, "<tr><td>{p} {}</td>", escape(name));
+        let _ = write!(o, "<tr><td class=\"p\">{p} {}</td>", escape(name));
         for out in Outcome::ALL {
             let n = row.get(&out).copied().unwrap_or(0);
             let class = if n == 0 { "n zero" } else { "n" };
@@ -153,7 +155,7 @@ fn summary(o: &mut String, c: &Certification) {
     }
     let _ = write!(
         o,
-        "<td class=\"n\">{}</td></tr></tbody></table>",
+        "<td class=\"n\">{}</td></tr></tbody></table></div>",
         c.cases.len()
     );
 }
