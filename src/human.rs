@@ -362,6 +362,12 @@ pub fn print_certification(
             .collect();
         writeln!(out, "  {p} {name}: {}", parts.join(", "))?;
     }
+    if c.nothing_tested() {
+        writeln!(
+            out,
+            "warning: no case ran (every one SKIP or UNSUPPORTED): nothing was certified; check the adapter's capabilities"
+        )?;
+    }
     for p in written {
         writeln!(out, "bundle: {}", p.display())?;
     }

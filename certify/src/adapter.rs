@@ -105,7 +105,7 @@ pub struct Failed {
 #[derive(Debug, Clone)]
 pub enum Imported {
     /// The software holds this (the canonical JSON it wrote).
-    Unit(Box<SendUnit>, String),
+    Unit(Box<SendUnit>),
     /// The software refused the unit, with its reason.
     Rejected(String),
 }
@@ -229,15 +229,21 @@ impl Adapter {
     }
 }
 
-/// Each call runs in a fresh folder, so a word of the command that names an existing file or
-/// folder relative to where renkei runs (`target/release/renkei`, `my_adapter.py`) is made
-/// absolute. The program itself is looked up on PATH unless it contains a `/`, as a shell does.
+/// Each call runs in a fresh folder, so a word of the command that names an existing file
+/// relative to where renkei runs (`target/release/renkei`, `my_adapter.py`) is made absolute
+/// (without resolving links, so a script still sees its own name). Options (`-…`) and
+/// folders are left as they are; the program itself is looked up on PATH unless it contains
+/// a `/`, as a shell does.
 fn anchor(index: usize, word: String) -> String {
     let p = Path::new(&word);
-    if p.is_absolute() || (index == 0 && !word.contains('/')) || !p.exists() {
+    if p.is_absolute()
+        || word.starts_with('-')
+        || (index == 0 && !word.contains('/'))
+        || !p.is_file()
+    {
         return word;
     }
-    std::fs::canonicalize(p)
+    std::path::absolute(p)
         .map(|abs| abs.to_string_lossy().into_owned())
         .unwrap_or(word)
 }
@@ -271,12 +277,18 @@ pub fn parse_import(text: &str) -> Result<Imported, String> {
         }
     }
     let unit = SendUnit::from_json(text).map_err(|e| e.to_string())?;
-    Ok(Imported::Unit(Box::new(unit), text.to_string()))
+    Ok(Imported::Unit(Box::new(unit)))
 }
 
-/// The regular files of a folder (name, bytes), sorted by name; sub-folders are an error.
+/// The most a send unit's files may hold together (a month of 予定 is a few MB; the hub's own
+/// limit is lower).
+pub const MAX_UNIT_BYTES: u64 = 256 << 20;
+
+/// The regular files of a folder (name, bytes), sorted by name; sub-folders are an error, and
+/// so are more than [`MAX_UNIT_BYTES`] in all.
 pub fn read_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut files = Vec::new();
+    let mut total = 0u64;
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for e in entries {
         let e = e.map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -285,6 +297,10 @@ pub fn read_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
         let ty = e.file_type().map_err(|e| format!("{name}: {e}"))?;
         if !ty.is_file() {
             return Err(format!("{name} is not a regular file"));
+        }
+        total += e.metadata().map(|m| m.len()).unwrap_or(0);
+        if total > MAX_UNIT_BYTES {
+            return Err(format!("the files hold more than {MAX_UNIT_BYTES} bytes"));
         }
         let bytes = std::fs::read(&path).map_err(|e| format!("{name}: {e}"))?;
         files.push((name, bytes));

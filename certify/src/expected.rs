@@ -96,6 +96,11 @@ impl ExpectedFailures {
                         "{pattern:?}: the reason is empty (every expected failure needs one)"
                     )))
                 }
+                toml::Value::Table(_) => {
+                    return Err(syntax(format!(
+                        "{pattern}: a case ID holds dots, so quote it: \"{pattern}.…\" = \"reason\""
+                    )))
+                }
                 other => {
                     return Err(syntax(format!(
                         "{pattern:?}: the reason must be a string, not {}",
@@ -189,6 +194,10 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("empty"));
+        assert!(parse("import.valid.a = \"r\"")
+            .unwrap_err()
+            .to_string()
+            .contains("quote it"));
         assert!(parse("\"import.valid.a\" = 3")
             .unwrap_err()
             .to_string()

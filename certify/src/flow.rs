@@ -369,9 +369,10 @@ impl Flow {
             v
         };
         if sorted(&delivered) != sorted(files) {
+            // renkei's own hub or client at fault, not the software.
             return Err(stop(
                 steps[2],
-                Outcome::Fail,
+                Outcome::Error,
                 "the hub delivered other bytes than were sent",
             ));
         }
@@ -478,7 +479,7 @@ fn adapter_import(
             Outcome::Fail,
             format!("the software refused the unit the hub delivered: {r}"),
         )),
-        Imported::Unit(u, _) => {
+        Imported::Unit(u) => {
             ev.note(
                 EvidenceKind::FlowStep,
                 format!("{step} 取込: the software imported the unit"),

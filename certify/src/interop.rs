@@ -8,25 +8,42 @@ use std::time::Duration;
 use renkei_reports::certification::interop::{Cell, Matrix, Party};
 use renkei_spec::model::SendUnit;
 
-use crate::adapter::{Adapter, Capabilities, Imported};
+use crate::adapter::{Adapter, CallError, Capabilities, Imported};
 use crate::compare::Compare;
+use crate::evidence::redact;
 use crate::judge::{diagnostics_of, scratch, skip_reason, write_files};
 use crate::library::{self, Case, Direction, Files, Input};
 
 /// What A wrote for one unit: the files, or why there are none.
 type Exported = Result<Files, String>;
 
+/// Why the matrix could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum InteropError {
+    /// The options are wrong (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// An adapter's `capabilities` broke the contract (exit 1).
+    #[error("{0}")]
+    Capabilities(String),
+}
+
 /// Runs the matrix over `commands` (at least two adapters).
-pub fn interop(commands: &[String], timeout: Duration) -> Result<Matrix, String> {
+pub fn interop(commands: &[String], timeout: Duration) -> Result<Matrix, InteropError> {
     if commands.len() < 2 {
-        return Err("interop needs at least two --adapter".into());
+        return Err(InteropError::Usage(
+            "interop needs at least two --adapter".into(),
+        ));
     }
     let mut adapters = Vec::new();
     for c in commands {
-        let a = Adapter::new(c, timeout)?;
-        let (caps, _) = a
-            .capabilities()
-            .map_err(|f| format!("{c}: capabilities: {} {}", f.error, f.stderr))?;
+        let a = Adapter::new(c, timeout).map_err(InteropError::Usage)?;
+        let (caps, _) = a.capabilities().map_err(|f| {
+            InteropError::Capabilities(redact(&format!(
+                "{c}: the adapter did not answer `capabilities` as renkei-adapter/1 says: {} {}",
+                f.error, f.stderr
+            )))
+        })?;
         adapters.push((a, caps));
     }
     let units: Vec<&(Case, Input)> = library::library()
@@ -55,7 +72,7 @@ pub fn interop(commands: &[String], timeout: Duration) -> Result<Matrix, String>
         adapters: adapters
             .iter()
             .map(|(a, caps)| Party {
-                command: a.command().to_string(),
+                command: redact(a.command()),
                 label: format!("{} {} {}", caps.vendor, caps.product, caps.version),
             })
             .collect(),
@@ -90,13 +107,15 @@ fn export(a: &Adapter, given: &SendUnit) -> Exported {
 }
 
 /// The import side of a unit: what B must declare to take it.
-fn import_case(case: &Case) -> Case {
+fn import_case(case: &Case, given: &SendUnit) -> Case {
     let mut c = case.clone();
     c.direction = Direction::Import;
-    let rev = renkei_spec::Standard::get().revision(&c.revision);
-    if let Some(f) = c.kinds.first().and_then(|k| rev.and_then(|r| r.file(k))) {
-        c.role = library::role_word(f.to).to_string();
-    }
+    c.role = library::role_of(
+        &c.revision,
+        &c.kinds,
+        Direction::Import,
+        given.receiver.service_type.as_deref(),
+    );
     c
 }
 
@@ -118,22 +137,26 @@ fn cell(
         failed: Vec::new(),
     };
     for ((case, input), exported) in units.iter().map(|u| (&u.0, &u.1)).zip(row) {
-        let (Some(exported), Input::Export { expect, .. }) = (exported, input) else {
+        let (Some(exported), Input::Export { given, expect }) = (exported, input) else {
             cell.skipped += 1;
             continue;
         };
-        if skip_reason(&import_case(case), bcaps).is_some() {
+        if skip_reason(&import_case(case, given), bcaps).is_some() {
             cell.skipped += 1;
             continue;
         }
-        cell.units += 1;
-        match exported
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|files| import(b, files, expect))
-        {
-            Ok(()) => cell.clean += 1,
-            Err(why) => {
+        let result = match exported {
+            Ok(files) => import(b, files, expect),
+            Err(why) => Some(Err(why.clone())),
+        };
+        match result {
+            None => cell.skipped += 1,
+            Some(Ok(())) => {
+                cell.units += 1;
+                cell.clean += 1;
+            }
+            Some(Err(why)) => {
+                cell.units += 1;
                 cell.first_failure
                     .get_or_insert_with(|| format!("{}: {why}", case.id));
                 cell.failed.push(case.id.clone());
@@ -143,17 +166,25 @@ fn cell(
     cell
 }
 
-fn import(b: &Adapter, files: &Files, expect: &SendUnit) -> Result<(), String> {
-    let work = scratch()?;
+/// B imports A's files: None when B answers exit 89 (skipped, never broken).
+fn import(b: &Adapter, files: &Files, expect: &SendUnit) -> Option<Result<(), String>> {
+    let work = match scratch() {
+        Ok(w) => w,
+        Err(e) => return Some(Err(e)),
+    };
     let dir = work.path().join("unit");
-    write_files(&dir, files)?;
+    if let Err(e) = write_files(&dir, files) {
+        return Some(Err(e));
+    }
     let answer = work.path().join("import.json");
-    let (imported, _) = b
-        .import(&dir, &answer)
-        .map_err(|f| format!("import: {}", f.error))?;
-    match imported {
+    let imported = match b.import(&dir, &answer) {
+        Ok((imported, _)) => imported,
+        Err(f) if f.error == CallError::Unsupported => return None,
+        Err(f) => return Some(Err(format!("import: {}", f.error))),
+    };
+    Some(match imported {
         Imported::Rejected(r) => Err(format!("B refused what A wrote: {r}")),
-        Imported::Unit(got, _) => {
+        Imported::Unit(got) => {
             let diffs = Compare {
                 ignore_sequence: true,
             }
@@ -163,5 +194,5 @@ fn import(b: &Adapter, files: &Files, expect: &SendUnit) -> Result<(), String> {
                 Some(d) => Err(d.to_string()),
             }
         }
-    }
+    })
 }

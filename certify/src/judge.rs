@@ -13,11 +13,12 @@ use std::time::Instant;
 use renkei_reports::certification::{CaseResult, EvidenceKind, Outcome};
 use renkei_spec::model::SendUnit;
 use renkei_spec::validate::{validate_unit_bytes, Options, UnitChecks};
+use renkei_spec::Diagnostic;
 
 use crate::adapter::{Adapter, CallError, Capabilities, Failed, Imported};
 use crate::compare::{listing, Compare};
 use crate::evidence::Evidence;
-use crate::library::{csv_files, Case, Direction, Files, Input};
+use crate::library::{Case, Direction, Files, Input};
 
 /// How many differences evidence lists.
 const MAX_DIFFS: usize = 40;
@@ -46,6 +47,8 @@ pub struct Context<'a> {
     pub adapter: &'a Adapter,
     /// What it declared.
     pub caps: &'a Capabilities,
+    /// `--roles`: only cases of these roles run.
+    pub only_roles: Option<&'a [String]>,
     /// The bundle folder for evidence files (None: keep no files).
     pub bundle: Option<&'a std::path::Path>,
 }
@@ -86,7 +89,17 @@ pub fn skip_reason(case: &Case, caps: &Capabilities) -> Option<String> {
 pub fn run(ctx: &Context<'_>, case: &Case, input: &Input) -> CaseResult {
     let started = Instant::now();
     let mut ev = Evidence::new(ctx.bundle, &case.id);
-    let judged = match skip_reason(case, ctx.caps) {
+    let unselected = ctx
+        .only_roles
+        .filter(|only| !only.contains(&case.role))
+        .map(|only| {
+            format!(
+                "the role {} is not selected (--roles {})",
+                case.role,
+                only.join(",")
+            )
+        });
+    let judged = match unselected.or_else(|| skip_reason(case, ctx.caps)) {
         Some(reason) => Judged::new(Outcome::Skip, reason),
         None => match input {
             Input::Import { files, expect } => import(ctx, case, files, expect.as_deref(), &mut ev),
@@ -168,7 +181,7 @@ pub fn judge_import(
         (Some(_), Imported::Rejected(reason)) => {
             Judged::new(Outcome::Fail, format!("refused a valid unit: {reason}"))
         }
-        (Some(e), Imported::Unit(got, _)) => {
+        (Some(e), Imported::Unit(got)) => {
             let diffs = Compare::default().units(e, &got);
             if diffs.is_empty() {
                 Judged::new(Outcome::Pass, "imported; every item equals the unit's")
@@ -194,12 +207,18 @@ pub fn judge_import(
         (None, Imported::Rejected(reason)) => {
             Judged::new(Outcome::Pass, format!("refused: {reason}"))
         }
-        (None, Imported::Unit(..)) => {
-            let why = first_error(files).unwrap_or_else(|| case.rule.clone());
+        (None, Imported::Unit(_)) => {
+            let all = diagnostics_of(files);
+            let why = all
+                .iter()
+                .find(|(e, _)| *e)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_else(|| case.rule.clone());
+            let text: Vec<String> = all.into_iter().map(|(_, s)| s).collect();
             ev.text(
                 EvidenceKind::Diagnostics,
                 "why the standard forbids this unit",
-                &diagnostics(files),
+                &text.join("\n"),
             );
             Judged::new(
                 Outcome::Fail,
@@ -241,21 +260,25 @@ fn export(ctx: &Context<'_>, given: &SendUnit, expect: &SendUnit, ev: &mut Evide
 /// Decides an export case from the files the adapter wrote.
 pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judged {
     if files.is_empty() {
-        return Judged::new(Outcome::Fail, "exit 0, but no file was written");
+        return Judged::new(
+            Outcome::Error,
+            "export: exit 0, but no file was written to DIR",
+        );
     }
-    let report = diagnostics_of(files);
-    let errors: Vec<String> = report
+    let report = diagnostics(files);
+    let lines: Vec<String> = report.iter().map(|(p, d)| describe(p, d)).collect();
+    let errors: Vec<&String> = report
         .iter()
-        .filter(|(e, _)| *e)
-        .map(|(_, s)| s.clone())
+        .zip(&lines)
+        .filter(|((_, d), _)| d.is_error())
+        .map(|(_, l)| l)
         .collect();
     let warnings = report.len() - errors.len();
     if !report.is_empty() {
-        let text: Vec<String> = report.iter().map(|(_, s)| s.clone()).collect();
         ev.text(
             EvidenceKind::Diagnostics,
             format!("validator: {} errors, {warnings} warnings", errors.len()),
-            &text.join("\n"),
+            &lines.join("\n"),
         );
     }
     if let Some(first) = errors.first() {
@@ -269,16 +292,18 @@ pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judg
     }
     // Liberal in what it reads, conservative in what it writes: a warning the canonical
     // rendering of the same unit does not have (LF line endings, no final line ending, an
-    // empty last line) is a file some readers refuse.
+    // empty last line), or more of one than it has, is a file some readers refuse.
     let baseline = baseline_warnings(expect);
+    let mut seen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     let extra: Vec<&String> = report
         .iter()
-        .filter(|(e, s)| {
-            !*e && !baseline
-                .iter()
-                .any(|code| s.contains(&format!("warning[{code}]")))
+        .zip(&lines)
+        .filter(|((_, d), _)| {
+            let n = seen.entry(d.code.as_str()).or_default();
+            *n += 1;
+            *n > baseline.get(d.code.as_str()).copied().unwrap_or(0)
         })
-        .map(|(_, s)| s)
+        .map(|(_, l)| l)
         .collect();
     if let Some(first) = extra.first() {
         return Judged::new(
@@ -289,7 +314,7 @@ pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judg
             ),
         );
     }
-    let got = match SendUnit::from_files(&csv_files(files)) {
+    let got = match SendUnit::from_files(files) {
         Ok(u) => u,
         Err(e) => {
             return Judged::new(
@@ -331,81 +356,73 @@ pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judg
     )
 }
 
-/// The warning codes of the unit as renkei's writer renders it (what the data itself calls
-/// for, e.g. a value in an item the standard marks 使用しない).
-fn baseline_warnings(unit: &SendUnit) -> Vec<String> {
+/// How many warnings of each code the unit has as renkei's writer renders it (what the data
+/// itself calls for, e.g. a value in an item the standard marks 使用しない).
+fn baseline_warnings(unit: &SendUnit) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
     let Ok(written) = renkei_spec::writer::write_unit(unit) else {
-        return Vec::new();
+        return counts;
     };
     let files: Files = written.into_iter().map(|f| (f.name, f.bytes)).collect();
-    let inputs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
-    let opts = Options {
-        units: UnitChecks::On,
-        ..Options::default()
-    };
-    let mut codes: Vec<String> = validate_unit_bytes(&inputs, &opts)
-        .map(|rep| {
-            rep.files
-                .iter()
-                .flat_map(|f| f.diagnostics.iter())
-                .filter(|d| !d.is_error())
-                .map(|d| d.code.as_str().to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    codes.sort();
-    codes.dedup();
-    codes
-}
-
-/// Every diagnostic of a unit's files: (is error, "file:line:col code message").
-pub fn diagnostics_of(files: &Files) -> Vec<(bool, String)> {
-    let inputs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
-    let opts = Options {
-        units: UnitChecks::On,
-        ..Options::default()
-    };
-    let Ok(rep) = validate_unit_bytes(&inputs, &opts) else {
-        return vec![(true, "the files could not be read".into())];
-    };
-    let mut out = Vec::new();
-    for f in &rep.files {
-        for d in &f.diagnostics {
-            let mut at = f.path.clone();
-            if let Some(l) = d.line {
-                at.push_str(&format!(":{l}"));
-                if let Some(c) = d.column {
-                    at.push_str(&format!(":{c}"));
-                }
-            }
-            let item = d
-                .item
-                .as_deref()
-                .map(|i| format!(" 「{i}」"))
-                .unwrap_or_default();
-            let sev = if d.is_error() { "error" } else { "warning" };
-            out.push((
-                d.is_error(),
-                format!("{at}: {sev}[{}]{item} {}", d.code.as_str(), d.message),
-            ));
-        }
+    for d in diagnostics(&files)
+        .into_iter()
+        .filter(|(_, d)| !d.is_error())
+    {
+        *counts.entry(d.1.code.as_str().to_string()).or_default() += 1;
     }
-    out
+    counts
 }
 
-fn diagnostics(files: &Files) -> String {
-    diagnostics_of(files)
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The options every check of a whole unit uses: file rules and send-unit rules.
+pub fn unit_options() -> Options {
+    Options {
+        units: UnitChecks::On,
+        ..Options::default()
+    }
 }
 
-fn first_error(files: &Files) -> Option<String> {
-    diagnostics_of(files)
-        .into_iter()
-        .find(|(e, _)| *e)
-        .map(|(_, s)| s)
+/// Every diagnostic of a unit's files, with the name of its file (a unit that cannot be read
+/// at all is one `structure` error on the first file).
+pub fn diagnostics(files: &Files) -> Vec<(String, Diagnostic)> {
+    let inputs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+    match validate_unit_bytes(&inputs, &unit_options()) {
+        Ok(rep) => rep
+            .files
+            .into_iter()
+            .flat_map(|f| {
+                let path = f.path;
+                f.diagnostics.into_iter().map(move |d| (path.clone(), d))
+            })
+            .collect(),
+        Err(e) => vec![(
+            files.first().map(|f| f.0.clone()).unwrap_or_default(),
+            Diagnostic::new(renkei_spec::Code::StructureEmptyFile, e.to_string()),
+        )],
+    }
+}
+
+/// One diagnostic as a line: `file:line:col: error[code] 「item」 message`.
+pub fn describe(path: &str, d: &Diagnostic) -> String {
+    let item = d
+        .item
+        .as_deref()
+        .map(|i| format!(" 「{i}」"))
+        .unwrap_or_default();
+    let sev = if d.is_error() { "error" } else { "warning" };
+    format!(
+        "{}: {sev}[{}]{item} {}",
+        d.location(path),
+        d.code.as_str(),
+        d.message
+    )
+}
+
+/// Every diagnostic of a unit's files as (is error, line).
+pub fn diagnostics_of(files: &Files) -> Vec<(bool, String)> {
+    diagnostics(files)
+        .iter()
+        .map(|(p, d)| (d.is_error(), describe(p, d)))
+        .collect()
 }
 
 /// A scratch folder for one call.

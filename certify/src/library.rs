@@ -17,8 +17,7 @@ use std::sync::OnceLock;
 
 use renkei_spec::corpus;
 use renkei_spec::model::SendUnit;
-use renkei_spec::standard::{FileFormat, Standard};
-use renkei_spec::validate::{validate_unit_bytes, Options, UnitChecks};
+use renkei_spec::standard::Standard;
 use serde::{Deserialize, Serialize};
 
 use crate::flow::FlowKind;
@@ -158,52 +157,50 @@ pub fn catalogue(lib: &Library) -> String {
     )
 }
 
-/// Only the CSV files of a unit (an image travels beside the JSON, not in it).
-pub fn csv_files(files: &Files) -> Files {
-    files
-        .iter()
-        .filter(|(name, _)| !is_image(name))
-        .cloned()
-        .collect()
+/// What the files' names show: the revision, the kinds (known prefixes only) and the
+/// サービス種類 of sender and receiver.
+struct Names {
+    revision: String,
+    kinds: Vec<String>,
+    sender_type: Option<String>,
+    receiver_type: Option<String>,
 }
 
-fn is_image(name: &str) -> bool {
-    renkei_spec::filename::parse(name)
-        .name
-        .and_then(|n| {
-            Standard::get()
-                .revision(&n.revision)
-                .and_then(|r| r.file(&n.kind))
-                .map(|f| f.format == FileFormat::Jpeg)
-        })
-        .unwrap_or(false)
-}
-
-/// The revision and kinds the files' names show (known prefixes only).
-fn kinds_of(files: &Files) -> (String, Vec<String>) {
-    let std = Standard::get();
-    let mut revision = None;
-    let mut kinds = BTreeSet::new();
-    for (name, _) in files {
-        if let Some(n) = renkei_spec::filename::parse(name).name {
-            revision.get_or_insert(n.revision.clone());
-            kinds.insert(n.kind);
-            continue;
+impl Names {
+    fn of(files: &Files) -> Names {
+        let std = Standard::get();
+        let mut first = None;
+        let mut kinds = BTreeSet::new();
+        for (name, _) in files {
+            if let Some(n) = renkei_spec::filename::parse(name).name {
+                kinds.insert(n.kind.clone());
+                first.get_or_insert(n);
+                continue;
+            }
+            let known = std
+                .revisions
+                .iter()
+                .flat_map(|r| r.files.iter().map(|f| f.kind.as_str()))
+                .filter(|k| name.starts_with(&format!("{k}_")))
+                .max_by_key(|k| k.len());
+            if let Some(k) = known {
+                kinds.insert(k.to_string());
+            }
         }
-        let known = std
-            .revisions
-            .iter()
-            .flat_map(|r| r.files.iter().map(|f| f.kind.as_str()))
-            .filter(|k| name.starts_with(&format!("{k}_")))
-            .max_by_key(|k| k.len());
-        if let Some(k) = known {
-            kinds.insert(k.to_string());
+        Names {
+            revision: first
+                .as_ref()
+                .map(|n| n.revision.clone())
+                .unwrap_or_else(|| std.default_revision().revision.clone()),
+            kinds: kinds.into_iter().collect(),
+            sender_type: first.as_ref().and_then(|n| n.sender.service_type.clone()),
+            receiver_type: first.and_then(|n| n.receiver.service_type),
         }
     }
-    (
-        revision.unwrap_or_else(|| std.default_revision().revision.clone()),
-        kinds.into_iter().collect(),
-    )
+
+    fn yobo(&self) -> bool {
+        is_yobo_type(self.sender_type.as_deref()) || is_yobo_type(self.receiver_type.as_deref())
+    }
 }
 
 /// The operator's pattern (D1–D7) of a unit of `kinds` exchanged with a 介護予防 office or not.
@@ -228,15 +225,29 @@ pub fn pattern_of(kinds: &[String], yobo: bool) -> &'static str {
     }
 }
 
-/// Whether a unit is exchanged with a 介護予防支援 office (46 or AF on either side).
-fn is_yobo_unit(unit: &SendUnit) -> bool {
-    [&unit.sender, &unit.receiver]
-        .iter()
-        .any(|p| matches!(p.service_type.as_deref(), Some("46") | Some("AF")))
+/// Whether a サービス種類 is 介護予防支援 (46) or 介護予防ケアマネジメント (AF).
+fn is_yobo_type(t: Option<&str>) -> bool {
+    matches!(t, Some("46") | Some("AF"))
 }
 
-/// The role that sends (`from`) or receives (`to`) the first known kind.
-fn role_of(revision: &str, kinds: &[String], direction: Direction) -> String {
+/// Whether a unit is exchanged with a 介護予防支援 office (46 or AF on either side).
+fn is_yobo_unit(unit: &SendUnit) -> bool {
+    is_yobo_type(unit.sender.service_type.as_deref())
+        || is_yobo_type(unit.receiver.service_type.as_deref())
+}
+
+/// The role the adapter plays: a 地域包括支援センター (46, AF) on its side of the unit is
+/// `yobo`, whatever the kind; otherwise the standard's `from` (export) or `to` (import) of
+/// the first known kind.
+pub(crate) fn role_of(
+    revision: &str,
+    kinds: &[String],
+    direction: Direction,
+    own_type: Option<&str>,
+) -> String {
+    if is_yobo_type(own_type) {
+        return "yobo".into();
+    }
     let rev = Standard::get().revision(revision);
     kinds
         .iter()
@@ -261,26 +272,17 @@ pub fn role_word(r: renkei_spec::standard::OfficeRole) -> &'static str {
 
 /// A rule's basis: the standard, or the assumptions its diagnostics rest on.
 fn basis_of(revision: &str, files: &Files) -> String {
-    let inputs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
-    let opts = Options {
-        units: UnitChecks::On,
-        ..Options::default()
-    };
     let mut assumed = BTreeSet::new();
     let mut read = false;
-    if let Ok(rep) = validate_unit_bytes(&inputs, &opts) {
-        for d in rep
-            .files
-            .iter()
-            .flat_map(|f| &f.diagnostics)
-            .filter(|d| d.is_error())
-        {
-            match &d.assumed {
-                Some(a) => {
-                    assumed.insert(a.clone());
-                }
-                None => read = true,
+    for (_, d) in crate::judge::diagnostics(files)
+        .into_iter()
+        .filter(|(_, d)| d.is_error())
+    {
+        match d.assumed {
+            Some(a) => {
+                assumed.insert(a);
             }
+            None => read = true,
         }
     }
     let label = Standard::get()
@@ -306,10 +308,10 @@ fn rule_of_codes(codes: &[String]) -> String {
 
 fn import_cases(fixtures: &[(corpus::Case, Files)], out: &mut Vec<(Case, Input)>) {
     for (fx, files) in fixtures {
-        let (revision, kinds) = kinds_of(files);
-        let csv = csv_files(files);
+        let names = Names::of(files);
+        let (revision, kinds) = (names.revision.clone(), names.kinds.clone());
         let (group, id, expect, rule) = if fx.valid {
-            let Ok(unit) = SendUnit::from_files(&csv) else {
+            let Ok(unit) = SendUnit::from_files(files) else {
                 continue;
             };
             let rest = fx.id.strip_prefix("valid.").unwrap_or(&fx.id);
@@ -331,7 +333,7 @@ fn import_cases(fixtures: &[(corpus::Case, Files)], out: &mut Vec<(Case, Input)>
                 ),
             )
         };
-        let yobo = expect.as_deref().map(is_yobo_unit).unwrap_or(false);
+        let yobo = names.yobo();
         let basis = if fx.valid {
             let label = Standard::get()
                 .revision(&revision)
@@ -348,7 +350,12 @@ fn import_cases(fixtures: &[(corpus::Case, Files)], out: &mut Vec<(Case, Input)>
                 group,
                 pattern: pattern_of(&kinds, yobo).into(),
                 direction: Direction::Import,
-                role: role_of(&revision, &kinds, Direction::Import),
+                role: role_of(
+                    &revision,
+                    &kinds,
+                    Direction::Import,
+                    names.receiver_type.as_deref(),
+                ),
                 revision,
                 kinds,
                 rule,
@@ -383,7 +390,7 @@ fn export_case(
             group: Group::Export,
             pattern: pattern_of(&kinds, is_yobo_unit(&given)).into(),
             direction: Direction::Export,
-            role: role_of(&given.revision, &kinds, Direction::Export),
+            role: role_of(&given.revision, &kinds, Direction::Export, given.sender.service_type.as_deref()),
             revision: given.revision.clone(),
             kinds,
             rule: rule.into(),
@@ -404,7 +411,7 @@ const EXPORT_RULE: &str = "the exported files are valid (names, MS932, quoting, 
 fn export_cases(fixtures: &[(corpus::Case, Files)], out: &mut Vec<(Case, Input)>) {
     let mut seen: Vec<SendUnit> = Vec::new();
     for (fx, files) in fixtures.iter().filter(|(fx, _)| fx.valid) {
-        let Ok(unit) = SendUnit::from_files(&csv_files(files)) else {
+        let Ok(unit) = SendUnit::from_files(files) else {
             continue;
         };
         if seen.iter().any(|u| same_records(u, &unit)) {
@@ -557,11 +564,9 @@ fn push_import(
     expect: Option<SendUnit>,
     source: String,
 ) {
-    let (revision, kinds) = kinds_of(files);
-    let yobo = expect
-        .as_ref()
-        .map(is_yobo_unit)
-        .unwrap_or_else(|| id.contains("yobo"));
+    let names = Names::of(files);
+    let (revision, kinds) = (names.revision.clone(), names.kinds.clone());
+    let yobo = names.yobo();
     let (group, rule, basis) = match &expect {
         Some(_) => (
             Group::ImportValid,
@@ -569,10 +574,10 @@ fn push_import(
             "標準仕様 第4.1版 (令和6年10月): the files are valid".to_string(),
         ),
         None => {
-            let codes: Vec<String> = crate::judge::diagnostics_of(files)
+            let codes: Vec<String> = crate::judge::diagnostics(files)
                 .into_iter()
-                .filter(|(e, _)| *e)
-                .filter_map(|(_, s)| s.split("error[").nth(1).and_then(|r| r.split(']').next()).map(str::to_string))
+                .filter(|(_, d)| d.is_error())
+                .map(|(_, d)| d.code.as_str().to_string())
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
@@ -590,7 +595,12 @@ fn push_import(
             group,
             pattern: pattern_of(&kinds, yobo).into(),
             direction: Direction::Import,
-            role: role_of(&revision, &kinds, Direction::Import),
+            role: role_of(
+                &revision,
+                &kinds,
+                Direction::Import,
+                names.receiver_type.as_deref(),
+            ),
             revision,
             kinds,
             rule,
@@ -633,18 +643,7 @@ fn conversion_cases(out: &mut Vec<(Case, Input)>) {
         return;
     };
     for c in renkei_spec::ms932::CONVERSIONS {
-        let slug: String = c
-            .why
-            .split(['→', '('])
-            .next()
-            .unwrap_or("")
-            .trim()
-            .chars()
-            .filter(|ch| ch.is_ascii_alphabetic() || *ch == ' ' || *ch == '-')
-            .collect::<String>()
-            .trim()
-            .to_ascii_lowercase()
-            .replace(' ', "-");
+        let slug = c.name;
         let text = |ch: char| format!("コーポ表参道{ch}１０１");
         let mut given = base.clone();
         let mut expect = base.clone();

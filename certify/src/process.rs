@@ -8,6 +8,7 @@ use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -75,8 +76,8 @@ pub fn run(argv: &[String], cwd: &Path, timeout: Duration) -> Result<Finished, S
             program: program.clone(),
             source,
         })?;
-    let out = child.stdout.take().map(|p| drain(p, STDOUT_LIMIT));
-    let err = child.stderr.take().map(|p| drain(p, STDERR_LIMIT));
+    let out = Captured::start(child.stdout.take(), STDOUT_LIMIT);
+    let err = Captured::start(child.stderr.take(), STDERR_LIMIT);
     let status = match child.wait_timeout(timeout) {
         Ok(Some(s)) => Some(s),
         Ok(None) | Err(_) => None,
@@ -85,12 +86,16 @@ pub fn run(argv: &[String], cwd: &Path, timeout: Duration) -> Result<Finished, S
         kill_group(&child);
         let _ = child.kill();
         let _ = child.wait();
-    } else if !finished_within(&[&out, &err], PIPE_GRACE) {
-        // Something the adapter started still holds its output: that goes too.
-        kill_group(&child);
     }
-    let (stdout, stdout_cut) = out.and_then(|h| h.join().ok()).unwrap_or_default();
-    let (stderr, stderr_cut) = err.and_then(|h| h.join().ok()).unwrap_or_default();
+    if !both_done(&out, &err, PIPE_GRACE) {
+        // Something the adapter started still holds its output: that goes too. A process
+        // that left the group (setsid) cannot be reached; its pipes are abandoned after a
+        // second grace, and the call returns what was read.
+        kill_group(&child);
+        both_done(&out, &err, PIPE_GRACE);
+    }
+    let (stdout, stdout_cut) = out.take();
+    let (stderr, stderr_cut) = err.take();
     let mut stderr = String::from_utf8_lossy(&stderr).into_owned();
     if stderr_cut {
         stderr.push_str("\n… (cut)");
@@ -107,13 +112,10 @@ pub fn run(argv: &[String], cwd: &Path, timeout: Duration) -> Result<Finished, S
 /// How long a process the adapter left behind may keep its pipes open after it exited.
 const PIPE_GRACE: Duration = Duration::from_secs(2);
 
-fn finished_within<T>(readers: &[&Option<thread::JoinHandle<T>>], grace: Duration) -> bool {
+fn both_done(a: &Captured, b: &Captured, grace: Duration) -> bool {
     let until = Instant::now() + grace;
     loop {
-        if readers
-            .iter()
-            .all(|r| !matches!(r, Some(h) if !h.is_finished()))
-        {
+        if a.is_done() && b.is_done() {
             return true;
         }
         if Instant::now() >= until {
@@ -129,27 +131,49 @@ fn kill_group(child: &std::process::Child) {
     let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
 }
 
-/// Reads a pipe to its end on a thread, keeping the first `limit` bytes.
-fn drain(
-    mut pipe: impl Read + Send + 'static,
-    limit: usize,
-) -> thread::JoinHandle<(Vec<u8>, bool)> {
-    thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut cut = false;
-        let mut buf = [0u8; 8192];
-        loop {
-            match pipe.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let room = limit.saturating_sub(kept.len());
-                    kept.extend_from_slice(&buf[..n.min(room)]);
-                    cut |= n > room;
+/// A pipe read to its end on its own thread, keeping the first `limit` bytes. What was read
+/// so far can be taken at any time, so an abandoned pipe never blocks the caller.
+struct Captured {
+    state: Arc<Mutex<(Vec<u8>, bool, bool)>>,
+}
+
+impl Captured {
+    fn start(pipe: Option<impl Read + Send + 'static>, limit: usize) -> Captured {
+        let state = Arc::new(Mutex::new((Vec::new(), false, pipe.is_none())));
+        if let Some(mut pipe) = pipe {
+            let shared = state.clone();
+            thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                loop {
+                    let n = match pipe.read(&mut buf) {
+                        Ok(0) | Err(_) => 0,
+                        Ok(n) => n,
+                    };
+                    let Ok(mut s) = shared.lock() else { return };
+                    if n == 0 {
+                        s.2 = true;
+                        return;
+                    }
+                    let room = limit.saturating_sub(s.0.len());
+                    s.0.extend_from_slice(&buf[..n.min(room)]);
+                    s.1 |= n > room;
                 }
-            }
+            });
         }
-        (kept, cut)
-    })
+        Captured { state }
+    }
+
+    fn is_done(&self) -> bool {
+        self.state.lock().map_or(true, |s| s.2)
+    }
+
+    /// What was read (and whether more was cut off).
+    fn take(&self) -> (Vec<u8>, bool) {
+        self.state
+            .lock()
+            .map(|mut s| (std::mem::take(&mut s.0), s.1))
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -199,6 +223,21 @@ mod tests {
         assert!(f.stdout_cut);
         assert_eq!(f.stdout.len(), STDOUT_LIMIT);
         assert!(f.stderr.ends_with("(cut)"));
+    }
+
+    #[test]
+    fn a_process_that_left_the_group_does_not_hang_the_call() {
+        if std::process::Command::new("setsid")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            return;
+        }
+        let f = sh("setsid sleep 30 & echo bye", 5000);
+        assert_eq!(f.code(), Some(0));
+        assert_eq!(f.stdout, b"bye\n");
+        assert!(f.elapsed < Duration::from_secs(10), "{:?}", f.elapsed);
     }
 
     #[test]

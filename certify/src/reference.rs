@@ -6,12 +6,11 @@
 
 use std::path::Path;
 
+use renkei_simulator::offices::{import_unit, ImportError};
 use renkei_spec::model::SendUnit;
 use renkei_spec::standard::Standard;
-use renkei_spec::validate::{validate_unit_bytes, Options, UnitChecks};
 
 use crate::adapter::{read_dir_files, Capabilities, CONTRACT, ROLES};
-use crate::library::csv_files;
 
 /// What the reference adapter declares: everything.
 pub fn capabilities() -> Capabilities {
@@ -79,42 +78,24 @@ pub fn export(unit: &Path, out: &Path) -> Result<usize, ReferenceError> {
 }
 
 /// Reads the files of a received unit as the standard allows: every file and send-unit rule,
-/// then the records. `Err` holds the refusal's reason (the first errors, located).
+/// then the records (the simulated offices' import, [`import_unit`]). `Err` holds the
+/// refusal's reason: the first errors, located by file, line and column.
 pub fn import_files(files: &[(String, Vec<u8>)]) -> Result<SendUnit, String> {
-    let inputs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
-    let opts = Options {
-        units: UnitChecks::On,
-        ..Options::default()
-    };
-    let report = validate_unit_bytes(&inputs, &opts).map_err(|e| e.to_string())?;
-    let errors: Vec<String> = report
-        .files
-        .iter()
-        .flat_map(|f| {
-            f.diagnostics.iter().filter(|d| d.is_error()).map(move |d| {
-                let mut at = f.path.clone();
-                if let Some(l) = d.line {
-                    at.push_str(&format!(":{l}"));
-                    if let Some(c) = d.column {
-                        at.push_str(&format!(":{c}"));
-                    }
-                }
-                format!("{at}: {} {}", d.code.as_str(), d.message)
-            })
-        })
-        .collect();
-    if !errors.is_empty() {
-        let more = if errors.len() > 3 {
-            format!(" (and {} more)", errors.len() - 3)
-        } else {
-            String::new()
-        };
-        return Err(format!(
-            "{}{more}",
-            errors[..errors.len().min(3)].join("; ")
-        ));
-    }
-    SendUnit::from_files(&csv_files(&files.to_vec())).map_err(|e| e.to_string())
+    import_unit(files).map_err(|e| match e {
+        ImportError::Invalid(problems) => {
+            let first: Vec<String> = problems
+                .iter()
+                .take(3)
+                .map(|p| format!("{}: {} {}", p.location(), p.code, p.message))
+                .collect();
+            let more = match problems.len() {
+                n if n > 3 => format!(" (and {} more)", n - 3),
+                _ => String::new(),
+            };
+            format!("{}{more}", first.join("; "))
+        }
+        ImportError::Read(r) => r,
+    })
 }
 
 /// `import --unit DIR --out FILE`: the canonical JSON of the unit, or `{"rejected": …}`.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use renkei_reports::certification::{CaseResult, Certification, Suite};
 
 use crate::adapter::Adapter;
+use crate::evidence::redact;
 use crate::expected::ExpectedFailures;
 use crate::judge::{self, Context};
 use crate::library::{self, Case, Input};
@@ -102,15 +103,16 @@ pub fn plan(opts: &Options) -> Result<Plan, CertifyError> {
         Some(p) => ExpectedFailures::load(p, lib.cases.iter().map(|(c, _)| c.id.as_str()))?,
         None => ExpectedFailures::default(),
     };
-    let (mut caps, raw_caps) = adapter
+    if let Some(out) = &opts.out {
+        // Before the adapter is asked anything: a run that stops here leaves no old bundle.
+        prepare_bundle(out)?;
+    }
+    let (caps, raw_caps) = adapter
         .capabilities()
         .map_err(|f| CertifyError::Capabilities {
             error: f.error.to_string(),
             stderr: crate::evidence::redact(&f.stderr),
         })?;
-    if let Some(only) = &opts.roles {
-        caps.roles.retain(|r| only.contains(r));
-    }
     Ok(Plan {
         adapter,
         caps,
@@ -127,12 +129,10 @@ pub fn run(
     on_case: &(dyn Fn(&CaseResult) + Sync),
 ) -> Result<Certification, CertifyError> {
     let started = now();
-    if let Some(out) = &opts.out {
-        prepare_bundle(out)?;
-    }
     let ctx = Context {
         adapter: &plan.adapter,
         caps: &plan.caps,
+        only_roles: opts.roles.as_deref(),
         bundle: opts.out.as_deref(),
     };
     let next = AtomicUsize::new(0);
@@ -147,7 +147,7 @@ pub fn run(
                 let mut r = judge::run(&ctx, case, input);
                 let (outcome, message) = plan.expected.apply(&case.id, r.outcome, &r.message);
                 r.outcome = outcome;
-                r.message = message;
+                r.message = redact(&message);
                 on_case(&r);
                 if let Ok(mut v) = results.lock() {
                     v[i] = Some(r);
@@ -168,7 +168,7 @@ pub fn run(
             revision: std.default_revision().revision.clone(),
             revisions: std.revisions.iter().map(|r| r.revision.clone()).collect(),
             cases: cases.len(),
-            command: opts.command.clone(),
+            command: redact(&opts.command),
             started,
             finished: now(),
             expected_failures: opts
@@ -179,7 +179,55 @@ pub fn run(
         adapter: plan.raw_caps.clone(),
         summary: Certification::summarize(&cases),
         cases,
+        error: None,
     })
+}
+
+/// The bundle of a run that could not start because the adapter's `capabilities` broke the
+/// contract: `results.json` with the error and no case, and a `junit.xml` whose one test case
+/// (`contract.capabilities`) is that error, so CI shows red rather than an old green report.
+pub fn write_refused_bundle(
+    opts: &Options,
+    error: &str,
+    out: &std::path::Path,
+) -> Result<Vec<PathBuf>, CertifyError> {
+    let std = renkei_spec::Standard::get();
+    let c = Certification {
+        suite: Suite {
+            renkei: env!("CARGO_PKG_VERSION").into(),
+            revision: std.default_revision().revision.clone(),
+            revisions: std.revisions.iter().map(|r| r.revision.clone()).collect(),
+            cases: 0,
+            command: redact(&opts.command),
+            started: now(),
+            finished: now(),
+            expected_failures: None,
+        },
+        adapter: serde_json::Value::Null,
+        summary: Certification::summarize(&[]),
+        cases: Vec::new(),
+        error: Some(redact(error)),
+    };
+    let io = |e: std::io::Error| CertifyError::Io(format!("{}: {e}", out.display()));
+    std::fs::create_dir_all(out).map_err(io)?;
+    let json = serde_json::to_string_pretty(&c).map_err(|e| CertifyError::Io(e.to_string()))?;
+    let mut written = Vec::new();
+    for (name, text) in [
+        ("results.json", json + "\n"),
+        (
+            "junit.xml",
+            renkei_reports::certification::junit::render(&c),
+        ),
+        (
+            "index.html",
+            renkei_reports::certification::html::render(&c),
+        ),
+    ] {
+        let p = out.join(name);
+        std::fs::write(&p, text).map_err(io)?;
+        written.push(p);
+    }
+    Ok(written)
 }
 
 /// Writes `results.json`, `junit.xml`, `index.html` and the expected-failures file into the
@@ -210,8 +258,21 @@ pub fn write_bundle(
 }
 
 /// Removes the evidence of an earlier run from the bundle folder (only what renkei writes).
+///
+/// A folder that holds anything but a bundle (no `results.json`) is refused, so `--out .`
+/// can never delete a user's `cases/`.
 fn prepare_bundle(out: &std::path::Path) -> Result<(), CertifyError> {
     let io = |e: std::io::Error| CertifyError::Io(format!("{}: {e}", out.display()));
+    let foreign = std::fs::read_dir(out)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false)
+        && !out.join("results.json").is_file();
+    if foreign {
+        return Err(CertifyError::Usage(format!(
+            "--out {}: the folder holds files but no renkei bundle (results.json); give an empty or new folder",
+            out.display()
+        )));
+    }
     std::fs::create_dir_all(out).map_err(io)?;
     let cases = out.join("cases");
     if cases.exists() {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use renkei_certify::judge::diagnostics_of;
-use renkei_certify::library::{self, catalogue, csv_files, Group, Input};
+use renkei_certify::library::{self, catalogue, Group, Input};
 use renkei_spec::model::SendUnit;
 
 fn root() -> std::path::PathBuf {
@@ -114,7 +114,7 @@ fn every_case_means_what_it_says() {
                     .collect();
                 assert!(errors.is_empty(), "{}: {errors:?}", c.id);
                 assert_eq!(
-                    &SendUnit::from_files(&csv_files(files)).unwrap(),
+                    &SendUnit::from_files(files).unwrap(),
                     unit.as_ref(),
                     "{}",
                     c.id

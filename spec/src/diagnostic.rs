@@ -424,6 +424,15 @@ fn ser_code<S: serde::Serializer>(c: &Code, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl Diagnostic {
+    /// Where it is, as `path:line:column` (as much of that as is known).
+    pub fn location(&self, path: &str) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{path}:{l}:{c}"),
+            (Some(l), None) => format!("{path}:{l}"),
+            _ => path.to_string(),
+        }
+    }
+
     /// A diagnostic of `code`, with the code's category and default severity, not yet placed.
     pub fn new(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {

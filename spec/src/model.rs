@@ -328,7 +328,8 @@ pub enum ReadError {
 
 impl SendUnit {
     /// Reads the files of one send unit (name, bytes). Every file must validate without
-    /// errors (warnings are allowed); the records come back as decoded text.
+    /// errors (warnings are allowed); the records come back as decoded text. An image file
+    /// (UPKIHON_IMAGE) is validated but holds no records, so it is not among the files.
     pub fn from_files(files: &[(String, Vec<u8>)]) -> Result<SendUnit, ReadError> {
         let opts = crate::validate::Options::default();
         let mut unit: Option<SendUnit> = None;
@@ -350,6 +351,14 @@ impl SendUnit {
             let name = rep
                 .name
                 .ok_or_else(|| ReadError::Name { file: file.clone() })?;
+            let is_image = Standard::get()
+                .revision(&name.revision)
+                .and_then(|r| r.file(&name.kind))
+                .is_some_and(|f| f.format != FileFormat::Csv);
+            if is_image {
+                // An image travels beside the records, not in them.
+                continue;
+            }
             let records = crate::reader::decode_records(bytes)
                 .into_iter()
                 .map(|values| Record { values })
@@ -408,7 +417,10 @@ pub fn json_schema() -> Value {
                     .map(|it| {
                         let mut p = Map::new();
                         p.insert("type".into(), "string".into());
-                        p.insert("description".into(), format!("No.{} {}", it.no, it.name).into());
+                        p.insert(
+                            "description".into(),
+                            format!("No.{} {}", it.no, it.name).into(),
+                        );
                         (it.key.clone(), Value::Object(p))
                     })
                     .collect();

@@ -219,6 +219,8 @@ pub fn clean_char_count(bytes: &[u8]) -> usize {
 /// One entry of the conversion table for characters outside MS932.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Conversion {
+    /// A stable name (`wave-dash`), used in certification case IDs.
+    pub name: &'static str,
     /// The character outside MS932.
     pub from: char,
     /// The MS932 character written instead.
@@ -230,16 +232,16 @@ pub struct Conversion {
 /// Characters that are not in MS932 (or that encoding_rs would write as bytes that decode to
 /// something else) and the MS932 character the standard's 「変換して出力」 rule gives them.
 pub const CONVERSIONS: &[Conversion] = &[
-    Conversion { from: '\u{301C}', to: '\u{FF5E}', why: "WAVE DASH 〜 (JIS/macOS) → FULLWIDTH TILDE ～ (MS932 0x8160)" },
-    Conversion { from: '\u{2212}', to: '\u{FF0D}', why: "MINUS SIGN − → FULLWIDTH HYPHEN-MINUS － (MS932 0x817C)" },
-    Conversion { from: '\u{2014}', to: '\u{2015}', why: "EM DASH — → HORIZONTAL BAR ― (MS932 0x815C)" },
-    Conversion { from: '\u{2016}', to: '\u{2225}', why: "DOUBLE VERTICAL LINE ‖ → PARALLEL TO ∥ (MS932 0x8161)" },
-    Conversion { from: '\u{00A2}', to: '\u{FFE0}', why: "CENT SIGN ¢ → FULLWIDTH CENT SIGN ￠ (MS932 0x8191)" },
-    Conversion { from: '\u{00A3}', to: '\u{FFE1}', why: "POUND SIGN £ → FULLWIDTH POUND SIGN ￡ (MS932 0x8192)" },
-    Conversion { from: '\u{00AC}', to: '\u{FFE2}', why: "NOT SIGN ¬ → FULLWIDTH NOT SIGN ￢ (MS932 0x81CA)" },
-    Conversion { from: '\u{00A5}', to: '\u{FFE5}', why: "YEN SIGN ¥ → FULLWIDTH YEN SIGN ￥ (encoding_rs would write 0x5C, which reads back as \\)" },
-    Conversion { from: '\u{203E}', to: '\u{FFE3}', why: "OVERLINE ‾ → FULLWIDTH MACRON ￣ (encoding_rs would write 0x7E, which reads back as ~)" },
-    Conversion { from: '\u{00A6}', to: '\u{FFE4}', why: "BROKEN BAR ¦ → FULLWIDTH BROKEN BAR ￤ (MS932 0xFA55)" },
+    Conversion { name: "wave-dash", from: '\u{301C}', to: '\u{FF5E}', why: "WAVE DASH 〜 (JIS/macOS) → FULLWIDTH TILDE ～ (MS932 0x8160)" },
+    Conversion { name: "minus-sign", from: '\u{2212}', to: '\u{FF0D}', why: "MINUS SIGN − → FULLWIDTH HYPHEN-MINUS － (MS932 0x817C)" },
+    Conversion { name: "em-dash", from: '\u{2014}', to: '\u{2015}', why: "EM DASH — → HORIZONTAL BAR ― (MS932 0x815C)" },
+    Conversion { name: "double-vertical-line", from: '\u{2016}', to: '\u{2225}', why: "DOUBLE VERTICAL LINE ‖ → PARALLEL TO ∥ (MS932 0x8161)" },
+    Conversion { name: "cent-sign", from: '\u{00A2}', to: '\u{FFE0}', why: "CENT SIGN ¢ → FULLWIDTH CENT SIGN ￠ (MS932 0x8191)" },
+    Conversion { name: "pound-sign", from: '\u{00A3}', to: '\u{FFE1}', why: "POUND SIGN £ → FULLWIDTH POUND SIGN ￡ (MS932 0x8192)" },
+    Conversion { name: "not-sign", from: '\u{00AC}', to: '\u{FFE2}', why: "NOT SIGN ¬ → FULLWIDTH NOT SIGN ￢ (MS932 0x81CA)" },
+    Conversion { name: "yen-sign", from: '\u{00A5}', to: '\u{FFE5}', why: "YEN SIGN ¥ → FULLWIDTH YEN SIGN ￥ (encoding_rs would write 0x5C, which reads back as \\)" },
+    Conversion { name: "overline", from: '\u{203E}', to: '\u{FFE3}', why: "OVERLINE ‾ → FULLWIDTH MACRON ￣ (encoding_rs would write 0x7E, which reads back as ~)" },
+    Conversion { name: "broken-bar", from: '\u{00A6}', to: '\u{FFE4}', why: "BROKEN BAR ¦ → FULLWIDTH BROKEN BAR ￤ (MS932 0xFA55)" },
 ];
 
 /// A character the writer replaced, with its position in the text (in characters).

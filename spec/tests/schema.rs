@@ -5,7 +5,8 @@ use renkei_spec::model::json_schema;
 
 fn published() -> serde_json::Value {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/send-unit.schema.json");
-    serde_json::from_str(&std::fs::read_to_string(p).expect("docs/send-unit.schema.json")).expect("JSON")
+    serde_json::from_str(&std::fs::read_to_string(p).expect("docs/send-unit.schema.json"))
+        .expect("JSON")
 }
 
 #[test]

@@ -65,9 +65,16 @@ pub fn run(a: Args) -> anyhow::Result<Verdict> {
     let plan = match runner::plan(&opts) {
         Ok(p) => p,
         Err(CertifyError::Capabilities { error, stderr }) => {
-            eprintln!("renkei: the adapter did not answer `capabilities` as renkei-adapter/1 says: {error}");
+            let why = format!(
+                "the adapter did not answer `capabilities` as renkei-adapter/1 says: {error}"
+            );
+            eprintln!("renkei: {why}");
             if !stderr.trim().is_empty() {
                 eprintln!("adapter stderr:\n{}", stderr.trim_end());
+            }
+            let full = format!("{why}\n{}", stderr.trim_end());
+            for p in runner::write_refused_bundle(&opts, &full, &a.out)? {
+                println!("bundle: {}", p.display());
             }
             return Ok(Verdict::Findings);
         }

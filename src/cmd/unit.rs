@@ -40,7 +40,10 @@ pub fn run(c: Command) -> anyhow::Result<Verdict> {
             }
         }
         Command::Schema => {
-            println!("{}", serde_json::to_string_pretty(&renkei_spec::model::json_schema())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&renkei_spec::model::json_schema())?
+            );
             Ok(Verdict::Clean)
         }
         Command::FromJson { file, out } => {

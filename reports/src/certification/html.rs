@@ -72,6 +72,7 @@ fn product(c: &Certification) -> String {
 
 fn head(o: &mut String, c: &Certification) {
     let failing = c.has_failures();
+    let nothing = c.nothing_tested();
     let _ = write!(
         o,
         "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
@@ -81,9 +82,19 @@ fn head(o: &mut String, c: &Certification) {
          <p><span class=\"pill verdict {}\">{}</span></p><dl class=\"meta\">",
         escape(&product(c)),
         escape(&product(c)),
-        if failing { "FAIL" } else { "PASS" },
         if failing {
+            "FAIL"
+        } else if nothing {
+            "SKIP"
+        } else {
+            "PASS"
+        },
+        if c.error.is_some() {
+            "検査できません (capabilities が契約どおりでない)"
+        } else if failing {
             "不適合あり (FAIL または ERROR)"
+        } else if nothing {
+            "何も検査されていません (すべて SKIP または UNSUPPORTED)"
         } else {
             "FAIL・ERROR なし"
         }
@@ -121,11 +132,17 @@ fn head(o: &mut String, c: &Certification) {
     for (k, v) in rows {
         let _ = write!(o, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(&v));
     }
-    o.push_str("</dl></header>");
+    o.push_str("</dl>");
+    if let Some(e) = &c.error {
+        let _ = write!(o, "<pre>{}</pre>", escape(e));
+    }
+    o.push_str("</header>");
 }
 
 fn summary(o: &mut String, c: &Certification) {
-    o.push_str("<h2>パターン別の結果</h2><div class=\"scroll\"><table><thead><tr><th>パターン</th>");
+    o.push_str(
+        "<h2>パターン別の結果</h2><div class=\"scroll\"><table><thead><tr><th>パターン</th>",
+    );
     for out in Outcome::ALL {
         let _ = write!(o, "<th>{}</th>", out.as_str());
     }

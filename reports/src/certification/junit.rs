@@ -18,11 +18,19 @@ pub fn render(c: &Certification) -> String {
         o,
         "<testsuites name=\"renkei certify {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
         escape(&c.suite.renkei),
-        all.len(),
+        all.len() + usize::from(c.error.is_some()),
         count(&all, |x| x == Outcome::Fail),
-        count(&all, |x| x == Outcome::Error),
+        count(&all, |x| x == Outcome::Error) + usize::from(c.error.is_some()),
         count(&all, |x| matches!(x, Outcome::Skip | Outcome::Unsupported)),
     );
+    if let Some(e) = &c.error {
+        let _ = writeln!(
+            o,
+            "  <testsuite name=\"contract\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    \
+             <testcase name=\"contract.capabilities\" classname=\"certify.contract\"><error message=\"{}\" type=\"ERROR\"/></testcase>\n  </testsuite>",
+            escape(e)
+        );
+    }
     for (pattern, name) in PATTERNS.iter().map(|(p, n)| (*p, *n)).chain([("", "")]) {
         let cases: Vec<&CaseResult> = c
             .cases

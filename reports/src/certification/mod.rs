@@ -155,6 +155,9 @@ pub struct Certification {
     pub cases: Vec<CaseResult>,
     /// How many cases ended in each outcome (every outcome listed, zeros included).
     pub summary: BTreeMap<String, usize>,
+    /// Why no case could run (the adapter's `capabilities` broke the contract).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Certification {
@@ -182,9 +185,18 @@ impl Certification {
         m
     }
 
-    /// Whether any case failed or errored (the certify command then exits 1).
+    /// Whether any case failed or errored, or nothing could run (the command then exits 1).
     pub fn has_failures(&self) -> bool {
-        self.cases.iter().any(|c| c.outcome.is_failure())
+        self.error.is_some() || self.cases.iter().any(|c| c.outcome.is_failure())
+    }
+
+    /// Whether no case ran at all (every one SKIP or UNSUPPORTED): nothing was certified.
+    pub fn nothing_tested(&self) -> bool {
+        self.error.is_none()
+            && self
+                .cases
+                .iter()
+                .all(|c| matches!(c.outcome, Outcome::Skip | Outcome::Unsupported))
     }
 }
 

@@ -6,8 +6,6 @@ use renkei_spec::model::SendUnit;
 use renkei_spec::validate::{self, Options};
 use serde::Serialize;
 
-use super::Files;
-
 /// One diagnostic of a refused import.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Problem {
@@ -36,6 +34,17 @@ pub enum ImportError {
     Read(String),
 }
 
+impl Problem {
+    /// Where it is, as `file:line:column` (as much of that as is known).
+    pub fn location(&self) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", self.file),
+            (Some(l), None) => format!("{}:{l}", self.file),
+            _ => self.file.clone(),
+        }
+    }
+}
+
 impl ImportError {
     /// The validator's problems (empty for a [`ImportError::Read`]).
     pub fn problems(&self) -> &[Problem] {
@@ -46,13 +55,18 @@ impl ImportError {
     }
 }
 
-/// Validates the files of a send unit together and decodes them.
-pub fn import_unit(files: &Files) -> Result<SendUnit, ImportError> {
+/// Validates the files of a send unit together — every file rule and every send-unit rule,
+/// whether the unit has one file or several — and decodes them.
+pub fn import_unit(files: &[(String, Vec<u8>)]) -> Result<SendUnit, ImportError> {
     let inputs: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
-    let report = validate::validate_unit_bytes(&inputs, &Options::default())
+    let opts = Options {
+        units: validate::UnitChecks::On,
+        ..Options::default()
+    };
+    let report = validate::validate_unit_bytes(&inputs, &opts)
         .map_err(|e| ImportError::Read(e.to_string()))?;
     let problems: Vec<Problem> = report
         .files
