@@ -365,7 +365,7 @@ pub fn print_certification(
     if c.nothing_tested() {
         writeln!(
             out,
-            "warning: no case ran (every one SKIP or UNSUPPORTED): nothing was certified; check the adapter's capabilities"
+            "no case ran (every one SKIP or UNSUPPORTED): nothing was certified (exit 1); check the adapter's capabilities and --roles/--cases"
         )?;
     }
     for p in written {

@@ -210,7 +210,15 @@ fn strict_jis_victims() -> BTreeSet<String> {
         .collect()
 }
 
-fn check_broken(script: &str, expected: BTreeSet<String>, flows_allowed: BTreeSet<String>) {
+/// Which flow cases a broken adapter must fail.
+enum Flows {
+    /// Exactly these.
+    Exactly(BTreeSet<String>),
+    /// Any of these (the flow's own data decides).
+    AnyOf(BTreeSet<String>),
+}
+
+fn check_broken(script: &str, expected: BTreeSet<String>, flows_expected: Flows) {
     python_present();
     let dir = tempfile::tempdir().unwrap();
     let (o, r) = certify(&example(script), &dir.path().join("b"), &[]);
@@ -231,7 +239,10 @@ fn check_broken(script: &str, expected: BTreeSet<String>, flows_allowed: BTreeSe
         cases, expected,
         "{script}: the failing cases are not exactly those of its fault"
     );
-    assert!(flows.is_subset(&flows_allowed), "{script}: flows {flows:?}");
+    match flows_expected {
+        Flows::Exactly(f) => assert_eq!(flows, f, "{script}: flows"),
+        Flows::AnyOf(f) => assert!(flows.is_subset(&f), "{script}: flows {flows:?}"),
+    }
     assert!(!failed.is_empty());
     let stdout = String::from_utf8_lossy(&o.stdout);
     for id in &failed {
@@ -246,7 +257,7 @@ fn check_broken(script: &str, expected: BTreeSet<String>, flows_allowed: BTreeSe
 fn writes_utf8_fails_every_export_that_is_not_ascii() {
     let expected = exports_where(|v| !v.is_ascii());
     assert!(expected.len() > 20);
-    check_broken("writes_utf8.py", expected, export_flows());
+    check_broken("writes_utf8.py", expected, Flows::Exactly(export_flows()));
 }
 
 #[test]
@@ -254,7 +265,7 @@ fn drops_last_column_fails_every_export() {
     check_broken(
         "drops_last_column.py",
         exports_where(|_| true),
-        export_flows(),
+        Flows::Exactly(export_flows()),
     );
 }
 
@@ -262,7 +273,7 @@ fn drops_last_column_fails_every_export() {
 fn no_quotes_fails_every_export_whose_free_text_holds_a_comma_quote_or_line_break() {
     let expected = exports_where(|v| v.contains([',', '"', '\r', '\n']));
     assert!(expected.contains("export.csv.quoted-comma-quote-newline"));
-    check_broken("no_quotes.py", expected, export_flows());
+    check_broken("no_quotes.py", expected, Flows::AnyOf(export_flows()));
 }
 
 #[test]
@@ -276,7 +287,7 @@ fn strict_jis_fails_every_import_of_ms932_only_characters() {
     ] {
         assert!(expected.contains(id), "{id}");
     }
-    check_broken("strict_jis.py", expected, import_flows());
+    check_broken("strict_jis.py", expected, Flows::AnyOf(import_flows()));
 }
 
 #[test]
@@ -288,7 +299,11 @@ fn imports_gaiji_fails_exactly_the_gaiji_cases() {
         .map(|(c, _)| c.id.clone())
         .collect();
     assert!(expected.contains("import.reject.encoding.gaiji") && expected.len() >= 10);
-    check_broken("imports_gaiji.py", expected, BTreeSet::new());
+    check_broken(
+        "imports_gaiji.py",
+        expected,
+        Flows::Exactly(BTreeSet::new()),
+    );
 }
 
 #[test]
@@ -349,7 +364,9 @@ fn exit_89_is_unsupported_and_undeclared_needs_are_skip() {
     let dir = tempfile::tempdir().unwrap();
     let a = sh_adapter(dir.path(), PROVIDER_CAPS, "exit 89");
     let (o, r) = certify(&a, &dir.path().join("b"), &["--cases", "import.valid.unit.v41.usage-11,export.unit.v41.usage-11,import.valid.unit.v41.actual-11"]);
-    assert!(o.status.success(), "{}", text(&o));
+    // Nothing was certified: that is no pass for a CI gate.
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("no case ran"), "{}", text(&o));
     assert_eq!(
         ids_with(&r, "UNSUPPORTED"),
         BTreeSet::from(["import.valid.unit.v41.usage-11".to_string()])
@@ -373,7 +390,14 @@ fn contract_breaches_are_errors_with_the_adapters_stderr() {
         ("sleep 20", "no answer within"),
         ("echo 'not json' > \"$5\"", "not JSON"),
         ("true", "no answer was written"),
-        ("echo '{\"rejected\": 7}' > \"$5\"", "must be a string"),
+        (
+            "echo '{\"rejected\": 7}' > \"$5\"",
+            "must be a non-empty string",
+        ),
+        (
+            "echo '{\"rejected\": \"\"}' > \"$5\"",
+            "must be a non-empty string",
+        ),
     ] {
         let a = sh_adapter(dir.path(), PROVIDER_CAPS, body);
         let started = std::time::Instant::now();
@@ -513,4 +537,160 @@ fn unit_to_json_and_back_is_the_same_files() {
         "{}",
         text(&o)
     );
+}
+
+#[test]
+fn roles_not_selected_are_skipped_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, r) = certify(
+        &reference(),
+        &dir.path().join("b"),
+        &[
+            "--roles",
+            "provider",
+            "--cases",
+            "import.valid.unit.v41.usage-11,import.valid.unit.v41.actual-11",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        ids_with(&r, "PASS"),
+        BTreeSet::from(["import.valid.unit.v41.usage-11".to_string()])
+    );
+    let skipped = &r["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["outcome"] == "SKIP")
+        .unwrap()["message"];
+    assert!(
+        skipped.as_str().unwrap().contains("--roles provider"),
+        "{skipped}"
+    );
+}
+
+#[test]
+fn an_export_that_writes_nothing_or_a_folder_is_an_error_and_an_extra_file_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let caps = r#"{"contract":"renkei-adapter/1","vendor":"t","product":"p","version":"0","roles":["provider"],"revisions":["4.1"],"export":["UPJSK"],"import":[]}"#;
+    let cases = ["--cases", "export.unit.v41.actual-11"];
+    for (body, outcome, says) in [
+        ("true", "ERROR", "no file was written"),
+        ("mkdir \"$5/sub\"", "ERROR", "not a regular file"),
+        (
+            &format!(
+                "{} adapter export \"$2\" \"$3\" \"$4\" \"$5\" && echo log > \"$5/export.log\"",
+                renkei()
+            ),
+            "FAIL",
+            "export.log",
+        ),
+    ] {
+        let p = dir.path().join("export.sh");
+        std::fs::write(&p, format!("#!/bin/sh\ncase \"$1\" in\n capabilities) echo '{caps}' ;;\n export) {body} ;;\n *) exit 89 ;;\nesac\n")).unwrap();
+        let (o, r) = certify(
+            &format!("sh {}", p.display()),
+            &dir.path().join("b"),
+            &cases,
+        );
+        assert_eq!(o.status.code(), Some(1), "{body}: {}", text(&o));
+        let c = &r["cases"][0];
+        assert_eq!(c["outcome"], outcome, "{body}: {c}");
+        assert!(
+            c["message"].as_str().unwrap().contains(says),
+            "{body}: {}",
+            c["message"]
+        );
+    }
+}
+
+#[test]
+fn no_secret_from_the_adapter_or_its_command_reaches_the_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "echo 'login password=Hunter2Secret ok; ghp_abcdefghijklmnopqrstuvwxyz012345' >&2; \
+                echo '{\"rejected\": \"db postgres://care:UrlSecret9@127.0.0.1/x said token=TokSecret7\"}' > \"$5\"";
+    let a = sh_adapter(dir.path(), PROVIDER_CAPS, body);
+    let out = dir.path().join("b");
+    let adapter = format!("env API_TOKEN=EnvSecret5 {a}");
+    let (o, r) = certify(
+        &adapter,
+        &out,
+        &[
+            "--cases",
+            "import.reject.encoding.gaiji,import.valid.unit.v41.usage-11",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(
+        ids_with(&r, "PASS"),
+        BTreeSet::from(["import.reject.encoding.gaiji".to_string()])
+    );
+    let mut stack = vec![out.clone()];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            files += 1;
+            let t = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+            for secret in [
+                "Hunter2Secret",
+                "ghp_abcdef",
+                "UrlSecret9",
+                "TokSecret7",
+                "EnvSecret5",
+            ] {
+                assert!(!t.contains(secret), "{secret} in {}", p.display());
+            }
+        }
+    }
+    assert!(files >= 3);
+    assert!(r["suite"]["command"]
+        .as_str()
+        .unwrap()
+        .contains("API_TOKEN=[redacted]"));
+}
+
+#[test]
+fn interop_skips_what_an_adapter_does_not_support() {
+    let dir = tempfile::tempdir().unwrap();
+    let caps = String::from_utf8(
+        Command::new(renkei())
+            .args(["adapter", "capabilities"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let a = sh_adapter(dir.path(), caps.trim(), "exit 89");
+    let out = dir.path().join("i");
+    let o = Command::new(renkei())
+        .args([
+            "interop",
+            "--adapter",
+            &reference(),
+            "--adapter",
+            &a,
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "exit 89 is never a broken pair: {}",
+        text(&o)
+    );
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("interop.json")).unwrap()).unwrap();
+    for c in m["cells"].as_array().unwrap() {
+        assert!(c["failed"].as_array().unwrap().is_empty(), "{c}");
+        if c["importer"] == 1 || c["exporter"] == 1 {
+            assert_eq!(c["units"], 0, "{c}");
+            assert!(c["skipped"].as_u64().unwrap() > 0);
+        }
+    }
 }

@@ -17,7 +17,7 @@ pub const EXIT_UNSUPPORTED: i32 = 89;
 /// The default time one call may take.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest import answer read (a month of 予定 for many users is a few MB of JSON).
-pub const MAX_ANSWER_BYTES: u64 = 256 << 20;
+pub const MAX_ANSWER_BYTES: u64 = 64 << 20;
 
 /// What `ADAPTER capabilities` declares.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,16 +182,15 @@ impl Adapter {
             stderr: f.stderr.clone(),
         };
         if f.stdout_cut {
-            return Err(contract("capabilities: the answer is over 1 MiB".into()));
+            return Err(contract("the answer is over 1 MiB".into()));
         }
         let text = std::str::from_utf8(&f.stdout)
-            .map_err(|_| contract("capabilities: standard output is not UTF-8".into()))?;
+            .map_err(|_| contract("standard output is not UTF-8".into()))?;
         let raw: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| contract(format!("capabilities: not one JSON object: {e}")))?;
-        let caps: Capabilities = serde_json::from_value(raw.clone())
-            .map_err(|e| contract(format!("capabilities: {e}")))?;
-        caps.check()
-            .map_err(|e| contract(format!("capabilities: {e}")))?;
+            .map_err(|e| contract(format!("not one JSON object: {e}")))?;
+        let caps: Capabilities =
+            serde_json::from_value(raw.clone()).map_err(|e| contract(e.to_string()))?;
+        caps.check().map_err(|e| contract(e.to_string()))?;
         Ok((caps, raw))
     }
 
@@ -205,7 +204,7 @@ impl Adapter {
             &out.to_string_lossy(),
         ])?;
         read_dir_files(out).map_err(|e| Failed {
-            error: CallError::Contract(format!("export: {e}")),
+            error: CallError::Contract(e),
             stderr: f.stderr,
         })
     }
@@ -220,7 +219,7 @@ impl Adapter {
             &out.to_string_lossy(),
         ])?;
         let contract = |m: String| Failed {
-            error: CallError::Contract(format!("import: {m}")),
+            error: CallError::Contract(m),
             stderr: f.stderr.clone(),
         };
         let text = read_answer(out).map_err(&contract)?;
@@ -269,7 +268,8 @@ pub fn parse_import(text: &str) -> Result<Imported, String> {
         if let Some(r) = obj.get("rejected") {
             let reason = r
                 .as_str()
-                .ok_or("\"rejected\" must be a string (the software's reason)")?;
+                .filter(|s| !s.trim().is_empty())
+                .ok_or("\"rejected\" must be a non-empty string (the software's reason)")?;
             if obj.len() > 1 {
                 return Err("a rejection holds \"rejected\" and nothing else".into());
             }
@@ -282,7 +282,7 @@ pub fn parse_import(text: &str) -> Result<Imported, String> {
 
 /// The most a send unit's files may hold together (a month of 予定 is a few MB; the hub's own
 /// limit is lower).
-pub const MAX_UNIT_BYTES: u64 = 256 << 20;
+pub const MAX_UNIT_BYTES: u64 = 64 << 20;
 
 /// The regular files of a folder (name, bytes), sorted by name; sub-folders are an error, and
 /// so are more than [`MAX_UNIT_BYTES`] in all.

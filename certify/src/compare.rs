@@ -36,8 +36,10 @@ impl fmt::Display for Difference {
             shown(&self.expected),
             shown(&self.got)
         )?;
-        if let Some(cp) = first_code_point_difference(&self.expected, &self.got) {
-            write!(f, " ({cp})")?;
+        if self.record.is_some() {
+            if let Some(cp) = first_code_point_difference(&self.expected, &self.got) {
+                write!(f, " ({cp})")?;
+            }
         }
         Ok(())
     }
@@ -62,8 +64,10 @@ fn first_code_point_difference(a: &str, b: &str) -> Option<String> {
             (Some(x), Some(y)) if x == y => continue,
             (None, None) => return None,
             (x, y) => {
-                let d = |c: Option<char>| {
-                    c.map_or("nothing".to_string(), |c| format!("U+{:04X} {c}", c as u32))
+                let d = |c: Option<char>| match c {
+                    None => "nothing".to_string(),
+                    Some(c) if c.is_control() => format!("U+{:04X}", c as u32),
+                    Some(c) => format!("U+{:04X} {c}", c as u32),
                 };
                 return Some(format!("character {n}: {} expected, {} got", d(x), d(y)));
             }
@@ -89,6 +93,17 @@ impl Compare {
     /// Every difference between `expected` and `got`, in file, record, item order.
     pub fn units(self, expected: &SendUnit, got: &SendUnit) -> Vec<Difference> {
         let mut out = Vec::new();
+        if expected.revision != got.revision {
+            // Items of different revisions do not line up: the revision is the difference.
+            out.push(Difference {
+                file: "unit".into(),
+                record: None,
+                item: "revision".into(),
+                expected: expected.revision.clone(),
+                got: got.revision.clone(),
+            });
+            return out;
+        }
         let mut unit = |item: &str, e: String, g: String| {
             if e != g {
                 out.push(Difference {
@@ -100,7 +115,6 @@ impl Compare {
                 });
             }
         };
-        unit("revision", expected.revision.clone(), got.revision.clone());
         if !self.ignore_sequence {
             unit(
                 "ファイル連番 (sequence)",
@@ -198,6 +212,7 @@ fn file(revision: &str, e: &DataFile, g: &DataFile, out: &mut Vec<Difference>) {
         }
         d
     };
+    total_row_last(spec, &label, e, g, out);
     let ex: Vec<&Record> = e.records.iter().collect();
     let gx: Vec<&Record> = g.records.iter().collect();
     let as_given = pairs(&ex, &gx);
@@ -216,6 +231,35 @@ fn file(revision: &str, e: &DataFile, g: &DataFile, out: &mut Vec<Difference>) {
     } else {
         as_given
     });
+}
+
+/// The one record order the standard sets: the 第7表 grand-total row (サービスコード 999999,
+/// 全合計) comes last. When the expected file ends with it, so must the other.
+fn total_row_last(
+    spec: Option<&renkei_spec::standard::FileSpec>,
+    label: &str,
+    e: &DataFile,
+    g: &DataFile,
+    out: &mut Vec<Difference>,
+) {
+    let Some(code) = spec.and_then(|s| {
+        (s.kind == "UPSIKYU")
+            .then(|| s.items.iter().position(|i| i.key == "サービスコード"))
+            .flatten()
+    }) else {
+        return;
+    };
+    let is_total = |r: &Record| r.values.get(code).is_some_and(|v| v == "999999");
+    if e.records.last().is_some_and(is_total) && !g.records.last().is_some_and(is_total) {
+        let at = g.records.iter().position(is_total);
+        out.push(Difference {
+            file: label.to_string(),
+            record: None,
+            item: "全合計 row (サービスコード 999999)".into(),
+            expected: "the last record".into(),
+            got: at.map_or("missing".into(), |n| format!("record {}", n + 1)),
+        });
+    }
 }
 
 /// The differences as text for evidence: at most `max` lines, then how many more.

@@ -114,8 +114,10 @@ fn safe_name(s: &str) -> String {
     }
 }
 
-/// Removes secrets from text: PEM private keys, and the value after words like password,
-/// token, secret or key (`password=…`, `"token": "…"`, `Authorization: Bearer …`).
+/// Removes secrets from text: PEM private keys; the value after a word like password,
+/// token, secret or key (`password=…`, `"token": "…"`, `DB_PASSWORD=…`, `Bearer …`); the
+/// password of a URL (`postgres://user:…@host`); and tokens of well-known shapes (GitHub,
+/// AWS access keys, Slack, JSON Web Tokens).
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_key = false;
@@ -136,25 +138,37 @@ pub fn redact(text: &str) -> String {
     out
 }
 
-const SECRET_WORDS: [&str; 6] = ["password", "passwd", "token", "secret", "bearer", "api_key"];
+struct Patterns {
+    keyword: regex::Regex,
+    url_password: regex::Regex,
+    token: regex::Regex,
+}
+
+fn patterns() -> Option<&'static Patterns> {
+    static P: std::sync::OnceLock<Option<Patterns>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        Some(Patterns {
+            keyword: regex::Regex::new(
+                r#"(?i)((?:password|passwd|pwd|passphrase|token|secret|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?\s*[=:]\s*["']?|bearer\s+|authorization:\s*(?:basic|bearer)?\s*)[^\s"',;&]+"#,
+            )
+            .ok()?,
+            url_password: regex::Regex::new(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@").ok()?,
+            token: regex::Regex::new(
+                r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})",
+            )
+            .ok()?,
+        })
+    })
+    .as_ref()
+}
 
 fn redact_line(line: &str) -> String {
-    let lower = line.to_ascii_lowercase();
-    let Some(at) = SECRET_WORDS
-        .iter()
-        .filter_map(|w| lower.find(w).map(|i| i + w.len()))
-        .min()
-    else {
+    let Some(p) = patterns() else {
         return line.to_string();
     };
-    // Keep the word and what separates it from the value, then hide the rest of the line.
-    let rest = &line[at..];
-    let sep: usize = rest
-        .char_indices()
-        .find(|(_, c)| !matches!(c, ' ' | '=' | ':' | '"' | '\''))
-        .map_or(rest.len(), |(i, _)| i);
-    let ending = if line.ends_with('\n') { "\n" } else { "" };
-    format!("{}{}[redacted]{ending}", &line[..at], &rest[..sep])
+    let s = p.keyword.replace_all(line, "${1}[redacted]");
+    let s = p.url_password.replace_all(&s, "${1}[redacted]@");
+    p.token.replace_all(&s, "[redacted]").into_owned()
 }
 
 #[cfg(test)]
@@ -173,7 +187,24 @@ mod tests {
             "{r}"
         );
         assert!(r.contains("plain line") && r.contains("start"));
-        assert!(r.contains("password=[redacted]"), "{r}");
+        assert!(r.contains("password=[redacted] ok"), "{r}");
+    }
+
+    #[test]
+    fn urls_tokens_and_environment_secrets_are_redacted() {
+        let t = "env DB_PASSWORD=hunter2hunter2 python3 a.py --api-key=abc123 \
+                 postgres://care:S3cretPw9@127.0.0.1/db ghp_abcdefghijklmnopqrstuvwxyz0123 AKIAABCDEFGHIJKLMNOP";
+        let r = redact(t);
+        for secret in ["hunter2", "abc123", "S3cretPw9", "ghp_abc", "AKIAABCD"] {
+            assert!(!r.contains(secret), "{secret} in {r}");
+        }
+        assert!(
+            r.contains("python3 a.py") && r.contains("postgres://care:[redacted]@127.0.0.1/db"),
+            "{r}"
+        );
+        // Care data is not a secret: names, numbers and file names pass unchanged.
+        let plain = "UPPLAN_202505_1371001429_43_1371020015_11_20250425103000.CSV:2:6 髙橋　花子 1000000001";
+        assert_eq!(redact(plain), plain);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::adapter::Imported;
 use crate::compare::{listing, Compare};
 use crate::evidence::Evidence;
-use crate::judge::{call_failed, diagnostics_of, scratch, write_files, Context, Judged};
+use crate::judge::{call_failed, scratch, write_files, Context, Judged};
 use crate::library::{Case, Direction, Files, Group};
 
 /// The pinned clock of every flow: 予定 for December go out in late November, 実績 come back
@@ -421,23 +421,7 @@ fn adapter_export(
         stop(step, j.outcome, j.message)
     })?;
     ev.files(EvidenceKind::AdapterOutput, "output", &files);
-    let errors: Vec<String> = diagnostics_of(&files)
-        .into_iter()
-        .filter(|(e, _)| *e)
-        .map(|(_, s)| s)
-        .collect();
-    if let Some(first) = errors.first() {
-        ev.text(
-            EvidenceKind::Diagnostics,
-            format!("validator: {} errors", errors.len()),
-            &errors.join("\n"),
-        );
-        return Err(stop(
-            step,
-            Outcome::Fail,
-            format!("the software wrote files the standard forbids; first: {first}"),
-        ));
-    }
+    crate::judge::conforms(unit, &files, ev).map_err(|j| stop(step, j.outcome, j.message))?;
     ev.note(
         EvidenceKind::FlowStep,
         format!(
@@ -464,15 +448,7 @@ fn adapter_import(
         stop(step, j.outcome, j.message)
     })?;
     ev.text(EvidenceKind::Stderr, "adapter stderr", &stderr);
-    if let Ok(bytes) = std::fs::read(&answer) {
-        ev.file(
-            EvidenceKind::AdapterOutput,
-            "what the software holds (its JSON)",
-            "output",
-            "import.json",
-            &bytes,
-        );
-    }
+    crate::judge::keep_answer(&answer, ev);
     match imported {
         Imported::Rejected(r) => Err(stop(
             step,

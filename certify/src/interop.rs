@@ -80,6 +80,8 @@ pub fn interop(commands: &[String], timeout: Duration) -> Result<Matrix, Interop
     })
 }
 
+/// What A wrote for a unit it can export; None when A did not declare it or answered exit
+/// 89 (skipped, never broken).
 fn export_once(a: &Adapter, caps: &Capabilities, case: &Case, input: &Input) -> Option<Exported> {
     let Input::Export { given, .. } = input else {
         return None;
@@ -87,23 +89,30 @@ fn export_once(a: &Adapter, caps: &Capabilities, case: &Case, input: &Input) -> 
     if skip_reason(case, caps).is_some() {
         return None;
     }
-    Some(export(a, given))
-}
-
-fn export(a: &Adapter, given: &SendUnit) -> Exported {
-    let json = given.to_json_string().map_err(|e| e.to_string())?;
-    let work = scratch()?;
+    let work = match scratch() {
+        Ok(w) => w,
+        Err(e) => return Some(Err(e)),
+    };
     let (path, out) = (work.path().join("unit.json"), work.path().join("out"));
-    std::fs::write(&path, json)
-        .and_then(|_| std::fs::create_dir(&out))
-        .map_err(|e| e.to_string())?;
-    let files = a
-        .export(&path, &out)
-        .map_err(|f| format!("export: {}", f.error))?;
-    if let Some((_, first)) = diagnostics_of(&files).into_iter().find(|(e, _)| *e) {
-        return Err(format!("A wrote a file the standard forbids: {first}"));
+    let written = given
+        .to_json_string()
+        .map_err(|e| e.to_string())
+        .and_then(|json| {
+            std::fs::write(&path, json)
+                .and_then(|_| std::fs::create_dir(&out))
+                .map_err(|e| e.to_string())
+        });
+    if let Err(e) = written {
+        return Some(Err(e));
     }
-    Ok(files)
+    match a.export(&path, &out) {
+        Err(f) if f.error == CallError::Unsupported => None,
+        Err(f) => Some(Err(format!("export: {}", f.error))),
+        Ok(files) => Some(match diagnostics_of(&files).into_iter().find(|(e, _)| *e) {
+            Some((_, first)) => Err(format!("A wrote a file the standard forbids: {first}")),
+            None => Ok(files),
+        }),
+    }
 }
 
 /// The import side of a unit: what B must declare to take it.

@@ -156,15 +156,7 @@ fn import(
         Ok(x) => x,
         Err(f) => return call_failed(f, "import", ev),
     };
-    if let Ok(bytes) = std::fs::read(&answer) {
-        ev.file(
-            EvidenceKind::AdapterOutput,
-            "what the software holds (its JSON)",
-            "output",
-            "import.json",
-            &bytes,
-        );
-    }
+    keep_answer(&answer, ev);
     ev.text(EvidenceKind::Stderr, "adapter stderr", &stderr);
     judge_import(case, files, expect, imported, ev)
 }
@@ -257,14 +249,10 @@ fn export(ctx: &Context<'_>, given: &SendUnit, expect: &SendUnit, ev: &mut Evide
     judge_export(expect, &files, ev)
 }
 
-/// Decides an export case from the files the adapter wrote.
-pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judged {
-    if files.is_empty() {
-        return Judged::new(
-            Outcome::Error,
-            "export: exit 0, but no file was written to DIR",
-        );
-    }
+/// What an exporter wrote passes every rule of the standard, and carries no warning the
+/// unit itself does not call for (liberal in what it reads, conservative in what it writes:
+/// LF line endings, no final line ending or an empty last line are files some readers refuse).
+pub fn conforms(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Result<(), Judged> {
     let report = diagnostics(files);
     let lines: Vec<String> = report.iter().map(|(p, d)| describe(p, d)).collect();
     let errors: Vec<&String> = report
@@ -282,13 +270,13 @@ pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judg
         );
     }
     if let Some(first) = errors.first() {
-        return Judged::new(
+        return Err(Judged::new(
             Outcome::Fail,
             format!(
                 "wrote files the standard forbids ({} errors); first: {first}",
                 errors.len()
             ),
-        );
+        ));
     }
     // Liberal in what it reads, conservative in what it writes: a warning the canonical
     // rendering of the same unit does not have (LF line endings, no final line ending, an
@@ -306,13 +294,24 @@ pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judg
         .map(|(_, l)| l)
         .collect();
     if let Some(first) = extra.first() {
-        return Judged::new(
+        return Err(Judged::new(
             Outcome::Fail,
             format!(
                 "valid files, but not in the form every reader expects ({} warnings the unit itself does not call for); first: {first}",
                 extra.len()
             ),
-        );
+        ));
+    }
+    Ok(())
+}
+
+/// Decides an export case from the files the adapter wrote.
+pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judged {
+    if files.is_empty() {
+        return Judged::new(Outcome::Error, "exit 0, but no file was written to DIR");
+    }
+    if let Err(j) = conforms(expect, files, ev) {
+        return j;
     }
     let got = match SendUnit::from_files(files) {
         Ok(u) => u,
@@ -323,6 +322,18 @@ pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judg
             )
         }
     };
+    if got.files.len() != files.len() {
+        let held: Vec<String> = got.files.iter().map(|f| f.kind.clone()).collect();
+        let extra: Vec<&str> = files
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| !held.iter().any(|k| n.starts_with(&format!("{k}_"))))
+            .collect();
+        return Judged::new(
+            Outcome::Fail,
+            format!("wrote files the unit does not hold: {}", extra.join(", ")),
+        );
+    }
     let diffs = Compare {
         ignore_sequence: true,
     }
@@ -345,15 +356,7 @@ pub fn judge_export(expect: &SendUnit, files: &Files, ev: &mut Evidence) -> Judg
             ),
         );
     }
-    let note = if warnings > 0 {
-        format!(" ({warnings} warnings: see the diagnostics)")
-    } else {
-        String::new()
-    };
-    Judged::new(
-        Outcome::Pass,
-        format!("valid files that read back to the unit{note}"),
-    )
+    Judged::new(Outcome::Pass, "valid files that read back to the unit")
 }
 
 /// How many warnings of each code the unit has as renkei's writer renders it (what the data
@@ -423,6 +426,19 @@ pub fn diagnostics_of(files: &Files) -> Vec<(bool, String)> {
         .iter()
         .map(|(p, d)| (d.is_error(), describe(p, d)))
         .collect()
+}
+
+/// Keeps the adapter's import answer as evidence (redacted: it is text the adapter wrote).
+pub fn keep_answer(answer: &std::path::Path, ev: &mut Evidence) {
+    if let Ok(text) = std::fs::read_to_string(answer) {
+        ev.file(
+            EvidenceKind::AdapterOutput,
+            "what the software holds (its JSON)",
+            "output",
+            "import.json",
+            crate::evidence::redact(&text).as_bytes(),
+        );
+    }
 }
 
 /// A scratch folder for one call.

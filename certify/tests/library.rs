@@ -148,3 +148,22 @@ fn every_case_means_what_it_says() {
         }
     }
 }
+
+#[test]
+fn a_community_support_centre_plays_the_yobo_role() {
+    // The 地域包括支援センター (46) sends 介護予防 予定 and receives 介護予防 実績: its side of a
+    // D6/D7 case is the `yobo` role, whatever the standard's from/to column says of the kind.
+    let lib = library::library();
+    let mut seen = 0;
+    for (c, _) in &lib.cases {
+        let own_side_is_46 = matches!(
+            (c.pattern.as_str(), c.direction),
+            ("D6", library::Direction::Export) | ("D7", library::Direction::Import)
+        );
+        if own_side_is_46 {
+            assert_eq!(c.role, "yobo", "{}", c.id);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "{seen}");
+}

@@ -618,6 +618,30 @@ pub fn cases() -> Vec<(Case, Files)> {
         .set("UPHOSOKU", 1, 12, b"090-1234-567890");
     add("valid.item.max-lengths", "values at their maximum length: 単位数 999999 (6), 前月までの短期入所利用日数 99999 (5), 利用者電話番号 of 15 bytes", true, &[], &b);
 
+    // Spaces are data: free text that starts or ends with a space (half- or full-width) or
+    // holds several in a row must arrive as written, never trimmed or folded.
+    let mut b = Build::new(&usage());
+    let mut raw = b"\"".to_vec();
+    crate::ms932::encode("　コーポ表参道  １０１号室 ", &mut raw, &mut Vec::new())
+        .expect("encodable");
+    raw.push(b'"');
+    b.set("UPHOSOKU", 1, 11, &raw);
+    add("valid.csv.text-edge-spaces", "利用者住所２ begins with a full-width space, holds two half-width spaces in a row and ends with a half-width space: free text is kept as written", true, &[], &b);
+
+    // Free text has no length limit: a long 総合的な援助の方針 (1,200 characters over
+    // several lines) must not be cut at a column size.
+    let mut b = Build::new(&plan());
+    let line = "ご本人の「自宅で暮らし続けたい」という意向を尊重し、転倒を防ぎながら入浴と外出の機会を確保します。";
+    let long: String = (0..24)
+        .map(|i| format!("{}{line}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let mut raw = b"\"".to_vec();
+    crate::ms932::encode(&long, &mut raw, &mut Vec::new()).expect("encodable");
+    raw.push(b'"');
+    b.set("UP1KYO", 1, 24, &raw);
+    add("valid.item.long-free-text", "総合的な援助の方針 of about 1,200 characters (2,400 bytes) in 24 lines: free text has no length limit and must not be cut", true, &[], &b);
+
     let mut b = Build::new(&usage());
     let i = find(&b.files, "UPHOSOKU");
     let rows = values_of(&b.files[i].1).len();

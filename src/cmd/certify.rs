@@ -85,7 +85,8 @@ pub fn run(a: Args) -> anyhow::Result<Verdict> {
     progress.finish();
     let written = runner::write_bundle(&c, &plan, &a.out)?;
     human::print_certification(&mut std::io::stdout().lock(), &c, &written)?;
-    Ok(Verdict::from_ok(!c.has_failures()))
+    // Nothing certified (every case SKIP or UNSUPPORTED) is not a pass for a CI gate.
+    Ok(Verdict::from_ok(!c.has_failures() && !c.nothing_tested()))
 }
 
 /// The command line as a shell would need it typed again.
