@@ -30,7 +30,14 @@ fn every_sample_unit_is_valid_and_broken_ones_are_not() {
             n += 1;
         }
     }
-    assert!(n >= 60);
+    for (case, files) in renkei_spec::corpus::cases().into_iter().filter(|(c, _)| c.valid) {
+        let unit = renkei_spec::model::SendUnit::from_files(&files).unwrap();
+        let json = unit.to_json().unwrap();
+        let errors: Vec<String> = v.iter_errors(&json).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", case.id);
+        n += 1;
+    }
+    assert!(n >= 100, "{n}");
     let (_, unit) = &renkei_spec::corpus::sample_units(1, 2)[0];
     let good = unit.to_json().unwrap();
     let broken = |f: &dyn Fn(&mut serde_json::Value)| {
