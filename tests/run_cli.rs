@@ -61,3 +61,72 @@ fn a_failing_or_undefined_step_fails_the_run() {
         "the failure says what was seen: {junit}"
     );
 }
+
+#[test]
+fn a_vendors_software_plays_a_role_in_every_scenario() {
+    // The reference adapter as サービス事業所: every scenario passes, and the report shows
+    // the software's own imports and exports.
+    let out = tempfile::tempdir().unwrap();
+    let adapter = format!("{BIN} adapter");
+    let st = Command::new(BIN)
+        .args(["run", "--adapter", &adapter, "--as", "provider", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&st.stdout);
+    assert!(st.status.success(), "{text}");
+    let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(
+        html.contains("renkei reference adapter 0.1.0 が取込: 読んだ内容と一致"),
+        "the software's ⑥ is shown"
+    );
+    assert!(
+        html.contains("renkei reference adapter 0.1.0 が出力"),
+        "the software's ⑦ is shown"
+    );
+
+    // A strict JIS importer as サービス事業所 fails ⑥ of the 予定 flow, with the reason.
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/adapters/strict_jis.py"
+    );
+    let adapter = format!("python3 {script} --renkei {BIN}");
+    let out = tempfile::tempdir().unwrap();
+    let st = Command::new(BIN)
+        .args([
+            "run",
+            "--tags",
+            "@yotei",
+            "--adapter",
+            &adapter,
+            "--as",
+            "provider",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&st.stdout);
+    assert_eq!(st.status.code(), Some(1), "{text}");
+    assert!(text.contains("✘ flow.yotei.01-06"), "{text}");
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    assert!(junit.contains("取り込んだ内容が違います"), "{junit}");
+
+    // A role the adapter does not declare is refused before anything runs.
+    let dir = tempfile::tempdir().unwrap();
+    let caps = r#"{"contract":"renkei-adapter/1","vendor":"t","product":"p","version":"0","roles":["provider"],"revisions":["4.1"],"export":[],"import":[]}"#;
+    let sh = dir.path().join("a.sh");
+    std::fs::write(&sh, format!("#!/bin/sh\necho '{caps}'\n")).unwrap();
+    let st = Command::new(BIN)
+        .args([
+            "run",
+            "--adapter",
+            &format!("sh {}", sh.display()),
+            "--as",
+            "kyotaku",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&st.stderr).contains("does not declare the role kyotaku"));
+}

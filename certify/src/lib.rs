@@ -8,6 +8,7 @@
 //! - [`library`]: the cases, as data with stable IDs (`certify/library.toml`);
 //! - [`judge`]: one case to its outcome, [`compare`] item by item, [`flow`] through the hub;
 //! - [`expected`]: the vendor's expected failures (XFAIL, XPASS);
+//! - [`in_flows`]: the adapter in one role of every scenario of `renkei run`;
 //! - [`runner`]: the whole certification and its bundle; [`interop`]: the N×N matrix;
 //! - [`mod@reference`]: the reference adapter on renkei's codec (`renkei adapter`);
 //! - [`evidence`]: what each case keeps, secrets redacted.
@@ -20,6 +21,7 @@ pub mod compare;
 pub mod evidence;
 pub mod expected;
 pub mod flow;
+pub mod in_flows;
 pub mod interop;
 pub mod judge;
 pub mod library;

@@ -10,6 +10,7 @@
 
 pub mod runner;
 pub mod steps;
+pub mod vendor;
 pub mod world;
 
 pub use runner::{run, RunOptions};

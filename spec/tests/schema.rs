@@ -30,7 +30,10 @@ fn every_sample_unit_is_valid_and_broken_ones_are_not() {
             n += 1;
         }
     }
-    for (case, files) in renkei_spec::corpus::cases().into_iter().filter(|(c, _)| c.valid) {
+    for (case, files) in renkei_spec::corpus::cases()
+        .into_iter()
+        .filter(|(c, _)| c.valid)
+    {
         let unit = renkei_spec::model::SendUnit::from_files(&files).unwrap();
         let json = unit.to_json().unwrap();
         let errors: Vec<String> = v.iter_errors(&json).map(|e| e.to_string()).collect();

@@ -19,9 +19,43 @@ pub struct Args {
     /// Scenarios run at once (each has its own hub).
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// A vendor's adapter (renkei-adapter/1) to play one role of every scenario (with --as).
+    #[arg(long, requires = "role")]
+    adapter: Option<String>,
+    /// The role the adapter's software plays: kyotaku (exports 予定, imports 実績) or provider
+    /// (imports 予定, exports 実績).
+    #[arg(long = "as", id = "role", value_enum, requires = "adapter")]
+    role: Option<Role>,
+    /// Seconds one adapter call may take.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+}
+
+/// The role a vendor's software plays in the scenarios.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Role {
+    /// 居宅介護支援事業所.
+    Kyotaku,
+    /// サービス事業所.
+    Provider,
 }
 
 pub fn run(a: Args) -> anyhow::Result<Verdict> {
+    if let (Some(cmd), Some(role)) = (&a.adapter, a.role) {
+        use renkei_scenarios::vendor::VendorRole;
+        let adapter = renkei_certify::adapter::Adapter::new(
+            cmd,
+            std::time::Duration::from_secs(a.timeout.max(1)),
+        )
+        .map_err(anyhow::Error::msg)?;
+        let role = match role {
+            Role::Kyotaku => VendorRole::Kyotaku,
+            Role::Provider => VendorRole::Provider,
+        };
+        let office = renkei_certify::in_flows::AdapterOffice::new(adapter, role)
+            .map_err(anyhow::Error::msg)?;
+        renkei_scenarios::vendor::set(std::sync::Arc::new(office)).map_err(anyhow::Error::msg)?;
+    }
     // The features in the source tree, else the copies built into this program.
     let embedded;
     let features = match a.features {

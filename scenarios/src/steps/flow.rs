@@ -8,6 +8,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{line, number};
+use crate::vendor::{self, VendorImport, VendorRole};
 use crate::world::{RenkeiWorld, StepResult};
 
 /// ① / ⑦ 出力.
@@ -61,6 +62,12 @@ async fn export(
             export
         }
     };
+    let role = if what == "実績" {
+        VendorRole::Provider
+    } else {
+        VendorRole::Kyotaku
+    };
+    let export = vendor_export(w, line(step), role, export).await?;
     w.record_files(line(step), "出力", &export.files.clone());
     for r in &export.replacements {
         w.record(
@@ -463,6 +470,7 @@ async fn import_yotei(w: &mut RenkeiWorld, step: &Step, name: String) -> StepRes
         return Err("取り込むファイルがありません（先にダウンロードしてください）".into());
     }
     for files in sends {
+        vendor_import(w, line(step), VendorRole::Provider, &files).await?;
         let p = w
             .providers
             .get_mut(&office)
@@ -558,6 +566,7 @@ async fn import_jisseki(w: &mut RenkeiWorld, step: &Step, name: String) -> StepR
         return Err("取り込むファイルがありません".into());
     }
     for files in sends {
+        vendor_import(w, line(step), VendorRole::Kyotaku, &files).await?;
         let k = w.kyotaku.as_mut().ok_or("居宅がありません")?;
         match k.import_jisseki(&files) {
             Ok(u) => {
@@ -696,5 +705,76 @@ async fn withdraw(w: &mut RenkeiWorld, step: &Step, name: String) -> StepResult 
         format!("{} は「{}」", s.send_id, s.status),
         serde_json::Value::Null,
     );
+    Ok(())
+}
+
+/// ① / ⑦ with a vendor's software in `role`: it exports the unit renkei's office made, and
+/// its files replace renkei's (they are what goes to the hub).
+async fn vendor_export(
+    w: &mut RenkeiWorld,
+    line: u32,
+    role: VendorRole,
+    mut export: Export,
+) -> Result<Export, String> {
+    let Some(v) = vendor::get().filter(|v| v.role() == role) else {
+        return Ok(export);
+    };
+    let unit = export.unit.clone();
+    let worker = v.clone();
+    let files = tokio::task::spawn_blocking(move || worker.export(&unit))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{} の出力が失敗しました: {e}", v.label()))?;
+    w.record(
+        line,
+        EvidenceKind::Note,
+        format!(
+            "{} が出力（{} ファイル）: 以降はこのファイルを送る",
+            v.label(),
+            files.len()
+        ),
+        serde_json::Value::Null,
+    );
+    export.files = files;
+    export.replacements.clear();
+    Ok(export)
+}
+
+/// ⑥ / ⑫ with a vendor's software in `role`: it imports what was delivered, and must hold
+/// what renkei reads — or refuse what renkei refuses.
+async fn vendor_import(
+    w: &mut RenkeiWorld,
+    line: u32,
+    role: VendorRole,
+    files: &Files,
+) -> StepResult {
+    let Some(v) = vendor::get().filter(|v| v.role() == role) else {
+        return Ok(());
+    };
+    let worker = v.clone();
+    let given = files.clone();
+    let answer = tokio::task::spawn_blocking(move || worker.import(&given))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{} の取込が失敗しました: {e}", v.label()))?;
+    let label = v.label();
+    let text = match (renkei_simulator::offices::import_unit(files), answer) {
+        (Ok(read), VendorImport::Holds(held)) => match vendor::first_difference(&read, &held) {
+            None => format!("{label} が取込: 読んだ内容と一致"),
+            Some(d) => return Err(format!("{label} が取り込んだ内容が違います: {d}")),
+        },
+        (Ok(_), VendorImport::Rejected(r)) => {
+            return Err(format!(
+                "{label} が標準仕様に適合するファイルを拒否しました: {r}"
+            ))
+        }
+        (Err(_), VendorImport::Rejected(r)) => format!("{label} も取込を拒否: {r}"),
+        (Err(e), VendorImport::Holds(_)) => {
+            return Err(format!(
+                "{label} が標準仕様の禁じるファイルを取り込みました: {e}"
+            ))
+        }
+    };
+    w.record(line, EvidenceKind::Note, text, serde_json::Value::Null);
     Ok(())
 }

@@ -1,0 +1,112 @@
+//! A vendor's software in the flows: `renkei run --adapter CMD --as kyotaku|provider` puts the
+//! software in one role of every scenario, so a vendor sees its own product in the living
+//! documentation. renkei's simulated office still plays the scenario (its state drives the
+//! later steps); at each step of that role the software does the same work and is checked:
+//! - ① / ⑦ 出力: the software exports the unit renkei's office would have written, and its
+//!   files — not renkei's — go to the hub (the next steps check them as any export);
+//! - ⑥ / ⑫ 取込: the software imports what the hub delivered, and must hold the same records
+//!   renkei read, or refuse exactly what renkei refuses.
+//!
+//! The adapter is set once per process ([`set`]) before the run; scenarios read it with
+//! [`get`]. The contract itself (`renkei-adapter/1`) is renkei-certify's, which implements
+//! [`VendorOffice`] for it.
+
+use std::sync::{Arc, OnceLock};
+
+use renkei_spec::model::SendUnit;
+
+/// Files of a send unit: (file name, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// The role the software plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VendorRole {
+    /// 居宅介護支援事業所: exports 予定 (①), imports 実績 (⑫).
+    Kyotaku,
+    /// サービス事業所: imports 予定 (⑥), exports 実績 (⑦).
+    Provider,
+}
+
+/// What the software holds after an import.
+#[derive(Debug, Clone)]
+pub enum VendorImport {
+    /// It holds this unit.
+    Holds(Box<SendUnit>),
+    /// It refused the unit, with its reason.
+    Rejected(String),
+}
+
+/// A vendor's software driven through its adapter.
+pub trait VendorOffice: Send + Sync {
+    /// "vendor product version", for evidence.
+    fn label(&self) -> String;
+    /// The role it plays.
+    fn role(&self) -> VendorRole;
+    /// Exports `unit`; the files it wrote.
+    fn export(&self, unit: &SendUnit) -> Result<Files, String>;
+    /// Imports `files`.
+    fn import(&self, files: &Files) -> Result<VendorImport, String>;
+}
+
+static VENDOR: OnceLock<Arc<dyn VendorOffice>> = OnceLock::new();
+
+/// Puts a vendor's software into every scenario of this process (once; a second call is
+/// refused).
+pub fn set(v: Arc<dyn VendorOffice>) -> Result<(), String> {
+    VENDOR
+        .set(v)
+        .map_err(|_| "a vendor's software is already set for this run".to_string())
+}
+
+/// The vendor's software, if one plays a role in this run.
+pub fn get() -> Option<Arc<dyn VendorOffice>> {
+    VENDOR.get().cloned()
+}
+
+/// The first difference between what renkei read and what the software holds (records
+/// compared in any order, as the standard sets none), or None.
+pub fn first_difference(read: &SendUnit, held: &SendUnit) -> Option<String> {
+    let head = |u: &SendUnit| (u.revision.clone(), u.sender.clone(), u.receiver.clone());
+    if head(read) != head(held) {
+        return Some(format!(
+            "送信単位が違います: 読んだ {} {}→{}, ソフトは {} {}→{}",
+            read.revision,
+            read.sender.office,
+            read.receiver.office,
+            held.revision,
+            held.sender.office,
+            held.receiver.office
+        ));
+    }
+    for f in &read.files {
+        let Some(g) = held
+            .files
+            .iter()
+            .find(|g| g.kind == f.kind && g.month == f.month)
+        else {
+            return Some(format!("{} がありません", f.kind));
+        };
+        let sorted = |v: &[renkei_spec::model::Record]| {
+            let mut v: Vec<Vec<String>> = v.iter().map(|r| r.values.clone()).collect();
+            v.sort();
+            v
+        };
+        let (a, b) = (sorted(&f.records), sorted(&g.records));
+        if a.len() != b.len() {
+            return Some(format!("{}: {} 件のはずが {} 件", f.kind, a.len(), b.len()));
+        }
+        for (ra, rb) in a.iter().zip(&b) {
+            if let Some(i) = (0..ra.len().max(rb.len())).find(|&i| ra.get(i) != rb.get(i)) {
+                return Some(format!(
+                    "{} 項目{}: 「{}」のはずが「{}」",
+                    f.kind,
+                    i + 1,
+                    ra.get(i).map_or("", String::as_str),
+                    rb.get(i).map_or("", String::as_str)
+                ));
+            }
+        }
+    }
+    (held.files.len() != read.files.len())
+        .then(|| "ソフトは送信単位にないファイルを持っています".to_string())
+}
