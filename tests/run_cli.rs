@@ -85,6 +85,20 @@ fn a_vendors_software_plays_a_role_in_every_scenario() {
         "the software's ⑦ is shown"
     );
 
+    // …and as 居宅: its exports are what the hub carries, and every scenario still passes.
+    let out = tempfile::tempdir().unwrap();
+    let st = Command::new(BIN)
+        .args(["run", "--adapter", &adapter, "--as", "kyotaku", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&st.stdout);
+    assert!(st.status.success(), "{text}");
+    assert!(
+        text.contains("39 passed") || text.contains("passed, 0 failed"),
+        "{text}"
+    );
+
     // A strict JIS importer as サービス事業所 fails ⑥ of the 予定 flow, with the reason.
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),

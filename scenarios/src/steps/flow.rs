@@ -104,6 +104,7 @@ async fn export_careplan(
         .ok_or("居宅の計画がありません（背景で計画してください）")?
         .export_careplan(&to_office, &date, &serial)
         .map_err(|e| e.to_string())?;
+    let export = vendor_export(w, line(step), VendorRole::Kyotaku, export).await?;
     w.record_files(line(step), "出力", &export.files.clone());
     w.exports.insert(from_office, export.clone());
     w.all_exports.push(export);
@@ -536,7 +537,13 @@ async fn plan_in_force(w: &mut RenkeiWorld, name: String, month: String) -> Step
         .plans
         .get(&(k.office.clone(), month.clone()))
         .ok_or("事業所にその月の予定がありません")?;
-    if *serial != sent.sequence || plan.files != sent.files {
+    // The same files, whatever order the unit's files were written and sent in.
+    let by_kind = |u: &renkei_spec::model::SendUnit| {
+        let mut f = u.files.clone();
+        f.sort_by(|a, b| (&a.kind, &a.month).cmp(&(&b.kind, &b.month)));
+        f
+    };
+    if *serial != sent.sequence || by_kind(plan) != by_kind(sent) {
         return Err(format!(
             "事業所の予定はファイル連番 {serial}、居宅が最後に送ったのは {}",
             sent.sequence
