@@ -194,27 +194,48 @@ impl Adapter {
         Ok((caps, raw))
     }
 
-    /// `ADAPTER export --unit FILE --out DIR`; returns the files it wrote (name, bytes).
-    pub fn export(&self, unit: &Path, out: &Path) -> Result<Vec<(String, Vec<u8>)>, Failed> {
+    /// `ADAPTER export --unit FILE --out DIR` for `unit`: its canonical JSON in a scratch
+    /// folder, DIR empty; returns the files the adapter wrote (name, bytes).
+    pub fn export(&self, unit: &SendUnit) -> Result<Vec<(String, Vec<u8>)>, Failed> {
+        let local = |e: String| Failed {
+            error: CallError::Spawn(format!("scratch folder: {e}")),
+            stderr: String::new(),
+        };
+        let work = scratch().map_err(local)?;
+        let (file, out) = (work.path().join("unit.json"), work.path().join("out"));
+        let json = unit.to_json_string().map_err(|e| local(e.to_string()))?;
+        std::fs::write(&file, json)
+            .and_then(|_| std::fs::create_dir(&out))
+            .map_err(|e| local(e.to_string()))?;
         let f = self.call(&[
             "export",
             "--unit",
-            &unit.to_string_lossy(),
+            &file.to_string_lossy(),
             "--out",
             &out.to_string_lossy(),
         ])?;
-        read_dir_files(out).map_err(|e| Failed {
+        read_dir_files(&out).map_err(|e| Failed {
             error: CallError::Contract(e),
             stderr: f.stderr,
         })
     }
 
-    /// `ADAPTER import --unit DIR --out FILE`.
-    pub fn import(&self, unit: &Path, out: &Path) -> Result<(Imported, String), Failed> {
+    /// `ADAPTER import --unit DIR --out FILE` for `files`, written into a scratch DIR.
+    pub fn import(&self, files: &[(String, Vec<u8>)]) -> Result<ImportAnswer, Failed> {
+        let local = |e: String| Failed {
+            error: CallError::Spawn(format!("scratch folder: {e}")),
+            stderr: String::new(),
+        };
+        let work = scratch().map_err(local)?;
+        let (dir, out) = (work.path().join("unit"), work.path().join("import.json"));
+        std::fs::create_dir(&dir).map_err(|e| local(e.to_string()))?;
+        for (name, bytes) in files {
+            std::fs::write(dir.join(name), bytes).map_err(|e| local(format!("{name}: {e}")))?;
+        }
         let f = self.call(&[
             "import",
             "--unit",
-            &unit.to_string_lossy(),
+            &dir.to_string_lossy(),
             "--out",
             &out.to_string_lossy(),
         ])?;
@@ -222,10 +243,33 @@ impl Adapter {
             error: CallError::Contract(m),
             stderr: f.stderr.clone(),
         };
-        let text = read_answer(out).map_err(&contract)?;
+        let text = read_answer(&out).map_err(&contract)?;
         let imported = parse_import(&text).map_err(contract)?;
-        Ok((imported, f.stderr))
+        Ok(ImportAnswer {
+            imported,
+            text,
+            stderr: f.stderr,
+        })
     }
+}
+
+/// What `import` answered, with what the adapter wrote and printed (for evidence).
+#[derive(Debug, Clone)]
+pub struct ImportAnswer {
+    /// The answer.
+    pub imported: Imported,
+    /// The answer file as the adapter wrote it.
+    pub text: String,
+    /// Its standard error.
+    pub stderr: String,
+}
+
+/// A scratch folder for one call.
+fn scratch() -> Result<tempfile::TempDir, String> {
+    tempfile::Builder::new()
+        .prefix("renkei-case-")
+        .tempdir()
+        .map_err(|e| e.to_string())
 }
 
 /// Each call runs in a fresh folder, so a word of the command that names an existing file

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::adapter::Imported;
 use crate::compare::{listing, Compare};
 use crate::evidence::Evidence;
-use crate::judge::{call_failed, scratch, write_files, Context, Judged};
+use crate::judge::{call_failed, Context, Judged};
 use crate::library::{Case, Direction, Files, Group};
 
 /// The pinned clock of every flow: 予定 for December go out in late November, 実績 come back
@@ -401,22 +401,8 @@ fn adapter_export(
     unit: &SendUnit,
     ev: &mut Evidence,
 ) -> Result<Files, Judged> {
-    let json = unit
-        .to_json_string()
-        .map_err(|e| stop(step, Outcome::Error, e))?;
-    ev.file(
-        EvidenceKind::Input,
-        "the unit given to the adapter (canonical JSON)",
-        "input",
-        "unit.json",
-        json.as_bytes(),
-    );
-    let work = scratch().map_err(|e| stop(step, Outcome::Error, e))?;
-    let (path, out) = (work.path().join("unit.json"), work.path().join("out"));
-    std::fs::write(&path, &json)
-        .and_then(|_| std::fs::create_dir(&out))
-        .map_err(|e| stop(step, Outcome::Error, e))?;
-    let files = ctx.adapter.export(&path, &out).map_err(|f| {
+    crate::judge::keep_given(unit, ev).map_err(|e| stop(step, Outcome::Error, e))?;
+    let files = ctx.adapter.export(unit).map_err(|f| {
         let j = call_failed(f, "export", ev);
         stop(step, j.outcome, j.message)
     })?;
@@ -439,17 +425,12 @@ fn adapter_import(
     files: &Files,
     ev: &mut Evidence,
 ) -> Result<SendUnit, Judged> {
-    let work = scratch().map_err(|e| stop(step, Outcome::Error, e))?;
-    let dir = work.path().join("unit");
-    write_files(&dir, files).map_err(|e| stop(step, Outcome::Error, e))?;
-    let answer = work.path().join("import.json");
-    let (imported, stderr) = ctx.adapter.import(&dir, &answer).map_err(|f| {
+    let answer = ctx.adapter.import(files).map_err(|f| {
         let j = call_failed(f, "import", ev);
         stop(step, j.outcome, j.message)
     })?;
-    ev.text(EvidenceKind::Stderr, "adapter stderr", &stderr);
     crate::judge::keep_answer(&answer, ev);
-    match imported {
+    match answer.imported {
         Imported::Rejected(r) => Err(stop(
             step,
             Outcome::Fail,

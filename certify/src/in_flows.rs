@@ -7,7 +7,6 @@ use renkei_scenarios::vendor::{Files, VendorImport, VendorOffice, VendorRole};
 use renkei_spec::model::SendUnit;
 
 use crate::adapter::{Adapter, Capabilities, Imported};
-use crate::judge::{scratch, write_files};
 
 /// An adapter playing one role in the scenarios.
 pub struct AdapterOffice {
@@ -56,27 +55,17 @@ impl VendorOffice for AdapterOffice {
     }
 
     fn export(&self, unit: &SendUnit) -> Result<Files, String> {
-        let work = scratch()?;
-        let (path, out) = (work.path().join("unit.json"), work.path().join("out"));
-        let json = unit.to_json_string().map_err(|e| e.to_string())?;
-        std::fs::write(&path, json)
-            .and_then(|_| std::fs::create_dir(&out))
-            .map_err(|e| e.to_string())?;
         self.adapter
-            .export(&path, &out)
+            .export(unit)
             .map_err(|f| crate::evidence::redact(&format!("{} {}", f.error, f.stderr.trim())))
     }
 
     fn import(&self, files: &Files) -> Result<VendorImport, String> {
-        let work = scratch()?;
-        let dir = work.path().join("unit");
-        write_files(&dir, files)?;
-        let answer = work.path().join("import.json");
-        match self.adapter.import(&dir, &answer) {
-            Ok((Imported::Unit(u), _)) => Ok(VendorImport::Holds(u)),
-            Ok((Imported::Rejected(r), _)) => {
-                Ok(VendorImport::Rejected(crate::evidence::redact(&r)))
-            }
+        match self.adapter.import(files) {
+            Ok(a) => Ok(match a.imported {
+                Imported::Unit(u) => VendorImport::Holds(u),
+                Imported::Rejected(r) => VendorImport::Rejected(crate::evidence::redact(&r)),
+            }),
             Err(f) => Err(crate::evidence::redact(&format!(
                 "{} {}",
                 f.error,

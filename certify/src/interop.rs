@@ -11,7 +11,7 @@ use renkei_spec::model::SendUnit;
 use crate::adapter::{Adapter, CallError, Capabilities, Imported};
 use crate::compare::Compare;
 use crate::evidence::redact;
-use crate::judge::{diagnostics_of, scratch, skip_reason, write_files};
+use crate::judge::{diagnostics_of, skip_reason};
 use crate::library::{self, Case, Direction, Files, Input};
 
 /// What A wrote for one unit: the files, or why there are none.
@@ -89,23 +89,7 @@ fn export_once(a: &Adapter, caps: &Capabilities, case: &Case, input: &Input) -> 
     if skip_reason(case, caps).is_some() {
         return None;
     }
-    let work = match scratch() {
-        Ok(w) => w,
-        Err(e) => return Some(Err(e)),
-    };
-    let (path, out) = (work.path().join("unit.json"), work.path().join("out"));
-    let written = given
-        .to_json_string()
-        .map_err(|e| e.to_string())
-        .and_then(|json| {
-            std::fs::write(&path, json)
-                .and_then(|_| std::fs::create_dir(&out))
-                .map_err(|e| e.to_string())
-        });
-    if let Err(e) = written {
-        return Some(Err(e));
-    }
-    match a.export(&path, &out) {
+    match a.export(given) {
         Err(f) if f.error == CallError::Unsupported => None,
         Err(f) => Some(Err(format!("export: {}", f.error))),
         Ok(files) => Some(match diagnostics_of(&files).into_iter().find(|(e, _)| *e) {
@@ -177,17 +161,8 @@ fn cell(
 
 /// B imports A's files: None when B answers exit 89 (skipped, never broken).
 fn import(b: &Adapter, files: &Files, expect: &SendUnit) -> Option<Result<(), String>> {
-    let work = match scratch() {
-        Ok(w) => w,
-        Err(e) => return Some(Err(e)),
-    };
-    let dir = work.path().join("unit");
-    if let Err(e) = write_files(&dir, files) {
-        return Some(Err(e));
-    }
-    let answer = work.path().join("import.json");
-    let imported = match b.import(&dir, &answer) {
-        Ok((imported, _)) => imported,
+    let imported = match b.import(files) {
+        Ok(answer) => answer.imported,
         Err(f) if f.error == CallError::Unsupported => return None,
         Err(f) => return Some(Err(format!("import: {}", f.error))),
     };

@@ -141,24 +141,12 @@ fn import(
     ev: &mut Evidence,
 ) -> Judged {
     ev.files(EvidenceKind::Input, "input", files);
-    let (work, answer) = match scratch() {
-        Ok(w) => {
-            let a = w.path().join("import.json");
-            (w, a)
-        }
-        Err(e) => return Judged::new(Outcome::Error, e),
-    };
-    let dir = work.path().join("unit");
-    if let Err(e) = write_files(&dir, files) {
-        return Judged::new(Outcome::Error, e);
-    }
-    let (imported, stderr) = match ctx.adapter.import(&dir, &answer) {
+    let answer = match ctx.adapter.import(files) {
         Ok(x) => x,
         Err(f) => return call_failed(f, "import", ev),
     };
     keep_answer(&answer, ev);
-    ev.text(EvidenceKind::Stderr, "adapter stderr", &stderr);
-    judge_import(case, files, expect, imported, ev)
+    judge_import(case, files, expect, answer.imported, ev)
 }
 
 /// Decides an import case from what the adapter answered.
@@ -221,27 +209,10 @@ pub fn judge_import(
 }
 
 fn export(ctx: &Context<'_>, given: &SendUnit, expect: &SendUnit, ev: &mut Evidence) -> Judged {
-    let json = match given.to_json_string() {
-        Ok(j) => j,
-        Err(e) => return Judged::new(Outcome::Error, format!("the case's unit: {e}")),
-    };
-    ev.file(
-        EvidenceKind::Input,
-        "the unit given to the adapter (canonical JSON)",
-        "input",
-        "unit.json",
-        json.as_bytes(),
-    );
-    let work = match scratch() {
-        Ok(w) => w,
-        Err(e) => return Judged::new(Outcome::Error, e),
-    };
-    let unit = work.path().join("unit.json");
-    let out = work.path().join("out");
-    if let Err(e) = std::fs::write(&unit, &json).and_then(|_| std::fs::create_dir(&out)) {
-        return Judged::new(Outcome::Error, format!("scratch folder: {e}"));
+    if let Err(e) = keep_given(given, ev) {
+        return Judged::new(Outcome::Error, e);
     }
-    let files = match ctx.adapter.export(&unit, &out) {
+    let files = match ctx.adapter.export(given) {
         Ok(f) => f,
         Err(f) => return call_failed(f, "export", ev),
     };
@@ -428,32 +399,30 @@ pub fn diagnostics_of(files: &Files) -> Vec<(bool, String)> {
         .collect()
 }
 
-/// Keeps the adapter's import answer as evidence (redacted: it is text the adapter wrote).
-pub fn keep_answer(answer: &std::path::Path, ev: &mut Evidence) {
-    if let Ok(text) = std::fs::read_to_string(answer) {
-        ev.file(
-            EvidenceKind::AdapterOutput,
-            "what the software holds (its JSON)",
-            "output",
-            "import.json",
-            crate::evidence::redact(&text).as_bytes(),
-        );
-    }
-}
-
-/// A scratch folder for one call.
-pub fn scratch() -> Result<tempfile::TempDir, String> {
-    tempfile::Builder::new()
-        .prefix("renkei-case-")
-        .tempdir()
-        .map_err(|e| format!("no scratch folder: {e}"))
-}
-
-/// Writes a unit's files into `dir` (created).
-pub fn write_files(dir: &std::path::Path, files: &Files) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for (name, bytes) in files {
-        std::fs::write(dir.join(name), bytes).map_err(|e| format!("{name}: {e}"))?;
-    }
+/// Keeps the unit given to the adapter for an export (its canonical JSON) as evidence.
+pub fn keep_given(unit: &SendUnit, ev: &mut Evidence) -> Result<(), String> {
+    let json = unit
+        .to_json_string()
+        .map_err(|e| format!("the case's unit: {e}"))?;
+    ev.file(
+        EvidenceKind::Input,
+        "the unit given to the adapter (canonical JSON)",
+        "input",
+        "unit.json",
+        json.as_bytes(),
+    );
     Ok(())
+}
+
+/// Keeps the adapter's import answer and its standard error as evidence (redacted: text
+/// the adapter wrote).
+pub fn keep_answer(answer: &crate::adapter::ImportAnswer, ev: &mut Evidence) {
+    ev.file(
+        EvidenceKind::AdapterOutput,
+        "what the software holds (its JSON)",
+        "output",
+        "import.json",
+        crate::evidence::redact(&answer.text).as_bytes(),
+    );
+    ev.text(EvidenceKind::Stderr, "adapter stderr", &answer.stderr);
 }

@@ -308,65 +308,18 @@ fn rule_of_codes(codes: &[String]) -> String {
 
 fn import_cases(fixtures: &[(corpus::Case, Files)], out: &mut Vec<(Case, Input)>) {
     for (fx, files) in fixtures {
-        let names = Names::of(files);
-        let (revision, kinds) = (names.revision.clone(), names.kinds.clone());
-        let (group, id, expect, rule) = if fx.valid {
+        let (id, expect) = if fx.valid {
             let Ok(unit) = SendUnit::from_files(files) else {
                 continue;
             };
             let rest = fx.id.strip_prefix("valid.").unwrap_or(&fx.id);
-            (
-                Group::ImportValid,
-                format!("import.valid.{rest}"),
-                Some(Box::new(unit)),
-                "a valid unit is imported, and the software holds exactly its records (every item, compared as decoded text)".to_string(),
-            )
+            (format!("import.valid.{rest}"), Some(unit))
         } else {
             let rest = fx.id.strip_prefix("csv.").unwrap_or(&fx.id);
-            (
-                Group::ImportReject,
-                format!("import.reject.{rest}"),
-                None,
-                format!(
-                    "the unit is refused, not imported: {}",
-                    rule_of_codes(&fx.expect)
-                ),
-            )
+            (format!("import.reject.{rest}"), None)
         };
-        let yobo = names.yobo();
-        let basis = if fx.valid {
-            let label = Standard::get()
-                .revision(&revision)
-                .map(|r| r.label.clone())
-                .unwrap_or_default();
-            format!("標準仕様 {label}: the files are valid (fixture {})", fx.id)
-        } else {
-            basis_of(&revision, files)
-        };
-        out.push((
-            Case {
-                id,
-                title: fx.description.clone(),
-                group,
-                pattern: pattern_of(&kinds, yobo).into(),
-                direction: Direction::Import,
-                role: role_of(
-                    &revision,
-                    &kinds,
-                    Direction::Import,
-                    names.receiver_type.as_deref(),
-                ),
-                revision,
-                kinds,
-                rule,
-                basis,
-                source: format!("fixture:{}", fx.id),
-            },
-            Input::Import {
-                files: files.clone(),
-                expect,
-            },
-        ));
+        let source = format!("fixture:{}", fx.id);
+        push_import(out, id, fx.description.clone(), files, expect, source);
     }
 }
 
@@ -571,7 +524,13 @@ fn push_import(
         Some(_) => (
             Group::ImportValid,
             "a valid unit is imported, and the software holds exactly its records (every item, compared as decoded text)".to_string(),
-            "標準仕様 第4.1版 (令和6年10月): the files are valid".to_string(),
+            format!(
+                "標準仕様 {}: the files are valid ({source})",
+                Standard::get()
+                    .revision(&revision)
+                    .map(|r| r.label.as_str())
+                    .unwrap_or("")
+            ),
         ),
         None => {
             let codes: Vec<String> = crate::judge::diagnostics(files)
