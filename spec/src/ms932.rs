@@ -1,6 +1,6 @@
 //! The MS932 (Windows-31J) policy: what bytes are valid data, and how text becomes bytes.
 //!
-//! Decoding walks the bytes once to classify them (the policy, see `shared/design/ms932.md`)
+//! Decoding walks the bytes once to classify them (the policy: see this module's items and `renkei spec --conversions`)
 //! and leaves the mapping of valid sequences to encoding_rs:
 //!
 //! | bytes                                   | verdict                                  |
