@@ -323,22 +323,8 @@ pub fn print_certification(
     written: &[std::path::PathBuf],
 ) -> io::Result<()> {
     use renkei_reports::certification::{Outcome, PATTERNS};
-    let product = |k: &str| {
-        c.adapter
-            .get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or("?")
-            .to_string()
-    };
     writeln!(out)?;
-    writeln!(
-        out,
-        "certify: {} {} {} — {} cases",
-        product("vendor"),
-        product("product"),
-        product("version"),
-        c.cases.len()
-    )?;
+    writeln!(out, "certify: {} — {} cases", c.product(), c.cases.len())?;
     let line: Vec<String> = Outcome::ALL
         .iter()
         .map(|o| {

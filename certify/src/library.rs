@@ -140,21 +140,20 @@ fn build() -> Library {
 }
 
 /// The catalogue (`certify/library.toml`) as text.
-pub fn catalogue(lib: &Library) -> String {
+pub fn catalogue(lib: &Library) -> Result<String, toml::ser::Error> {
     #[derive(Serialize)]
     struct Catalogue<'a> {
         case: Vec<&'a Case>,
     }
     let body = toml::to_string(&Catalogue {
         case: lib.cases.iter().map(|(c, _)| c).collect(),
-    })
-    .unwrap_or_default();
-    format!(
+    })?;
+    Ok(format!(
         "# The certification case library: every case with its stable ID.\n\
          # Generated from the code (certify/src/library.rs) by\n\
          #   cargo run -- certify --catalogue certify/library.toml\n\
          # and checked by a test; IDs are never renumbered or reused for another meaning.\n\n{body}"
-    )
+    ))
 }
 
 /// What the files' names show: the revision, the kinds (known prefixes only) and the

@@ -16,7 +16,7 @@ fn root() -> std::path::PathBuf {
 fn the_catalogue_is_what_the_library_builds() {
     let lib = library::library();
     let committed = std::fs::read_to_string(root().join("library.toml")).unwrap();
-    let built = catalogue(lib);
+    let built = catalogue(lib).unwrap();
     if committed != built {
         let first = committed
             .lines()

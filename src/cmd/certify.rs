@@ -42,7 +42,7 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<Verdict> {
     let lib = renkei_certify::library::library();
     if let Some(path) = &a.catalogue {
-        std::fs::write(path, renkei_certify::library::catalogue(lib))?;
+        std::fs::write(path, renkei_certify::library::catalogue(lib)?)?;
         println!("{} cases written to {}", lib.cases.len(), path.display());
         return Ok(Verdict::Clean);
     }

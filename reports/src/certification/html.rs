@@ -65,11 +65,6 @@ pub fn render(c: &Certification) -> String {
     o
 }
 
-fn product(c: &Certification) -> String {
-    let s = |k: &str| c.adapter.get(k).and_then(|v| v.as_str()).unwrap_or("?");
-    format!("{} {} {}", s("vendor"), s("product"), s("version"))
-}
-
 fn head(o: &mut String, c: &Certification) {
     let failing = c.has_failures();
     let nothing = c.nothing_tested();
@@ -80,8 +75,8 @@ fn head(o: &mut String, c: &Certification) {
          <title>renkei certify — {}</title><style>{CSS}</style></head><body><header>\
          <h1>ケアプランデータ連携 適合確認: {}</h1>\
          <p><span class=\"pill verdict {}\">{}</span></p><dl class=\"meta\">",
-        escape(&product(c)),
-        escape(&product(c)),
+        escape(&c.product()),
+        escape(&c.product()),
         if failing {
             "FAIL"
         } else if nothing {

@@ -173,6 +173,12 @@ impl Certification {
         m
     }
 
+    /// "vendor product version" of the adapter's capabilities (`?` for what is missing).
+    pub fn product(&self) -> String {
+        let s = |k: &str| self.adapter.get(k).and_then(|v| v.as_str()).unwrap_or("?");
+        format!("{} {} {}", s("vendor"), s("product"), s("version"))
+    }
+
     /// Outcome counts per pattern (D1–D7), patterns in order.
     pub fn by_pattern(&self) -> BTreeMap<String, BTreeMap<Outcome, usize>> {
         let mut m: BTreeMap<String, BTreeMap<Outcome, usize>> = BTreeMap::new();
