@@ -137,33 +137,35 @@ fn exports_where(pred: impl Fn(&str) -> bool) -> BTreeSet<String> {
         .cases
         .iter()
         .filter_map(|(c, i)| match i {
-            Input::Export { given, .. } => given
-                .files
-                .iter()
-                .flat_map(|f| f.records.iter().flat_map(|r| r.values.iter()))
-                .any(|v| pred(v))
-                .then(|| c.id.clone()),
+            Input::Export { given, .. } => values(given).any(|v| pred(v)).then(|| c.id.clone()),
             _ => None,
         })
         .collect()
 }
 
-fn export_flows() -> BTreeSet<String> {
+/// The flow cases in which the adapter exports (or imports).
+fn flows(direction: Direction) -> BTreeSet<String> {
     library::library()
         .cases
         .iter()
-        .filter(|(c, _)| c.group == Group::Flow && c.direction == Direction::Export)
+        .filter(|(c, _)| c.group == Group::Flow && c.direction == direction)
         .map(|(c, _)| c.id.clone())
         .collect()
 }
 
+fn export_flows() -> BTreeSet<String> {
+    flows(Direction::Export)
+}
+
 fn import_flows() -> BTreeSet<String> {
-    library::library()
-        .cases
+    flows(Direction::Import)
+}
+
+/// Every value of every record of a unit.
+fn values(u: &renkei_spec::model::SendUnit) -> impl Iterator<Item = &String> {
+    u.files
         .iter()
-        .filter(|(c, _)| c.group == Group::Flow && c.direction == Direction::Import)
-        .map(|(c, _)| c.id.clone())
-        .collect()
+        .flat_map(|f| f.records.iter().flat_map(|r| r.values.iter()))
 }
 
 /// The characters a strict JIS X 0208 decoder reads differently from MS932, asked of
@@ -175,12 +177,8 @@ fn strict_jis_victims() -> BTreeSet<String> {
             expect: Some(u), ..
         } = i
         {
-            for f in &u.files {
-                for r in &f.records {
-                    for v in &r.values {
-                        chars.extend(v.chars().filter(|c| !c.is_ascii()));
-                    }
-                }
+            for v in values(u) {
+                chars.extend(v.chars().filter(|c| !c.is_ascii()));
             }
         }
     }
@@ -199,10 +197,7 @@ fn strict_jis_victims() -> BTreeSet<String> {
         .filter_map(|(c, i)| match i {
             Input::Import {
                 expect: Some(u), ..
-            } => u
-                .files
-                .iter()
-                .flat_map(|f| f.records.iter().flat_map(|r| r.values.iter()))
+            } => values(u)
                 .any(|v| v.chars().any(|ch| bad.contains(&ch)))
                 .then(|| c.id.clone()),
             _ => None,

@@ -14,10 +14,10 @@ use renkei_spec::model::SendUnit;
 use time::OffsetDateTime;
 
 use crate::adapter::Imported;
-use crate::compare::{listing, Compare};
 use crate::evidence::Evidence;
 use crate::judge::{call_failed, Context, Judged};
 use crate::library::{Case, Direction, Files, Group};
+use renkei_spec::compare::{listing, Compare};
 
 /// The pinned clock of every flow: 予定 for December go out in late November, 実績 come back
 /// early in January (before the 10th).
@@ -215,19 +215,12 @@ impl Flow {
                     .kyotaku
                     .export_yotei(&provider, MONTH, &serial)
                     .map_err(|e| stop("①", Outcome::Error, e))?;
-                ev.files(EvidenceKind::Input, "sent", &plan.files);
-                ev.note(
-                    EvidenceKind::FlowStep,
-                    format!(
-                        "① 予定の出力: renkei's 居宅 wrote {} files",
-                        plan.files.len()
-                    ),
+                let made = format!(
+                    "① 予定の出力: renkei's 居宅 wrote {} files",
+                    plan.files.len()
                 );
-                let delivered = self
-                    .carry(&plan.files, Side::Kyotaku, ["②③", "④", "⑤"], ev)
-                    .await?;
-                let got = adapter_import(ctx, "⑥", &delivered, ev)?;
-                same("⑥", &plan.unit, Some(&got), false, ev)
+                self.to_adapter(ctx, &made, &plan, Side::Kyotaku, ["②③", "④", "⑤", "⑥"], ev)
+                    .await
             }
             FlowKind::JissekiFromProvider | FlowKind::JissekiToKyotaku => {
                 // The month's 予定 first (①–⑥ between renkei's own offices), then 実績.
@@ -258,19 +251,14 @@ impl Flow {
                     .export_jisseki(&kyotaku, MONTH, &serial)
                     .map_err(|e| stop("⑦", Outcome::Error, e))?;
                 if kind == FlowKind::JissekiToKyotaku {
-                    ev.files(EvidenceKind::Input, "sent", &actual.files);
-                    ev.note(
-                        EvidenceKind::FlowStep,
-                        format!(
-                            "⑦ 実績の出力: renkei's サービス事業所 wrote {} file(s)",
-                            actual.files.len()
-                        ),
+                    let made = format!(
+                        "⑦ 実績の出力: renkei's サービス事業所 wrote {} file(s)",
+                        actual.files.len()
                     );
-                    let delivered = self
-                        .carry(&actual.files, Side::Provider, ["⑧⑨", "⑩", "⑪"], ev)
-                        .await?;
-                    let got = adapter_import(ctx, "⑫", &delivered, ev)?;
-                    return same("⑫", &actual.unit, Some(&got), false, ev);
+                    let steps = ["⑧⑨", "⑩", "⑪", "⑫"];
+                    return self
+                        .to_adapter(ctx, &made, &actual, Side::Provider, steps, ev)
+                        .await;
                 }
                 let files = adapter_export(ctx, "⑦", &actual.unit, ev)?;
                 let delivered = self
@@ -303,6 +291,26 @@ impl Flow {
                 Ok(verdict)
             }
         }
+    }
+
+    /// renkei's office made `export` (`made` says how); it crosses the hub (`steps[..3]`)
+    /// and the adapter imports it (`steps[3]`), holding exactly what was sent.
+    async fn to_adapter(
+        &self,
+        ctx: &Context<'_>,
+        made: &str,
+        export: &renkei_simulator::offices::Export,
+        from: Side,
+        steps: [&str; 4],
+        ev: &mut Evidence,
+    ) -> Result<Judged, Judged> {
+        ev.files(EvidenceKind::Input, "sent", &export.files);
+        ev.note(EvidenceKind::FlowStep, made.to_string());
+        let delivered = self
+            .carry(&export.files, from, [steps[0], steps[1], steps[2]], ev)
+            .await?;
+        let got = adapter_import(ctx, steps[3], &delivered, ev)?;
+        same(steps[3], &export.unit, Some(&got), false, ev)
     }
 
     /// ②③ send from one side, ④ the other side finds it in its inbox, ⑤ downloads it.

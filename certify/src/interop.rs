@@ -9,10 +9,10 @@ use renkei_reports::certification::interop::{Cell, Matrix, Party};
 use renkei_spec::model::SendUnit;
 
 use crate::adapter::{Adapter, CallError, Capabilities, Imported};
-use crate::compare::Compare;
 use crate::evidence::redact;
 use crate::judge::{diagnostics_of, skip_reason};
 use crate::library::{self, Case, Direction, Files, Input};
+use renkei_spec::compare::Compare;
 
 /// What A wrote for one unit: the files, or why there are none.
 type Exported = Result<Files, String>;

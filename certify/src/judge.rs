@@ -16,9 +16,9 @@ use renkei_spec::validate::{validate_unit_bytes, Options, UnitChecks};
 use renkei_spec::Diagnostic;
 
 use crate::adapter::{Adapter, CallError, Capabilities, Failed, Imported};
-use crate::compare::{listing, Compare};
 use crate::evidence::Evidence;
 use crate::library::{Case, Direction, Files, Input};
+use renkei_spec::compare::{listing, Compare};
 
 /// How many differences evidence lists.
 const MAX_DIFFS: usize = 40;

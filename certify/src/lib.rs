@@ -6,7 +6,8 @@
 //! - [`adapter`]: the contract — capabilities, export, import, exit 89 — and [`process`],
 //!   the child process with its timeout and bounded output;
 //! - [`library`]: the cases, as data with stable IDs (`certify/library.toml`);
-//! - [`judge`]: one case to its outcome, [`compare`] item by item, [`flow`] through the hub;
+//! - [`judge`]: one case to its outcome (units compared with `renkei_spec::compare`),
+//!   [`flow`] through the hub;
 //! - [`expected`]: the vendor's expected failures (XFAIL, XPASS);
 //! - [`in_flows`]: the adapter in one role of every scenario of `renkei run`;
 //! - [`runner`]: the whole certification and its bundle; [`interop`]: the N×N matrix;
@@ -17,7 +18,6 @@
 //! `renkei_reports::certification`: this crate decides, reports only render.
 
 pub mod adapter;
-pub mod compare;
 pub mod evidence;
 pub mod expected;
 pub mod flow;

@@ -7,13 +7,7 @@ import renkei_wrap
 
 
 def drop_last(name, data):
-    if not renkei_wrap.is_csv(name):
-        return data
-    out = b""
-    for rec in renkei_wrap.records(data):
-        body, ending = renkei_wrap.split_ending(rec)
-        out += b",".join(renkei_wrap.fields(body)[:-1]) + ending
-    return out
+    return renkei_wrap.map_fields(name, data, lambda fs: fs[:-1])
 
 
 renkei_wrap.run("drops the last column", export_fault=drop_last)

@@ -5,19 +5,14 @@ comma, a quote or a line break inside it breaks the record."""
 import renkei_wrap
 
 
+def unquoted(field):
+    if len(field) >= 2 and field[:1] == b'"' and field[-1:] == b'"':
+        return field[1:-1].replace(b'""', b'"')
+    return field
+
+
 def unquote(name, data):
-    if not renkei_wrap.is_csv(name):
-        return data
-    out = b""
-    for rec in renkei_wrap.records(data):
-        body, ending = renkei_wrap.split_ending(rec)
-        fs = []
-        for f in renkei_wrap.fields(body):
-            if len(f) >= 2 and f[:1] == b'"' and f[-1:] == b'"':
-                f = f[1:-1].replace(b'""', b'"')
-            fs.append(f)
-        out += b",".join(fs) + ending
-    return out
+    return renkei_wrap.map_fields(name, data, lambda fs: [unquoted(f) for f in fs])
 
 
 renkei_wrap.run("does not quote free text", export_fault=unquote)

@@ -63,50 +63,11 @@ pub fn get() -> Option<Arc<dyn VendorOffice>> {
     VENDOR.get().cloned()
 }
 
-/// The first difference between what renkei read and what the software holds (records
-/// compared in any order, as the standard sets none), or None.
+/// The first difference between what renkei read and what the software holds (item by
+/// item as decoded text, records in any order: `renkei_spec::compare`), or None.
 pub fn first_difference(read: &SendUnit, held: &SendUnit) -> Option<String> {
-    let head = |u: &SendUnit| (u.revision.clone(), u.sender.clone(), u.receiver.clone());
-    if head(read) != head(held) {
-        return Some(format!(
-            "送信単位が違います: 読んだ {} {}→{}, ソフトは {} {}→{}",
-            read.revision,
-            read.sender.office,
-            read.receiver.office,
-            held.revision,
-            held.sender.office,
-            held.receiver.office
-        ));
-    }
-    for f in &read.files {
-        let Some(g) = held
-            .files
-            .iter()
-            .find(|g| g.kind == f.kind && g.month == f.month)
-        else {
-            return Some(format!("{} がありません", f.kind));
-        };
-        let sorted = |v: &[renkei_spec::model::Record]| {
-            let mut v: Vec<Vec<String>> = v.iter().map(|r| r.values.clone()).collect();
-            v.sort();
-            v
-        };
-        let (a, b) = (sorted(&f.records), sorted(&g.records));
-        if a.len() != b.len() {
-            return Some(format!("{}: {} 件のはずが {} 件", f.kind, a.len(), b.len()));
-        }
-        for (ra, rb) in a.iter().zip(&b) {
-            if let Some(i) = (0..ra.len().max(rb.len())).find(|&i| ra.get(i) != rb.get(i)) {
-                return Some(format!(
-                    "{} 項目{}: 「{}」のはずが「{}」",
-                    f.kind,
-                    i + 1,
-                    ra.get(i).map_or("", String::as_str),
-                    rb.get(i).map_or("", String::as_str)
-                ));
-            }
-        }
-    }
-    (held.files.len() != read.files.len())
-        .then(|| "ソフトは送信単位にないファイルを持っています".to_string())
+    renkei_spec::compare::Compare::default()
+        .units(read, held)
+        .first()
+        .map(|d| d.to_string())
 }

@@ -8,9 +8,11 @@
 //! - [`reader`]: the streaming CSV reader (csv-core on raw bytes, positions kept);
 //! - [`validate`]: item, record, file and send-unit checks with stable diagnostics;
 //! - [`model`] and [`writer`]: typed records, their canonical JSON, and MS932 output;
+//! - [`compare`]: two send units item by item, as decoded text (certification, vendor checks);
 //! - [`sample`]: deterministic synthetic send units (fixtures, benchmarks, tests).
 
 pub mod calendar;
+pub mod compare;
 pub mod corpus;
 pub mod diagnostic;
 pub mod filename;

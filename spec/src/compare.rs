@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use renkei_spec::model::{DataFile, Record, SendUnit};
-use renkei_spec::standard::Standard;
+use crate::model::{DataFile, Record, SendUnit};
+use crate::standard::Standard;
 
 /// One difference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +122,7 @@ impl Compare {
                 got.sequence.clone(),
             );
         }
-        let party = |p: &renkei_spec::filename::Party| {
+        let party = |p: &crate::filename::Party| {
             format!("{} {}", p.office, p.service_type.as_deref().unwrap_or(""))
                 .trim()
                 .to_string()
@@ -236,7 +236,7 @@ fn file(revision: &str, e: &DataFile, g: &DataFile, out: &mut Vec<Difference>) {
 /// The one record order the standard sets: the 第7表 grand-total row (サービスコード 999999,
 /// 全合計) comes last. When the expected file ends with it, so must the other.
 fn total_row_last(
-    spec: Option<&renkei_spec::standard::FileSpec>,
+    spec: Option<&crate::standard::FileSpec>,
     label: &str,
     e: &DataFile,
     g: &DataFile,
@@ -276,8 +276,8 @@ mod tests {
     use super::*;
 
     fn unit() -> SendUnit {
-        let w = renkei_spec::sample::World::generate(1, 2);
-        renkei_spec::sample::usage_unit(&w, "4.1", 0, "202505", "20250425103000")
+        let w = crate::sample::World::generate(1, 2);
+        crate::sample::usage_unit(&w, "4.1", 0, "202505", "20250425103000")
     }
 
     #[test]
