@@ -23,6 +23,15 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
 }
 
+impl Default for ServeOptions {
+    /// Loopback, a free port.
+    fn default() -> Self {
+        ServeOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
 /// A running hub. Dropping it (or [`HubServer::shutdown`]) stops accepting.
 pub struct HubServer {
     /// The address it listens on (the port chosen when asked for 0).
