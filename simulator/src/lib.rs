@@ -3,7 +3,7 @@
 //! - [`clock`]: the one injected clock (certificates, CRLs, licences, retention);
 //! - [`world`]: the world file — offices, login IDs, licences, certificates, hub settings;
 //! - [`pki`]: the generated PKI (rcgen) and the hub's TLS material;
-//! - [`bench`]: `renkei hub bench`, the hub's throughput and latency against a bare-TLS ceiling;
+//! - [`bench`](mod@bench): `renkei hub bench`, the hub's throughput and latency against a bare-TLS ceiling;
 //! - [`embedded`]: a whole hub started in one call (scenarios, tests);
 //! - [`hub`]: the mock hub — its rules, its HTTPS API over mutual TLS, its server;
 //! - [`store`]: the durable store behind a trait (SQLite in WAL mode by default);
