@@ -125,6 +125,9 @@ pub struct BenchReport {
     pub rows: Vec<Row>,
     /// The preload: how many sends, and how long it took.
     pub preload: Option<(u64, Duration)>,
+    /// The mean time of one retention pass (`Store::purge_before` with nothing to purge, as
+    /// the hub runs before every request), by how many sends the store held.
+    pub retention: Vec<(u64, Duration)>,
     /// The store's count against the successes.
     pub stored: StoredCheck,
 }
@@ -149,6 +152,12 @@ impl BenchReport {
                 "preload: {n} sends straight into the store in {:.1} s ({:.0}/s)\n",
                 t.as_secs_f64(),
                 n as f64 / t.as_secs_f64().max(1e-9)
+            ));
+        }
+        for (n, t) in &self.retention {
+            s.push_str(&format!(
+                "retention pass (purge_before, run before every request): {:.3} ms with {n} sends stored\n",
+                t.as_secs_f64() * 1000.0
             ));
         }
         s.push_str(&format!(
@@ -250,6 +259,26 @@ async fn phase(
         ceiling: ceiling_m,
         note: None,
     })
+}
+
+/// The mean time of one retention pass over `store` as the hub runs it before every
+/// request (cutoff 30 days back, so nothing is purged), over 20 passes.
+async fn retention_pass(
+    store: &Arc<dyn Store>,
+    at: time::OffsetDateTime,
+) -> Result<Duration, BenchError> {
+    const PASSES: u32 = 20;
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        for _ in 0..PASSES {
+            store.purge_before(at - time::Duration::days(30), at)?;
+        }
+        Ok::<_, crate::store::StoreError>(started.elapsed() / PASSES)
+    })
+    .await
+    .map_err(|e| BenchError::Setup(format!("retention pass: {e}")))?
+    .map_err(BenchError::from)
 }
 
 /// Shows a finished row (the header first) and keeps it.
@@ -445,6 +474,7 @@ pub async fn run(
     }
 
     // The store grows: preload straight into the store (no HTTP), then sends again.
+    let mut retention = vec![(counted, retention_pass(&store, clock.now()).await?)];
     let mut preload = None;
     if opts.stored > 0 {
         let started = Instant::now();
@@ -467,6 +497,7 @@ pub async fn run(
             took.as_secs_f64()
         ));
         preload = Some((n, took));
+        retention.push((counted, retention_pass(&store, clock.now()).await?));
         let row = phase(
             format!("sends keep-alive ×8, +{n} stored"),
             &targets,
@@ -495,6 +526,7 @@ pub async fn run(
         setup,
         rows,
         preload,
+        retention,
         stored: StoredCheck { counted, found },
     })
 }
@@ -548,5 +580,6 @@ mod tests {
         assert_eq!(r.stored.found, r.stored.counted, "{}", r.render());
         assert!(r.passed());
         assert!(lines.iter().any(|l| l.starts_with("preload")));
+        assert_eq!(r.retention.len(), 2);
     }
 }
