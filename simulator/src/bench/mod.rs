@@ -533,6 +533,7 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests {
+    use super::report::Measure;
     use super::*;
 
     #[test]
@@ -546,6 +547,31 @@ mod tests {
             open_store("mysql", dir.path()),
             Err(BenchError::StoreSpec(_))
         ));
+    }
+
+    #[test]
+    fn an_error_in_any_phase_or_a_lost_send_fails_the_run() {
+        let mut failed = Measure::new();
+        failed.failure("POST /v1/sends: 期待 201、応答 500".into());
+        let row = |hub| Row {
+            phase: "sends keep-alive ×1".into(),
+            stores_sends: true,
+            hub,
+            ceiling: Measure::new(),
+            note: None,
+        };
+        let report = |hub, found| BenchReport {
+            setup: vec![],
+            rows: vec![row(hub)],
+            preload: None,
+            retention: vec![],
+            stored: StoredCheck { counted: 5, found },
+        };
+        assert!(report(Measure::new(), 5).passed());
+        assert!(!report(failed, 5).passed());
+        let lost = report(Measure::new(), 4);
+        assert!(!lost.passed());
+        assert!(lost.render().contains("DIFFERENT"));
     }
 
     /// A tiny bounded run: every row produced, no error, and the store holds exactly the
