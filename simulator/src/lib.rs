@@ -3,12 +3,14 @@
 //! - [`clock`]: the one injected clock (certificates, CRLs, licences, retention);
 //! - [`world`]: the world file — offices, login IDs, licences, certificates, hub settings;
 //! - [`pki`]: the generated PKI (rcgen) and the hub's TLS material;
+//! - [`bench`](mod@bench): `renkei hub bench`, the hub's throughput and latency against a bare-TLS ceiling;
 //! - [`embedded`]: a whole hub started in one call (scenarios, tests);
 //! - [`hub`]: the mock hub — its rules, its HTTPS API over mutual TLS, its server;
 //! - [`store`]: the durable store behind a trait (SQLite in WAL mode by default);
 //! - [`client`]: the hub client (the 連携クライアント's role), with typed errors;
 //! - [`offices`]: simulated 居宅介護支援事業所 and サービス事業所 (予定, 実績, reconciliation).
 
+pub mod bench;
 pub mod client;
 pub mod clock;
 pub mod embedded;

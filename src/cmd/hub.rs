@@ -26,17 +26,78 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Benchmark the hub against a bare-TLS ceiling on loopback (docs/BENCH.md); exits 1 if
+    /// any phase had an error or the store lost a send.
+    Bench {
+        /// Seconds per phase (against each of the hub and the ceiling).
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Most requests per phase and server.
+        #[arg(long, default_value_t = 1_000_000)]
+        max_requests: u64,
+        /// Sends preloaded into the store before the "stored sends grow" phase.
+        #[arg(long, default_value_t = 20_000)]
+        stored: u64,
+        /// The store: `sqlite` (a temporary folder) or a `postgres://` URL.
+        #[arg(long, default_value = "sqlite")]
+        store: String,
+        /// Offered sends per second in the fixed-rate phase.
+        #[arg(long, default_value_t = 1_000)]
+        rate: u32,
+    },
 }
 
 pub fn run(c: Command) -> anyhow::Result<Verdict> {
-    let Command::Serve {
-        world,
-        pki,
-        data,
-        listen,
-        now,
-        strict,
-    } = c;
+    match c {
+        Command::Serve {
+            world,
+            pki,
+            data,
+            listen,
+            now,
+            strict,
+        } => serve(world, pki, data, listen, now, strict),
+        Command::Bench {
+            seconds,
+            max_requests,
+            stored,
+            store,
+            rate,
+        } => {
+            if !(seconds.is_finite() && seconds > 0.0) {
+                anyhow::bail!("--seconds must be a positive number of seconds");
+            }
+            let opts = renkei_simulator::bench::BenchOptions {
+                phase: std::time::Duration::from_secs_f64(seconds),
+                max_requests,
+                stored,
+                store,
+                rate,
+                ..Default::default()
+            };
+            bench(&opts)
+        }
+    }
+}
+
+fn bench(opts: &renkei_simulator::bench::BenchOptions) -> anyhow::Result<Verdict> {
+    let rt = tokio::runtime::Runtime::new()?;
+    let report = rt.block_on(renkei_simulator::bench::run(opts, &mut |line: &str| {
+        eprintln!("{line}");
+    }))?;
+    print!("{}", report.render());
+    std::io::stdout().flush()?;
+    Ok(Verdict::from_ok(report.passed()))
+}
+
+fn serve(
+    world: PathBuf,
+    pki: PathBuf,
+    data: PathBuf,
+    listen: std::net::SocketAddr,
+    now: Option<renkei_simulator::world::Instant>,
+    strict: bool,
+) -> anyhow::Result<Verdict> {
     let files = renkei_simulator::hub::ServeFiles {
         world,
         pki,
