@@ -248,6 +248,8 @@ pub struct OfficeInfo {
 #[derive(Deserialize)]
 struct Sends<T> {
     sends: Vec<T>,
+    #[serde(default)]
+    next_after: Option<String>,
 }
 
 /// A client of one hub, as one office.
@@ -352,12 +354,44 @@ impl HubClient {
         .await
     }
 
-    /// `GET /v1/sends`: what this office sent (送信一覧).
+    /// `GET /v1/sends`: what this office sent (送信一覧), every page.
     pub async fn sent(&self) -> Result<Vec<SentItem>, ClientError> {
-        let s: Sends<SentItem> = self
-            .json(reqwest::Method::GET, "/v1/sends", Payload::None, true)
+        self.all_pages("/v1/sends").await
+    }
+
+    /// One page of a list: sends after the cursor `after`, at most `limit` (0: the hub's
+    /// default); returns them and the next page's cursor.
+    pub async fn page<T: serde::de::DeserializeOwned>(
+        &self,
+        list: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<T>, Option<String>), ClientError> {
+        let mut path = format!("{list}?limit={limit}");
+        if let Some(a) = after {
+            path.push_str(&format!("&after={}", seg(a)));
+        }
+        let s: Sends<T> = self
+            .json(reqwest::Method::GET, &path, Payload::None, true)
             .await?;
-        Ok(s.sends)
+        Ok((s.sends, s.next_after))
+    }
+
+    /// Every page of a list, in arrival order.
+    async fn all_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        list: &str,
+    ) -> Result<Vec<T>, ClientError> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let (items, next) = self.page(list, after.as_deref(), 0).await?;
+            out.extend(items);
+            match next {
+                Some(n) if Some(&n) != after.as_ref() => after = Some(n),
+                _ => return Ok(out),
+            }
+        }
     }
 
     /// `DELETE /v1/sends/{send_id}`: withdraws (取消) a send that is still 未受信.
@@ -371,12 +405,10 @@ impl HubClient {
         .await
     }
 
-    /// `GET /v1/inbox`: what was sent to this office (受信一覧), in arrival order.
+    /// `GET /v1/inbox`: what was sent to this office (受信一覧), in arrival order, every
+    /// page.
     pub async fn inbox(&self) -> Result<Vec<InboxItem>, ClientError> {
-        let s: Sends<InboxItem> = self
-            .json(reqwest::Method::GET, "/v1/inbox", Payload::None, true)
-            .await?;
-        Ok(s.sends)
+        self.all_pages("/v1/inbox").await
     }
 
     /// `GET /v1/inbox/{send_id}/files/{name}`: one file's bytes, unchanged.

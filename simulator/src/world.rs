@@ -51,6 +51,17 @@ pub struct HubSettings {
     pub lock_minutes: i64,
     /// (assumed) Minutes a login token is valid.
     pub token_minutes: i64,
+    /// (assumed) Login attempts one client certificate may make in a minute
+    /// (`LOGIN_RATE_LIMITED` past it): far above a client's one login per session, far below
+    /// what guessing passwords needs.
+    pub login_attempts_per_minute: u32,
+    /// (assumed) Open sessions one client certificate may hold; a login past it closes the
+    /// certificate's oldest session.
+    pub sessions_per_certificate: usize,
+    /// (assumed) Bytes an office may keep stored at the hub: its sends neither
+    /// withdrawn nor purged (`QUOTA_EXCEEDED` past it). 128 MiB holds a large office's month
+    /// (500 clients × ~40 KB) several times over, and refuses a send of 190 MiB of images.
+    pub office_quota_bytes: u64,
     /// Days before a certificate's expiry from which login warns.
     pub cert_warning_days: i64,
     /// The day from which 介護DX証明書 is accepted.
@@ -71,6 +82,9 @@ impl Default for HubSettings {
             lock_after_failures: 3,
             lock_minutes: 30,
             token_minutes: 60,
+            login_attempts_per_minute: 120,
+            sessions_per_certificate: 64,
+            office_quota_bytes: 128 * 1024 * 1024,
             cert_warning_days: 90,
             care_dx_accepted_from: Day(time::macros::date!(2025 - 10 - 01)),
             now: None,
@@ -456,7 +470,7 @@ impl World {
     pub fn check(&self, origin: &str) -> Result<Vec<WorldWarning>, WorldError> {
         let mut warnings = Vec::new();
         let h = &self.hub;
-        let ranges: [(&str, i64, i64, i64); 9] = [
+        let ranges: [(&str, i64, i64, i64); 12] = [
             ("hub.retention_days", h.retention_days, 1, 3650),
             (
                 "hub.max_files_per_send",
@@ -478,6 +492,24 @@ impl World {
             ),
             ("hub.lock_minutes", h.lock_minutes, 0, 60 * 24 * 365),
             ("hub.token_minutes", h.token_minutes, 1, 60 * 24 * 30),
+            (
+                "hub.login_attempts_per_minute",
+                i64::from(h.login_attempts_per_minute),
+                1,
+                1_000_000,
+            ),
+            (
+                "hub.sessions_per_certificate",
+                h.sessions_per_certificate.min(i64::MAX as usize) as i64,
+                1,
+                1_000_000,
+            ),
+            (
+                "hub.office_quota_bytes",
+                h.office_quota_bytes.min(i64::MAX as u64) as i64,
+                1,
+                1 << 40,
+            ),
             ("hub.cert_warning_days", h.cert_warning_days, 0, 3650),
             ("pki.crl_days", self.pki.crl_days, 1, 3650),
             ("pki.cert_years", self.pki.cert_years, 1, 30),

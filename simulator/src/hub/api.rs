@@ -1,11 +1,13 @@
 //! The hub's HTTP API (hub.md; documented with curl examples in `simulator/HUB-API.md`).
-//! Handlers only translate HTTP to the rules in [`super::Hub`] and back.
+//! Handlers only translate HTTP to the rules in [`super::Hub`] and back; the body of a send
+//! is streamed ([`upload`]), never collected whole in memory.
 
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -13,19 +15,23 @@ use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::error::HubError;
-use super::send::Upload;
+use super::error::{clip, HubError};
+use super::upload;
 use super::{Hub, PeerIdentity, Session};
 use crate::clock::rfc3339;
-use crate::store::SendRecord;
+use crate::store::{Page, PageRequest, SendRecord};
 
 /// The outcome code of a request, for the request log.
 #[derive(Debug, Clone, Copy)]
 pub struct Outcome(pub &'static str);
 
+/// The longest message an error answer carries (client input inside it is cut by [`clip`]).
+const MESSAGE_CHARS: usize = 2000;
+
 impl IntoResponse for HubError {
     fn into_response(self) -> Response {
-        let mut body = json!({"code": self.code(), "message": self.to_string()});
+        let message: String = self.to_string().chars().take(MESSAGE_CHARS).collect();
+        let mut body = json!({"code": self.code(), "message": message});
         if let HubError::FileInvalid(problems) = &self {
             body["details"] = json!(problems);
         }
@@ -37,18 +43,33 @@ impl IntoResponse for HubError {
 }
 
 /// The router. Each request must carry the connection's [`PeerIdentity`] as an extension
-/// (the server inserts it after the handshake).
+/// (the server inserts it after the handshake). Bodies are bounded per endpoint: a login's
+/// to [`super::Limits::login_body_bytes`], a send's to every file at its limit.
 pub fn router(hub: Arc<Hub>) -> Router {
+    let send_limit =
+        usize::try_from(hub.limits.send_body_bytes(&hub.world.hub)).unwrap_or(usize::MAX);
     Router::new()
-        .route("/v1/login", post(login))
+        .route(
+            "/v1/login",
+            post(login).layer(DefaultBodyLimit::max(hub.limits.login_body_bytes)),
+        )
         .route("/v1/sends", post(create_send).get(list_sent))
         .route("/v1/sends/{send_id}", delete(withdraw))
         .route("/v1/inbox", get(inbox))
-        .route("/v1/inbox/{send_id}/files/{name}", get(download))
+        .route(
+            "/v1/inbox/{send_id}/files/{name}",
+            get(download).head(download_head),
+        )
         .route("/v1/offices/{number}", get(office))
         .fallback(|| async { HubError::NotFound("このエンドポイント".into()) })
+        .method_not_allowed_fallback(|method: Method, uri: Uri| async move {
+            HubError::MethodNotAllowed {
+                method: clip(method.as_str()),
+                path: clip(uri.path()),
+            }
+        })
         .layer(middleware::from_fn_with_state(hub.clone(), gate))
-        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(DefaultBodyLimit::max(send_limit))
         .with_state(hub)
 }
 
@@ -57,7 +78,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
 async fn gate(State(hub): State<Arc<Hub>>, req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<Arc<PeerIdentity>>().cloned();
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let path = clip(req.uri().path());
     let office = peer
         .as_ref()
         .and_then(|p| p.office.clone())
@@ -105,6 +126,15 @@ fn session(hub: &Hub, headers: &HeaderMap, peer: &PeerIdentity) -> Result<Sessio
     hub.session(token.trim(), peer)
 }
 
+fn path<T>(p: Result<Path<T>, PathRejection>) -> Result<T, HubError> {
+    p.map(|Path(v)| v).map_err(|e| {
+        HubError::BadRequest(format!(
+            "パスを読めません（送信IDとファイル名は UTF-8 の文字で、% による符号化が正しいこと）: {}",
+            clip(&e.body_text())
+        ))
+    })
+}
+
 #[derive(Deserialize)]
 struct LoginBody {
     user_id: String,
@@ -117,8 +147,14 @@ async fn login(
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, HubError> {
     let Json(b) = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return HubError::BodyTooLarge {
+                limit: hub.limits.login_body_bytes as u64,
+            };
+        }
         HubError::BadRequest(format!(
-            "本文は {{\"user_id\": \"…\", \"password\": \"…\"}} の JSON にしてください: {e}"
+            "本文は {{\"user_id\": \"…\", \"password\": \"…\"}} の JSON にしてください: {}",
+            clip(&e.body_text())
         ))
     })?;
     let ok = hub.login(&peer, &b.user_id, &b.password)?;
@@ -160,6 +196,21 @@ fn sent_view(r: &SendRecord) -> serde_json::Value {
     })
 }
 
+fn inbox_view(r: &SendRecord) -> serde_json::Value {
+    json!({
+        "send_id": r.id,
+        "sender": r.sender,
+        "files": files(r),
+        "status": r.status().japanese(),
+        "sent_at": rfc3339(r.sent_at),
+    })
+}
+
+fn page_view(page: &Page, view: fn(&SendRecord) -> serde_json::Value) -> Response {
+    let list: Vec<_> = page.sends.iter().map(view).collect();
+    Json(json!({ "sends": list, "next_after": page.next_after })).into_response()
+}
+
 async fn create_send(
     State(hub): State<Arc<Hub>>,
     Extension(peer): Extension<Arc<PeerIdentity>>,
@@ -171,37 +222,15 @@ async fn create_send(
     super::send::check_sender(&hub.world, &s.office, hub.clock.now())?;
     let mut multipart = multipart
         .map_err(|e| HubError::BadRequest(format!("multipart/form-data で送ってください: {e}")))?;
-    let limit = hub.world.hub.max_file_bytes;
-    let max_files = hub.world.hub.max_files_per_send;
-    let mut uploads = Vec::new();
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| HubError::BadRequest(format!("multipart を読めません: {e}")))?
-    {
-        if field.name() != Some("file") {
-            return Err(HubError::BadRequest(format!(
-                "パート名「{}」は使えません（file のみ）",
-                field.name().unwrap_or("")
-            )));
+    let office = s.office.clone();
+    let stored = blocking(&hub, move |h| h.check_quota(&office, 0)).await?;
+    let uploads = match upload::read_send(&hub, &s.office, &mut multipart, stored).await {
+        Ok(u) => u,
+        Err(e) => {
+            upload::drain(&mut multipart, &hub.limits).await;
+            return Err(e);
         }
-        let name = field.file_name().unwrap_or("").to_string();
-        if uploads.len() == max_files {
-            return Err(HubError::TooManyFiles(max_files));
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| HubError::BadRequest(format!("multipart を読めません: {e}")))?
-        {
-            if bytes.len() as u64 + chunk.len() as u64 > limit {
-                return Err(HubError::FileTooLarge { name, limit });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        uploads.push(Upload { name, bytes });
-    }
+    };
     let (record, replayed) = blocking(&hub, move |h| h.send(&s, uploads)).await?;
     let status = if replayed {
         StatusCode::OK
@@ -220,24 +249,55 @@ async fn create_send(
         .into_response())
 }
 
+/// `?after=S…&limit=N` of a list.
+#[derive(Deserialize)]
+struct PageQuery {
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+fn page_request(q: Result<Query<PageQuery>, QueryRejection>) -> Result<PageRequest, HubError> {
+    let Query(q) = q.map_err(|e| {
+        HubError::BadRequest(format!(
+            "after=送信ID と limit=件数 で指定してください: {}",
+            clip(&e.body_text())
+        ))
+    })?;
+    if let Some(a) = &q.after {
+        let ok = a.len() == 9 && a.starts_with('S') && a[1..].bytes().all(|b| b.is_ascii_digit());
+        if !ok {
+            return Err(HubError::BadRequest(format!(
+                "after=「{}」は送信ID（S と8桁の数字）ではありません",
+                clip(a)
+            )));
+        }
+    }
+    Ok(PageRequest {
+        after: q.after,
+        limit: q.limit.unwrap_or(0),
+    })
+}
+
 async fn list_sent(
     State(hub): State<Arc<Hub>>,
     Extension(peer): Extension<Arc<PeerIdentity>>,
     headers: HeaderMap,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, HubError> {
     let s = session(&hub, &headers, &peer)?;
-    let sends = blocking(&hub, move |h| h.sent(&s)).await?;
-    let list: Vec<_> = sends.iter().map(sent_view).collect();
-    Ok(Json(json!({ "sends": list })).into_response())
+    let page = page_request(q)?;
+    let sends = blocking(&hub, move |h| h.sent(&s, &page)).await?;
+    Ok(page_view(&sends, sent_view))
 }
 
 async fn withdraw(
     State(hub): State<Arc<Hub>>,
     Extension(peer): Extension<Arc<PeerIdentity>>,
     headers: HeaderMap,
-    Path(send_id): Path<String>,
+    send_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, HubError> {
     let s = session(&hub, &headers, &peer)?;
+    let send_id = path(send_id)?;
     let r = blocking(&hub, move |h| h.withdraw(&s, &send_id)).await?;
     Ok(Json(sent_view(&r)).into_response())
 }
@@ -246,44 +306,74 @@ async fn inbox(
     State(hub): State<Arc<Hub>>,
     Extension(peer): Extension<Arc<PeerIdentity>>,
     headers: HeaderMap,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, HubError> {
     let s = session(&hub, &headers, &peer)?;
-    let sends = blocking(&hub, move |h| h.inbox(&s)).await?;
-    let list: Vec<_> = sends
-        .iter()
-        .map(|r| {
-            json!({
-                "send_id": r.id,
-                "sender": r.sender,
-                "files": files(r),
-                "status": r.status().japanese(),
-                "sent_at": rfc3339(r.sent_at),
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "sends": list })).into_response())
+    let page = page_request(q)?;
+    let sends = blocking(&hub, move |h| h.inbox(&s, &page)).await?;
+    Ok(page_view(&sends, inbox_view))
 }
 
-async fn download(
-    State(hub): State<Arc<Hub>>,
-    Extension(peer): Extension<Arc<PeerIdentity>>,
-    headers: HeaderMap,
-    Path((send_id, name)): Path<(String, String)>,
-) -> Result<Response, HubError> {
-    let s = session(&hub, &headers, &peer)?;
-    let n = name.clone();
-    let bytes = blocking(&hub, move |h| h.download(&s, &send_id, &n)).await?;
-    let mut r = Response::new(Body::from(bytes));
+fn file_headers(r: &mut Response, name: &str, size: Option<u64>) {
     let ctype = if name.to_ascii_uppercase().ends_with(".CSV") {
         "text/csv; charset=Shift_JIS"
     } else {
         "application/octet-stream"
     };
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if let Some(size) = size {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     }
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+}
+
+/// `GET`: the file's bytes; the download is recorded only once the whole body was handed
+/// to the client ([`upload::ReceiptBody`]), so a client that breaks off leaves it 未受信.
+async fn download(
+    State(hub): State<Arc<Hub>>,
+    Extension(peer): Extension<Arc<PeerIdentity>>,
+    headers: HeaderMap,
+    ids: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, HubError> {
+    let s = session(&hub, &headers, &peer)?;
+    let (send_id, name) = path(ids)?;
+    let (id, n, s2) = (send_id.clone(), name.clone(), s.clone());
+    let bytes = blocking(&hub, move |h| h.download(&s2, &id, &n)).await?;
+    let on_end: upload::OnEnd = {
+        let hub = hub.clone();
+        let name = name.clone();
+        Box::pin(async move {
+            let h = hub.clone();
+            let recorded = blocking(&h, move |h| h.record_download(&s, &send_id, &name)).await;
+            if let Err(e) = recorded {
+                hub.log.write(format!(
+                    "{} - 受信の記録に失敗しました: {e}",
+                    rfc3339(hub.clock.now()),
+                ));
+            }
+        })
+    };
+    let mut r = Response::new(Body::new(upload::ReceiptBody::new(bytes, on_end)));
+    file_headers(&mut r, &name, None);
+    Ok(r)
+}
+
+/// `HEAD`: the same headers as `GET`, and nothing is recorded.
+async fn download_head(
+    State(hub): State<Arc<Hub>>,
+    Extension(peer): Extension<Arc<PeerIdentity>>,
+    headers: HeaderMap,
+    ids: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, HubError> {
+    let s = session(&hub, &headers, &peer)?;
+    let (send_id, name) = path(ids)?;
+    let n = name.clone();
+    let size = blocking(&hub, move |h| h.file_size(&s, &send_id, &n)).await?;
+    let mut r = Response::new(Body::empty());
+    file_headers(&mut r, &name, Some(size));
     Ok(r)
 }
 
@@ -291,8 +381,9 @@ async fn office(
     State(hub): State<Arc<Hub>>,
     Extension(peer): Extension<Arc<PeerIdentity>>,
     headers: HeaderMap,
-    Path(number): Path<String>,
+    number: Result<Path<String>, PathRejection>,
 ) -> Result<Response, HubError> {
     session(&hub, &headers, &peer)?;
-    Ok(Json(hub.office_info(&number)).into_response())
+    let number = path(number)?;
+    Ok(Json(hub.office_info(&clip(&number))).into_response())
 }

@@ -1,16 +1,21 @@
 //! Login (ログイン): the login ID's form, proxy IDs, passwords and their states, the lockout
-//! after repeated failures, the certificate's office, and the tokens that carry a session.
+//! after repeated failures, the certificate's office, the rate of attempts per certificate,
+//! and the tokens that carry a session.
+//!
+//! Everything here is bounded: sessions expire and are pruned ([`Auth::prune`]), a
+//! certificate holds at most `sessions_per_certificate` sessions (the oldest goes first), and
+//! failure records and attempt windows are dropped once they no longer matter.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use rand::RngCore;
 use time::{Duration, OffsetDateTime};
 
 use super::certificate::{PeerIdentity, Warning};
-use super::error::HubError;
+use super::error::{clip, HubError};
 use crate::clock::rfc3339;
-use crate::world::{PasswordState, World};
+use crate::world::{HubSettings, PasswordState, World};
 
 /// A logged-in session.
 #[derive(Debug, Clone)]
@@ -26,18 +31,47 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
 }
 
-#[derive(Debug, Default)]
+/// Wrong passwords in a row for one login ID presented with one certificate.
+#[derive(Debug)]
 struct Failures {
     count: u32,
+    last: OffsetDateTime,
     locked_until: Option<OffsetDateTime>,
 }
 
-/// Sessions and lockouts. Both live in memory: a hub restart logs everyone out and clears
-/// lockouts (documented in HUB-API.md).
+/// The login attempts of one certificate in the current minute.
+#[derive(Debug)]
+struct Attempts {
+    window_start: OffsetDateTime,
+    count: u32,
+}
+
+/// Sessions, lockouts and attempt counts. All live in memory: a hub restart logs everyone
+/// out and clears lockouts (documented in HUB-API.md).
 #[derive(Debug, Default)]
 pub struct Auth {
-    sessions: Mutex<HashMap<String, Session>>,
-    failures: Mutex<HashMap<String, Failures>>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    sessions: HashMap<String, Session>,
+    /// Each certificate's tokens, oldest first.
+    by_certificate: HashMap<String, VecDeque<String>>,
+    /// Keyed by (login ID, certificate serial).
+    failures: HashMap<(String, String), Failures>,
+    attempts: HashMap<String, Attempts>,
+}
+
+/// How many records [`Auth`] holds, for tests and the hub's maintenance log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthCounts {
+    /// Open sessions.
+    pub sessions: usize,
+    /// Failure records (login ID × certificate).
+    pub failures: usize,
+    /// Certificates with an attempt window.
+    pub attempt_windows: usize,
 }
 
 /// A successful login.
@@ -62,13 +96,105 @@ pub fn check_user_id(user_id: &str) -> Result<(), HubError> {
     if ok {
         Ok(())
     } else {
-        Err(HubError::IdFormat(user_id.to_string()))
+        Err(HubError::IdFormat(clip(user_id)))
+    }
+}
+
+impl State {
+    /// Counts an attempt of `cert`; refuses past `login_attempts_per_minute`.
+    fn count_attempt(
+        &mut self,
+        cert: &str,
+        settings: &HubSettings,
+        now: OffsetDateTime,
+    ) -> Result<(), HubError> {
+        let a = self.attempts.entry(cert.to_string()).or_insert(Attempts {
+            window_start: now,
+            count: 0,
+        });
+        if now >= a.window_start + Duration::minutes(1) || now < a.window_start {
+            *a = Attempts {
+                window_start: now,
+                count: 0,
+            };
+        }
+        a.count += 1;
+        if a.count > settings.login_attempts_per_minute.max(1) {
+            return Err(HubError::LoginRateLimited {
+                retry_at: rfc3339(a.window_start + Duration::minutes(1)),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the password against the lockout of (`user_id`, `cert`).
+    fn check_password(
+        &mut self,
+        key: (String, String),
+        right: bool,
+        settings: &HubSettings,
+        now: OffsetDateTime,
+    ) -> Result<(), HubError> {
+        if let Some(until) = self.failures.get(&key).and_then(|f| f.locked_until) {
+            if now < until {
+                return Err(HubError::Locked {
+                    until: rfc3339(until),
+                });
+            }
+            self.failures.remove(&key);
+        }
+        if right {
+            self.failures.remove(&key);
+            return Ok(());
+        }
+        let f = self.failures.entry(key).or_insert(Failures {
+            count: 0,
+            last: now,
+            locked_until: None,
+        });
+        f.count += 1;
+        f.last = now;
+        if f.count >= settings.lock_after_failures.max(1) {
+            let until = now + Duration::minutes(settings.lock_minutes);
+            f.locked_until = Some(until);
+            return Err(HubError::Locked {
+                until: rfc3339(until),
+            });
+        }
+        Err(HubError::BadPassword)
+    }
+
+    /// Opens a session; a certificate over its session cap loses its oldest one.
+    fn open(&mut self, token: String, session: Session, cap: usize) {
+        let tokens = self
+            .by_certificate
+            .entry(session.cert_serial.clone())
+            .or_default();
+        tokens.push_back(token.clone());
+        while tokens.len() > cap.max(1) {
+            if let Some(old) = tokens.pop_front() {
+                self.sessions.remove(&old);
+            }
+        }
+        self.sessions.insert(token, session);
+    }
+
+    fn close(&mut self, token: &str) {
+        if let Some(s) = self.sessions.remove(token) {
+            if let Some(tokens) = self.by_certificate.get_mut(&s.cert_serial) {
+                tokens.retain(|t| t != token);
+                if tokens.is_empty() {
+                    self.by_certificate.remove(&s.cert_serial);
+                }
+            }
+        }
     }
 }
 
 impl Auth {
-    /// Checks a login in hub.md's order: the ID's form, the lockout, the password, the
-    /// password's state, the registration, the certificate's office.
+    /// Checks a login in HUB-API.md's order: the ID's form, the certificate's rate of
+    /// attempts, that the ID is one of the certificate's office, the lockout of this ID with
+    /// this certificate, the password, the password's state, the registration.
     pub fn login(
         &self,
         world: &World,
@@ -79,33 +205,23 @@ impl Auth {
     ) -> Result<LoginOk, HubError> {
         check_user_id(user_id)?;
         let settings = &world.hub;
-        {
-            let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-            let f = failures.entry(user_id.to_string()).or_default();
-            if let Some(until) = f.locked_until {
-                if now < until {
-                    return Err(HubError::Locked {
-                        until: rfc3339(until),
-                    });
-                }
-                *f = Failures::default();
-            }
-            let office = world.office_by_user(user_id);
-            let right = office.is_some_and(|o| o.password == password);
-            if !right {
-                f.count += 1;
-                if f.count >= settings.lock_after_failures.max(1) {
-                    let until = now + Duration::minutes(settings.lock_minutes);
-                    f.locked_until = Some(until);
-                    return Err(HubError::Locked {
-                        until: rfc3339(until),
-                    });
-                }
-                return Err(HubError::BadPassword);
-            }
-            *f = Failures::default();
-        }
-        let office = world.office_by_user(user_id).ok_or(HubError::BadPassword)?;
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.count_attempt(&peer.serial, settings, now)?;
+        let cert_office = peer.office.clone().unwrap_or_default();
+        // An ID of another office, or of none: refused before the password is looked at and
+        // before any lockout count moves, in words that confirm nothing about the ID.
+        let office = world
+            .office_by_user(user_id)
+            .filter(|o| o.number == cert_office)
+            .ok_or_else(|| HubError::CertOfficeMismatch {
+                cert: cert_office.clone(),
+            })?;
+        state.check_password(
+            (user_id.to_string(), peer.serial.clone()),
+            office.password == password,
+            settings,
+            now,
+        )?;
         match office.password_state {
             PasswordState::Active => {}
             PasswordState::Temporary => return Err(HubError::TemporaryPassword),
@@ -113,13 +229,6 @@ impl Auth {
         }
         if !office.registered {
             return Err(HubError::OfficeNotRegistered(office.number.clone()));
-        }
-        let cert_office = peer.office.clone().unwrap_or_default();
-        if cert_office != office.number {
-            return Err(HubError::CertOfficeMismatch {
-                cert: cert_office,
-                login: office.number.clone(),
-            });
         }
         let mut warnings = Vec::new();
         warnings.extend(peer.expiry_warning(now, settings));
@@ -144,10 +253,11 @@ impl Auth {
             cert_serial: peer.serial.clone(),
             expires_at: now + Duration::minutes(settings.token_minutes),
         };
-        self.sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(token.clone(), session.clone());
+        state.open(
+            token.clone(),
+            session.clone(),
+            settings.sessions_per_certificate,
+        );
         Ok(LoginOk {
             token,
             session,
@@ -162,18 +272,55 @@ impl Auth {
         peer: &PeerIdentity,
         now: OffsetDateTime,
     ) -> Result<Session, HubError> {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(s) = sessions.get(token) else {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(s) = state.sessions.get(token) else {
             return Err(HubError::TokenInvalid);
         };
         if now >= s.expires_at {
-            sessions.remove(token);
+            state.close(token);
             return Err(HubError::TokenInvalid);
         }
         if s.cert_serial != peer.serial {
             return Err(HubError::TokenInvalid);
         }
         Ok(s.clone())
+    }
+
+    /// Drops expired sessions, failure records whose lock (or last failure) is over, and
+    /// attempt windows that ended. The hub's maintenance calls it periodically.
+    pub fn prune(&self, settings: &HubSettings, now: OffsetDateTime) -> AuthCounts {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let expired: Vec<String> = state
+            .sessions
+            .iter()
+            .filter(|(_, s)| now >= s.expires_at)
+            .map(|(t, _)| t.clone())
+            .collect();
+        for t in expired {
+            state.close(&t);
+        }
+        let keep_failures = Duration::minutes(settings.lock_minutes.max(1));
+        state.failures.retain(|_, f| match f.locked_until {
+            Some(until) => now < until,
+            None => now < f.last + keep_failures,
+        });
+        state
+            .attempts
+            .retain(|_, a| now < a.window_start + Duration::minutes(1));
+        counts(&state)
+    }
+
+    /// How many records are held now.
+    pub fn counts(&self) -> AuthCounts {
+        counts(&self.state.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+fn counts(state: &State) -> AuthCounts {
+    AuthCounts {
+        sessions: state.sessions.len(),
+        failures: state.failures.len(),
+        attempt_windows: state.attempts.len(),
     }
 }
 

@@ -49,13 +49,21 @@ pub enum HubError {
     /// No token, an unknown or expired one, or one from another certificate.
     #[error("認証トークンがないか、無効か、期限切れです。ログインし直してください")]
     TokenInvalid,
-    /// The certificate's office is not the login ID's.
-    #[error("クライアント証明書の事業所番号 {cert} がログインIDの事業所 {login} と異なります")]
+    /// The login ID is not one of the certificate's office. Checked before the password and
+    /// the lockout, and the message names neither the ID's office nor the password's truth,
+    /// so one office can neither lock out nor probe another.
+    #[error("ログインIDがクライアント証明書の事業所 {cert} のものではありません")]
     CertOfficeMismatch {
         /// The certificate's 事業所番号.
         cert: String,
-        /// The login ID's 事業所番号.
-        login: String,
+    },
+    /// Too many login attempts with one certificate in a minute.
+    #[error(
+        "このクライアント証明書からのログイン試行が多すぎます。{retry_at} 以降にやり直してください"
+    )]
+    LoginRateLimited {
+        /// When attempts are accepted again (RFC 3339).
+        retry_at: String,
     },
     /// The certificate's validity ended while the connection was open.
     #[error("クライアント証明書の有効期間外です（有効期限 {0}）。接続し直してください")]
@@ -105,6 +113,28 @@ pub enum HubError {
     /// More than `max_files_per_send` files in one send.
     #[error("1回の送信のファイル数が上限 {0} を超えています")]
     TooManyFiles(usize),
+    /// A request body over the endpoint's limit (a login body, a send's total).
+    #[error("リクエストの本文が上限 {limit} バイトを超えています")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The send would take the office over its storage quota.
+    #[error("事業所 {office} の保管容量の上限 {quota} バイトを超えます（保管中 {stored} バイト）。受信されるか期限切れになるまでお待ちください")]
+    QuotaExceeded {
+        /// The sending office.
+        office: String,
+        /// The quota in bytes.
+        quota: u64,
+        /// What the office keeps stored now.
+        stored: u64,
+    },
+    /// A body that arrives slower than the hub's minimum rate.
+    #[error("リクエストの本文の到着が遅すぎます（毎秒 {min_bytes_per_second} バイト以上で送ってください）")]
+    BodyTooSlow {
+        /// The minimum rate.
+        min_bytes_per_second: u64,
+    },
     /// Strict mode: the files fail the validator (each problem listed).
     #[error("ファイルが標準仕様に合いません（厳格モード）: {} 件の問題", .0.len())]
     FileInvalid(Vec<FileProblem>),
@@ -125,6 +155,17 @@ pub enum HubError {
     /// No such send, file or endpoint, or a mailbox that is not the caller's.
     #[error("{0} は見つかりません")]
     NotFound(String),
+    /// A method the endpoint does not have.
+    #[error("{path} は {method} を受け付けません")]
+    MethodNotAllowed {
+        /// The method asked for.
+        method: String,
+        /// The path (cut to [`clip`]'s length).
+        path: String,
+    },
+    /// The hub, or this client's share of it, has no room for another connection.
+    #[error("接続数が上限に達しています（{0}）。しばらくしてから接続し直してください")]
+    TooManyConnections(String),
     /// A body that is not the expected JSON or multipart.
     #[error("リクエストが正しくありません: {0}")]
     BadRequest(String),
@@ -173,6 +214,7 @@ hub_codes! {
     OfficeNotRegistered = "OFFICE_NOT_REGISTERED", 403;
     TokenInvalid = "AUTH_TOKEN_INVALID", 401;
     CertOfficeMismatch = "CERT_OFFICE_MISMATCH", 403;
+    LoginRateLimited = "LOGIN_RATE_LIMITED", 429;
     CertTypeRefused = "CERT_TYPE_REFUSED", 403;
     CertExpired = "CERT_EXPIRED", 403;
     LicenceExpired = "LICENCE_EXPIRED", 403;
@@ -184,13 +226,43 @@ hub_codes! {
     CombinationInvalid = "COMBINATION_INVALID", 400;
     FileTooLarge = "FILE_TOO_LARGE", 413;
     TooManyFiles = "TOO_MANY_FILES", 413;
+    BodyTooLarge = "BODY_TOO_LARGE", 413;
+    QuotaExceeded = "QUOTA_EXCEEDED", 413;
+    BodyTooSlow = "BODY_TOO_SLOW", 408;
     FileInvalid = "FILE_INVALID", 400;
     DuplicateSend = "DUPLICATE_SEND", 409;
     AlreadyReceived = "ALREADY_RECEIVED", 409;
     SendExpired = "SEND_EXPIRED", 404;
     NotFound = "NOT_FOUND", 404;
+    MethodNotAllowed = "METHOD_NOT_ALLOWED", 405;
+    TooManyConnections = "TOO_MANY_CONNECTIONS", 503;
     BadRequest = "BAD_REQUEST", 400;
     Internal = "INTERNAL", 500;
+}
+
+/// The most characters of a client's input an error message repeats.
+pub const ECHO_CHARS: usize = 120;
+
+/// A client's input cut for an error message: at most [`ECHO_CHARS`] characters, control
+/// characters shown as `\u{…}`, and the full length said when cut, so a 1 MB file name makes
+/// a short answer that still says what was sent.
+pub fn clip(input: &str) -> String {
+    let total = input.chars().count();
+    let mut out: String = input
+        .chars()
+        .take(ECHO_CHARS)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_unicode().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if total > ECHO_CHARS {
+        out.push_str(&format!("…（全 {total} 文字）"));
+    }
+    out
 }
 
 /// What a refused TLS handshake looks like to a client ([`crate::client::ClientError::code`]:

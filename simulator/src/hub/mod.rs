@@ -5,18 +5,22 @@
 //! - [`auth`]: login IDs, passwords, lockout, tokens;
 //! - [`licence`]: licence periods;
 //! - [`send`]: what a send must satisfy;
-//! - the mailbox, in this file ([`Hub`]'s methods): listing, download, withdrawal, retention;
+//! - the mailbox, in this file ([`Hub`]'s methods): pages of lists, download and the receipt
+//!   rule, withdrawal, the quota, retention and the periodic maintenance;
 //! - [`tls`]: the rustls server configuration (client certificates, CRLs, the clock);
-//! - [`api`]: the HTTP API of hub.md (axum); [`server`]: the accept loop and request log.
+//! - [`api`]: the HTTP API of hub.md (axum), its body limits and streaming;
+//! - [`server`]: the accept loop, connection limits and timeouts, the request log.
 
 pub mod api;
 pub mod auth;
 pub mod certificate;
 pub mod error;
 pub mod licence;
+pub mod limits;
 pub mod send;
 pub mod server;
 pub mod tls;
+pub mod upload;
 
 use std::sync::{Arc, Mutex};
 
@@ -24,12 +28,13 @@ use time::Duration;
 
 pub use auth::{LoginOk, Session};
 pub use certificate::{PeerIdentity, Warning};
-pub use error::{HubError, CERT_EXPIRING, TLS_OUTCOMES, WARNING_CODES};
+pub use error::{clip, HubError, CERT_EXPIRING, TLS_OUTCOMES, WARNING_CODES};
+pub use limits::Limits;
 pub use send::Upload;
 pub use server::{start_from_files, HubServer, ServeFiles, ServeOptions};
 
 use crate::clock::SharedClock;
-use crate::store::{SendRecord, SendStatus, Store, StoreError};
+use crate::store::{Page, PageRequest, SendRecord, SendStatus, Store, StoreError};
 use crate::world::World;
 
 /// Where the hub's one-line request log goes.
@@ -67,6 +72,10 @@ pub struct Hub {
     pub auth: auth::Auth,
     /// Where the one-line request log goes.
     pub log: HubLog,
+    /// The limits it enforces as a server (bodies, timeouts, connections).
+    pub limits: Limits,
+    /// Lines about refused handshakes and connections, rate-limited.
+    pub refusals: limits::RateLimitedLog,
 }
 
 /// A send's files as a set of (name, SHA-256), whatever their order.
@@ -96,6 +105,25 @@ impl Hub {
             clock,
             auth: auth::Auth::default(),
             log,
+            limits: Limits::default(),
+            refusals: limits::RateLimitedLog::default(),
+        }
+    }
+
+    /// The same hub with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Hub {
+        self.limits = limits;
+        self
+    }
+
+    /// Logs a refused handshake or connection, within the per-minute budget.
+    pub fn log_refusal(&self, line: String) {
+        let now = self.clock.now();
+        for l in self
+            .refusals
+            .admit(line, self.limits.refusal_log_lines_per_minute, now)
+        {
+            self.log.write(l);
         }
     }
 
@@ -115,6 +143,42 @@ impl Hub {
         self.auth.session(token, peer, self.clock.now())
     }
 
+    /// The moment before which a send is past retention (期限切れ).
+    pub fn retention_cutoff(&self) -> time::OffsetDateTime {
+        self.clock.now() - Duration::days(self.world.hub.retention_days)
+    }
+
+    /// A record as the API shows it now: a send past retention shows 期限切れ at once, even
+    /// before the periodic purge ([`Hub::maintain`]) has deleted its bytes, so a moved clock
+    /// takes effect immediately.
+    pub fn view(&self, mut r: SendRecord) -> SendRecord {
+        if r.purged_at.is_none() && r.sent_at < self.retention_cutoff() {
+            r.purged_at = Some(r.sent_at + Duration::days(self.world.hub.retention_days));
+        }
+        r
+    }
+
+    fn views(&self, page: Page) -> Page {
+        Page {
+            sends: page.sends.into_iter().map(|r| self.view(r)).collect(),
+            next_after: page.next_after,
+        }
+    }
+
+    /// The storage quota: refuses when `office`'s stored bytes and `incoming` exceed it.
+    pub fn check_quota(&self, office: &str, incoming: u64) -> Result<u64, HubError> {
+        let stored = self.store.live_bytes(office, self.retention_cutoff())?;
+        let quota = self.world.hub.office_quota_bytes;
+        if stored.saturating_add(incoming) > quota {
+            return Err(HubError::QuotaExceeded {
+                office: office.to_string(),
+                quota,
+                stored,
+            });
+        }
+        Ok(stored)
+    }
+
     /// `POST /v1/sends`. Returns the stored send and whether it is a replay: the same files
     /// sent again under the same ファイル連番 (a client retrying after a lost answer) get the
     /// original send back, so a send is stored and delivered once.
@@ -123,105 +187,155 @@ impl Hub {
         session: &Session,
         files: Vec<Upload>,
     ) -> Result<(SendRecord, bool), HubError> {
-        self.retention()?;
         let new = send::check_send(&self.world, &session.office, files, self.clock.now())?;
+        let wanted = file_set(
+            &new.files
+                .iter()
+                .map(|f| (f.name.clone(), f.sha256.clone()))
+                .collect::<Vec<_>>(),
+        );
+        let serial = new.serial.clone();
         let replay = |old: SendRecord| {
             let same = file_set(
                 &old.files
                     .iter()
                     .map(|f| (f.name.clone(), f.sha256.clone()))
                     .collect::<Vec<_>>(),
-            ) == file_set(
-                &new.files
-                    .iter()
-                    .map(|f| (f.name.clone(), f.sha256.clone()))
-                    .collect::<Vec<_>>(),
-            );
+            ) == wanted;
             if same {
-                Ok((old, true))
+                Ok((self.view(old), true))
             } else {
                 Err(HubError::DuplicateSend {
-                    serial: new.serial.clone(),
+                    serial: serial.clone(),
                     existing: old.id,
                 })
             }
         };
-        if let Some(old) = self
-            .store
-            .find_live(&new.sender, &new.receiver, &new.serial)?
-        {
+        let (sender, receiver) = (new.sender.clone(), new.receiver.clone());
+        if let Some(old) = self.live(&sender, &receiver, &serial)? {
             return replay(old);
         }
-        match self.store.insert_send(&new) {
+        self.check_quota(&sender, new.total_bytes())?;
+        match self.store.insert_send(new) {
             Ok(r) => Ok((r, false)),
             // Another request stored the same ファイル連番 in between (a client retrying while
             // its first attempt was still being committed).
-            Err(StoreError::Duplicate(existing)) => {
-                match self
-                    .store
-                    .find_live(&new.sender, &new.receiver, &new.serial)?
-                {
-                    Some(old) => replay(old),
-                    None => Err(HubError::DuplicateSend {
-                        serial: new.serial.clone(),
-                        existing,
-                    }),
-                }
-            }
+            Err(StoreError::Duplicate(existing)) => match self.live(&sender, &receiver, &serial)? {
+                Some(old) => replay(old),
+                None => Err(HubError::DuplicateSend { serial, existing }),
+            },
             Err(e) => Err(e.into()),
         }
     }
 
-    /// `GET /v1/sends`: what the office sent, in arrival order.
-    pub fn sent(&self, session: &Session) -> Result<Vec<SendRecord>, HubError> {
-        self.retention()?;
-        Ok(self.store.sent_by(&session.office)?)
+    /// The live send under a ファイル連番; one past retention but not yet purged is purged
+    /// now, so it no longer holds its ファイル連番.
+    fn live(
+        &self,
+        sender: &str,
+        receiver: &str,
+        serial: &str,
+    ) -> Result<Option<SendRecord>, HubError> {
+        match self.store.find_live(sender, receiver, serial)? {
+            Some(old) if self.view(old.clone()).status() == SendStatus::Expired => {
+                self.store
+                    .purge_before(self.retention_cutoff(), self.clock.now())?;
+                Ok(None)
+            }
+            other => Ok(other),
+        }
     }
 
-    /// `GET /v1/inbox`: what was sent to the office, in arrival order (withdrawn sends gone).
-    pub fn inbox(&self, session: &Session) -> Result<Vec<SendRecord>, HubError> {
-        self.retention()?;
-        Ok(self.store.sent_to(&session.office)?)
+    /// `GET /v1/sends`: one page of what the office sent, in arrival order.
+    pub fn sent(&self, session: &Session, page: &PageRequest) -> Result<Page, HubError> {
+        Ok(self.views(self.store.sent_by(&session.office, page)?))
     }
 
-    /// `GET /v1/inbox/{send_id}/files/{name}`: only the receiver may read a send.
-    pub fn download(
+    /// `GET /v1/inbox`: one page of what was sent to the office, in arrival order (withdrawn
+    /// sends gone).
+    pub fn inbox(&self, session: &Session, page: &PageRequest) -> Result<Page, HubError> {
+        Ok(self.views(self.store.sent_to(&session.office, page)?))
+    }
+
+    /// The send a receiver may read, or why not.
+    fn readable(
         &self,
         session: &Session,
         send_id: &str,
         name: &str,
-    ) -> Result<Vec<u8>, HubError> {
-        self.retention()?;
-        let not_found = || HubError::NotFound(format!("受信箱の {send_id}/{name}"));
+    ) -> Result<SendRecord, HubError> {
+        let not_found = || HubError::NotFound(format!("受信箱の {}/{}", clip(send_id), clip(name)));
         let send = self.store.get(send_id)?.ok_or_else(not_found)?;
+        let send = self.view(send);
         if send.receiver != session.office || send.status() == SendStatus::Withdrawn {
             return Err(not_found());
         }
         if send.status() == SendStatus::Expired {
             return Err(HubError::SendExpired(send.id));
         }
-        match self.store.download(send_id, name, self.clock.now())? {
-            Some((bytes, _)) => Ok(bytes),
-            None => match self.store.get(send_id)?.map(|s| s.status()) {
-                Some(SendStatus::Expired) => Err(HubError::SendExpired(send_id.to_string())),
-                _ => Err(not_found()),
-            },
+        if !send.files.iter().any(|f| f.name == name) {
+            return Err(not_found());
         }
+        Ok(send)
+    }
+
+    /// `GET /v1/inbox/{send_id}/files/{name}`: only the receiver may read a send. Reading
+    /// records nothing: the API calls [`Hub::record_download`] once the whole body was
+    /// handed to the client (the receipt rule of HUB-API.md).
+    pub fn download(
+        &self,
+        session: &Session,
+        send_id: &str,
+        name: &str,
+    ) -> Result<Vec<u8>, HubError> {
+        let send = self.readable(session, send_id, name)?;
+        match self.store.file_bytes(&send.id, name)? {
+            Some(bytes) => Ok(bytes),
+            None => Err(HubError::SendExpired(send.id)),
+        }
+    }
+
+    /// The size of a file the receiver may read (`HEAD`), recording nothing.
+    pub fn file_size(&self, session: &Session, send_id: &str, name: &str) -> Result<u64, HubError> {
+        let send = self.readable(session, send_id, name)?;
+        Ok(send
+            .files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.size)
+            .unwrap_or(0))
+    }
+
+    /// Records that the receiver was handed all of a file: the send becomes 受信済み once
+    /// every file was.
+    pub fn record_download(
+        &self,
+        session: &Session,
+        send_id: &str,
+        name: &str,
+    ) -> Result<Option<SendRecord>, HubError> {
+        self.readable(session, send_id, name)?;
+        Ok(self
+            .store
+            .mark_downloaded(send_id, name, self.clock.now())?
+            .map(|r| self.view(r)))
     }
 
     /// `DELETE /v1/sends/{send_id}`: the sender withdraws (取消) a send still 未受信.
     pub fn withdraw(&self, session: &Session, send_id: &str) -> Result<SendRecord, HubError> {
-        self.retention()?;
         let send = self
             .store
             .get(send_id)?
             .filter(|s| s.sender == session.office)
-            .ok_or_else(|| HubError::NotFound(format!("送信 {send_id}")))?;
-        if send.status() == SendStatus::Withdrawn {
-            return Ok(send);
+            .map(|s| self.view(s))
+            .ok_or_else(|| HubError::NotFound(format!("送信 {}", clip(send_id))))?;
+        match send.status() {
+            SendStatus::Withdrawn => return Ok(send),
+            SendStatus::Expired => return Err(HubError::SendExpired(send.id)),
+            _ => {}
         }
         // The store withdraws only a send that is neither received nor purged, atomically.
-        let after = self.store.withdraw(send_id, self.clock.now())?;
+        let after = self.view(self.store.withdraw(send_id, self.clock.now())?);
         match after.status() {
             SendStatus::Withdrawn => Ok(after),
             SendStatus::Received => Err(HubError::AlreadyReceived(after.id)),
@@ -246,12 +360,13 @@ impl Hub {
         }
     }
 
-    /// Retention (assumed 30 days, a setting): files older than that are purged and their
-    /// send shows 期限切れ. Runs before every request, so a moved clock takes effect at once.
-    pub fn retention(&self) -> Result<usize, HubError> {
+    /// The periodic maintenance (`renkei hub serve` runs it every minute): retention
+    /// (assumed 30 days, a setting) deletes the bytes of sends past it over an index, and
+    /// expired sessions, failure records and attempt windows are dropped. Returns how many
+    /// sends were purged.
+    pub fn maintain(&self) -> Result<usize, HubError> {
         let now = self.clock.now();
-        Ok(self
-            .store
-            .purge_before(now - Duration::days(self.world.hub.retention_days), now)?)
+        self.auth.prune(&self.world.hub, now);
+        Ok(self.store.purge_before(self.retention_cutoff(), now)?)
     }
 }

@@ -5,24 +5,17 @@
 
 use std::collections::BTreeSet;
 
-use renkei_spec::filename::{self, FileName};
-use renkei_spec::validate::{self, Options};
-use renkei_spec::Standard;
-use sha2::{Digest, Sha256};
-
-use super::error::{FileProblem, HubError};
+use super::error::{clip, FileProblem, HubError};
 use super::licence;
 use crate::store::{NewFile, NewSend};
 use crate::world::World;
+use renkei_spec::filename::{self, FileName};
+use renkei_spec::validate::{self, Options};
+use renkei_spec::Standard;
 
-/// A file as uploaded.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    /// The file name, as uploaded.
-    pub name: String,
-    /// The file's bytes, unchanged.
-    pub bytes: Vec<u8>,
-}
+/// A file as uploaded: its name, size, SHA-256 and bytes (streamed to a temporary file by
+/// the API, in memory in tests).
+pub type Upload = NewFile;
 
 /// The limits (assumed, settings of the world): files per send and bytes per file.
 pub fn check_limits(world: &World, files: &[Upload]) -> Result<(), HubError> {
@@ -30,9 +23,9 @@ pub fn check_limits(world: &World, files: &[Upload]) -> Result<(), HubError> {
         return Err(HubError::TooManyFiles(world.hub.max_files_per_send));
     }
     for f in files {
-        if f.bytes.len() as u64 > world.hub.max_file_bytes {
+        if f.size > world.hub.max_file_bytes {
             return Err(HubError::FileTooLarge {
-                name: f.name.clone(),
+                name: clip(&f.name),
                 limit: world.hub.max_file_bytes,
             });
         }
@@ -81,7 +74,7 @@ pub fn check_send(
         if !seen.insert(f.name.as_str()) {
             return Err(HubError::CombinationInvalid(format!(
                 "同じファイル名「{}」が2回あります",
-                f.name
+                clip(&f.name)
             )));
         }
         let parsed = filename::parse(&f.name);
@@ -96,7 +89,7 @@ pub fn check_send(
             (Some(n), None) => names.push(n),
             (_, reason) => {
                 return Err(HubError::FileNameInvalid {
-                    name: f.name.clone(),
+                    name: clip(&f.name),
                     reason: reason.unwrap_or_else(|| "ファイル名を読めません".into()),
                 })
             }
@@ -120,9 +113,9 @@ pub fn check_send(
         if !differs.is_empty() {
             return Err(HubError::CombinationInvalid(format!(
                 "「{}」の{}が「{}」と異なります（1回の送信のファイルは送信元・送信先・ファイル連番が同じ）",
-                f.name,
+                clip(&f.name),
                 differs.join("・"),
-                files[0].name
+                clip(&files[0].name)
             )));
         }
     }
@@ -176,22 +169,22 @@ pub fn check_send(
         receiver,
         serial: first.sequence.clone(),
         sent_at: now,
-        files: files
-            .into_iter()
-            .map(|f| NewFile {
-                sha256: hex::encode(Sha256::digest(&f.bytes)),
-                name: f.name,
-                bytes: f.bytes,
-            })
-            .collect(),
+        files,
     })
 }
 
-/// Strict mode (assumed, off by default): the spec validator on every file of the send.
+/// Strict mode (assumed, off by default): the spec validator on every file of the send. It
+/// reads the whole unit into memory (bounded by the send limits).
 fn strict_check(files: &[Upload]) -> Result<(), HubError> {
+    let bytes = files
+        .iter()
+        .map(|f| f.body.read())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| HubError::Internal(format!("受け取ったファイルを読めません: {e}")))?;
     let inputs: Vec<(&str, &[u8])> = files
         .iter()
-        .map(|f| (f.name.as_str(), f.bytes.as_slice()))
+        .zip(&bytes)
+        .map(|(f, b)| (f.name.as_str(), b.as_ref()))
         .collect();
     let opts = Options {
         max_diagnostics: 50,

@@ -2,8 +2,9 @@
 //!
 //! The handlers see only the [`Store`] trait, so another engine (PostgreSQL for a hub that
 //! outgrows one machine) is a new implementation, not a change to the hub. The embedded
-//! default is [`sqlite::SqliteStore`]: WAL journal, `synchronous = FULL`, one transaction per
-//! send, so a send the hub answered 2xx for survives a crash of the process.
+//! default is [`sqlite::SqliteStore`]: WAL journal, `synchronous = FULL`, readers on a pool
+//! of their own connections, and one writer that commits concurrent writes together (group
+//! commit) — each one still durable before the hub answers 2xx for it.
 
 pub mod sqlite;
 
@@ -13,7 +14,7 @@ use time::OffsetDateTime;
 pub use sqlite::SqliteStore;
 
 /// A send as the hub accepts it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct NewSend {
     /// The sending office (事業所番号).
     pub sender: String,
@@ -27,15 +28,103 @@ pub struct NewSend {
     pub files: Vec<NewFile>,
 }
 
+impl NewSend {
+    /// The bytes of every file together.
+    pub fn total_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
 /// A file as the hub accepts it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct NewFile {
     /// The file name, as uploaded.
     pub name: String,
-    /// Its bytes, unchanged.
-    pub bytes: Vec<u8>,
+    /// Its size in bytes.
+    pub size: u64,
     /// SHA-256 of the bytes, lower-case hex.
     pub sha256: String,
+    /// Where its bytes are until the store takes them.
+    pub body: FileBody,
+}
+
+/// Where an accepted file's bytes wait for the store: in memory (small files, tests) or in
+/// an unnamed temporary file the upload was streamed into, so a request never holds a whole
+/// send in memory. A store reads one file at a time ([`FileBody::read`]).
+#[derive(Debug)]
+pub enum FileBody {
+    /// The bytes themselves.
+    Memory(Vec<u8>),
+    /// An unnamed temporary file holding exactly the bytes (removed when dropped).
+    Spooled(std::fs::File),
+}
+
+impl FileBody {
+    /// The bytes, read from wherever they are.
+    pub fn read(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
+        use std::io::{Read, Seek};
+        match self {
+            FileBody::Memory(b) => Ok(std::borrow::Cow::Borrowed(b)),
+            FileBody::Spooled(f) => {
+                let mut f = f.try_clone()?;
+                f.rewind()?;
+                let mut out = Vec::new();
+                f.read_to_end(&mut out)?;
+                Ok(std::borrow::Cow::Owned(out))
+            }
+        }
+    }
+}
+
+impl NewFile {
+    /// A file whose bytes are in memory (the SHA-256 computed here).
+    pub fn in_memory(name: impl Into<String>, bytes: Vec<u8>) -> NewFile {
+        use sha2::{Digest, Sha256};
+        NewFile {
+            name: name.into(),
+            size: bytes.len() as u64,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            body: FileBody::Memory(bytes),
+        }
+    }
+}
+
+/// Which page of a list to read: sends after the cursor, in arrival order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Only sends that arrived after this 送信ID (the previous page's `next_after`).
+    pub after: Option<String>,
+    /// At most this many sends (the hub clamps it to [`MAX_PAGE`]; 0 means [`DEFAULT_PAGE`]).
+    pub limit: usize,
+}
+
+/// The page size when none is asked for.
+pub const DEFAULT_PAGE: usize = 100;
+/// The largest page the hub hands out.
+pub const MAX_PAGE: usize = 1000;
+
+impl PageRequest {
+    /// The first page of the default size.
+    pub fn first() -> PageRequest {
+        PageRequest::default()
+    }
+
+    /// The number of sends this page may hold (clamped to 1..=[`MAX_PAGE`]).
+    pub fn size(&self) -> usize {
+        match self.limit {
+            0 => DEFAULT_PAGE,
+            n => n.min(MAX_PAGE),
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The sends, in arrival order.
+    pub sends: Vec<SendRecord>,
+    /// The cursor of the next page, when there are more sends.
+    pub next_after: Option<String>,
 }
 
 /// A stored send and its delivery state.
@@ -136,7 +225,7 @@ pub enum StoreError {
 pub trait Store: Send + Sync {
     /// Stores a send and its files; refuses a second live send (neither withdrawn nor purged)
     /// with the same sender, receiver and ファイル連番 ([`StoreError::Duplicate`]).
-    fn insert_send(&self, send: &NewSend) -> Result<SendRecord, StoreError>;
+    fn insert_send(&self, send: NewSend) -> Result<SendRecord, StoreError>;
     /// The live (neither withdrawn nor purged) send with this sender, receiver and ファイル連番.
     fn find_live(
         &self,
@@ -146,26 +235,30 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<SendRecord>, StoreError>;
     /// The send with this 送信ID, whatever its state.
     fn get(&self, id: &str) -> Result<Option<SendRecord>, StoreError>;
-    /// Sends by `office`, in arrival order (withdrawn ones included).
-    fn sent_by(&self, office: &str) -> Result<Vec<SendRecord>, StoreError>;
-    /// Sends to `office`, in arrival order (withdrawn ones excluded).
-    fn sent_to(&self, office: &str) -> Result<Vec<SendRecord>, StoreError>;
-    /// A file's bytes, unless the send was purged or withdrawn.
+    /// One page of the sends by `office`, in arrival order (withdrawn ones included).
+    fn sent_by(&self, office: &str, page: &PageRequest) -> Result<Page, StoreError>;
+    /// One page of the sends to `office`, in arrival order (withdrawn ones excluded).
+    fn sent_to(&self, office: &str, page: &PageRequest) -> Result<Page, StoreError>;
+    /// A file's bytes, unless the send was purged or withdrawn. Reading records nothing.
     fn file_bytes(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Hands out a file and records the download, in one transaction: `None` when the send
-    /// was withdrawn or purged or has no such file. The send becomes 受信済み when every file
-    /// has been downloaded.
-    fn download(
+    /// Records that the receiver was handed the whole file, in one transaction: `None` when
+    /// the send was withdrawn or purged or has no such file. The send becomes 受信済み when
+    /// every file has been downloaded.
+    fn mark_downloaded(
         &self,
         id: &str,
         name: &str,
         at: OffsetDateTime,
-    ) -> Result<Option<(Vec<u8>, SendRecord)>, StoreError>;
+    ) -> Result<Option<SendRecord>, StoreError>;
+    /// The bytes `sender` keeps stored: sends neither withdrawn nor purged that arrived at
+    /// or after `cutoff` (the storage quota).
+    fn live_bytes(&self, sender: &str, cutoff: OffsetDateTime) -> Result<u64, StoreError>;
     /// Withdraws (取消) a send that is neither received nor purged, in one transaction; returns
     /// the send as it stands afterwards (so its status says whether it was withdrawn).
     fn withdraw(&self, id: &str, at: OffsetDateTime) -> Result<SendRecord, StoreError>;
-    /// Removes the bytes of every send that arrived before `cutoff` (期限切れ); returns how
-    /// many sends were purged.
+    /// Deletes the bytes of every send that arrived before `cutoff` (期限切れ) and marks it
+    /// purged; returns how many sends were purged. Runs as the hub's periodic maintenance
+    /// over an index, never before a request.
     fn purge_before(&self, cutoff: OffsetDateTime, at: OffsetDateTime)
         -> Result<usize, StoreError>;
 }

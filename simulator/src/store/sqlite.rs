@@ -1,17 +1,40 @@
 //! The embedded store: SQLite (bundled) in WAL mode with `synchronous = FULL`.
+//!
+//! Readers never wait behind the writer: each read takes a connection from a small pool
+//! (WAL lets them read while a write commits). Every write goes to one writer thread, which
+//! runs the writes that queued while it was committing in one transaction, each in its own
+//! savepoint (group commit): one fsync for many sends, and each caller is answered only after
+//! the commit that holds its write.
 
 use std::path::Path;
+use std::sync::mpsc;
 use std::sync::Mutex;
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
-use super::{FileRecord, NewSend, SendRecord, Store, StoreError};
+use super::{FileRecord, NewSend, Page, PageRequest, SendRecord, Store, StoreError};
 
-/// The SQLite store. One connection behind a mutex: the hub's writes are small and
-/// serialising them keeps "check for a duplicate, then insert" atomic.
+/// Most writes one transaction commits together.
+const MAX_GROUP: usize = 256;
+/// Read connections kept open.
+const READERS: usize = 4;
+/// (assumed) The WAL file is truncated back to this size after a checkpoint.
+pub const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
+/// A write the writer thread runs inside the group's transaction; what it returns is called
+/// with the outcome of the commit.
+/// It is handed the connection, or why the transaction could not begin.
+type Job = Box<dyn FnOnce(Result<&Connection, StoreError>) -> Done + Send>;
+type Done = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// The SQLite store: a writer thread, a pool of readers.
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    writer: Mutex<mpsc::Sender<Job>>,
+    readers: Mutex<Vec<Connection>>,
+    open_reader: Box<dyn Fn() -> Result<Connection, StoreError> + Send + Sync>,
+    /// Kept for [`SqliteStore::in_memory`]: the folder goes when the store does.
+    _scratch: Option<tempfile::TempDir>,
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -27,24 +50,78 @@ CREATE TABLE IF NOT EXISTS sends (
     sent_at      INTEGER NOT NULL,
     received_at  INTEGER,
     withdrawn_at INTEGER,
-    purged_at    INTEGER
+    purged_at    INTEGER,
+    bytes        INTEGER NOT NULL DEFAULT 0
 );
 DROP INDEX IF EXISTS sends_live;
 CREATE UNIQUE INDEX IF NOT EXISTS sends_live_v2
     ON sends(sender, receiver, serial) WHERE withdrawn_at IS NULL AND purged_at IS NULL;
 CREATE INDEX IF NOT EXISTS sends_receiver ON sends(receiver, seq);
 CREATE INDEX IF NOT EXISTS sends_sender ON sends(sender, seq);
+CREATE INDEX IF NOT EXISTS sends_unpurged ON sends(sent_at) WHERE purged_at IS NULL;
 CREATE TABLE IF NOT EXISTS files (
     send_seq      INTEGER NOT NULL REFERENCES sends(seq),
     pos           INTEGER NOT NULL,
     name          TEXT NOT NULL,
     size          INTEGER NOT NULL,
     sha256        TEXT NOT NULL,
-    bytes         BLOB,
     downloaded_at INTEGER,
     PRIMARY KEY (send_seq, name)
 );
+CREATE TABLE IF NOT EXISTS blobs (
+    send_seq INTEGER NOT NULL,
+    pos      INTEGER NOT NULL,
+    bytes    BLOB NOT NULL,
+    PRIMARY KEY (send_seq, pos)
+);
 ";
+
+/// The layout version this code writes (`PRAGMA user_version`).
+const LAYOUT: i64 = 2;
+
+/// Brings a data folder of the first layout (bytes in `files`, no byte count per send) to
+/// the current one, keeping every send.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(backend)?;
+    if version >= LAYOUT {
+        return Ok(());
+    }
+    let has = |table: &str, column: &str| -> Result<bool, StoreError> {
+        conn.prepare(&format!(
+            "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+        ))
+        .and_then(|mut s| s.exists([column]))
+        .map_err(backend)
+    };
+    let exists: bool = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sends'")
+        .and_then(|mut s| s.exists([]))
+        .map_err(backend)?;
+    if exists {
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
+        if !has("sends", "bytes")? {
+            conn.execute_batch("ALTER TABLE sends ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0")
+                .map_err(backend)?;
+        }
+        if has("files", "bytes")? {
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS blobs (send_seq INTEGER NOT NULL, pos INTEGER NOT NULL,
+                     bytes BLOB NOT NULL, PRIMARY KEY (send_seq, pos));
+                 INSERT OR IGNORE INTO blobs SELECT send_seq, pos, bytes FROM files
+                     WHERE bytes IS NOT NULL;
+                 ALTER TABLE files DROP COLUMN bytes;
+                 UPDATE sends SET bytes = (SELECT COALESCE(SUM(size), 0) FROM files
+                     WHERE send_seq = sends.seq);",
+            )
+            .map_err(backend)?;
+        }
+        conn.execute_batch("COMMIT").map_err(backend)?;
+    }
+    conn.pragma_update(None, "user_version", LAYOUT)
+        .map_err(backend)
+}
 
 fn id_of(seq: i64) -> String {
     format!("S{seq:08}")
@@ -64,65 +141,182 @@ fn from_ts(v: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(v).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// How a connection is opened: the writer with `synchronous = FULL` (or OFF for a scratch
+/// store), readers read-only.
+fn open_connection(path: &Path, durable: bool, reader: bool) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(backend)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(backend)?;
+    conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "OFF" })
+        .map_err(backend)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(backend)?;
+    if reader {
+        conn.pragma_update(None, "query_only", "ON")
+            .map_err(backend)?;
+    } else {
+        conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
+            .map_err(backend)?;
+    }
+    Ok(conn)
+}
+
 impl SqliteStore {
     /// Opens (or creates) `dir/hub.sqlite3`.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Backend(format!("{}: {e}", dir.display())))?;
-        let conn = Connection::open(dir.join("hub.sqlite3")).map_err(backend)?;
-        SqliteStore::with_connection(conn)
+        SqliteStore::at(&dir.join("hub.sqlite3"), true, None)
     }
 
-    /// A store that lives in memory (tests that need no durability).
+    /// A store in a temporary folder of its own, without fsync (tests that need no
+    /// durability); the folder is removed with the store.
     pub fn in_memory() -> Result<SqliteStore, StoreError> {
-        SqliteStore::with_connection(Connection::open_in_memory().map_err(backend)?)
+        let dir = tempfile::tempdir().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let path = dir.path().join("hub.sqlite3");
+        SqliteStore::at(&path, false, Some(dir))
     }
 
-    fn with_connection(conn: Connection) -> Result<SqliteStore, StoreError> {
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(backend)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(backend)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(backend)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(backend)?;
+    fn at(
+        path: &Path,
+        durable: bool,
+        scratch: Option<tempfile::TempDir>,
+    ) -> Result<SqliteStore, StoreError> {
+        let conn = open_connection(path, durable, false)?;
+        migrate(&conn)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("renkei-store-writer".into())
+            .spawn(move || write_loop(conn, rx))
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let path = path.to_path_buf();
         Ok(SqliteStore {
-            conn: Mutex::new(conn),
+            writer: Mutex::new(tx),
+            readers: Mutex::new(Vec::new()),
+            open_reader: Box::new(move || open_connection(&path, durable, true)),
+            _scratch: scratch,
         })
-    }
-
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The journal mode in force (`wal` once opened on a file).
     pub fn journal_mode(&self) -> Result<String, StoreError> {
-        self.conn()
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .map_err(backend)
+        self.read(|c| {
+            c.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .map_err(backend)
+        })
+    }
+
+    /// Runs `f` on a pooled read connection.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => (self.open_reader)()?,
+        };
+        let out = f(&conn);
+        let mut pool = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < READERS {
+            pool.push(conn);
+        }
+        out
+    }
+
+    /// Runs `f` in the writer's next group transaction (in a savepoint of its own, so a
+    /// failing write leaves the others of its group alone) and waits for the commit.
+    fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (answer, answered) = mpsc::sync_channel::<Result<T, StoreError>>(1);
+        let job: Job = Box::new(move |conn| {
+            let outcome = conn.and_then(|c| in_savepoint(c, f));
+            Box::new(move |commit| {
+                let _ = answer.send(commit.and(outcome));
+            })
+        });
+        self.writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(job)
+            .map_err(|_| {
+                StoreError::Backend("保管領域の書き込みスレッドが止まっています".into())
+            })?;
+        answered
+            .recv()
+            .map_err(|_| StoreError::Backend("保管領域の書き込みスレッドが止まっています".into()))?
+    }
+}
+
+fn in_savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.execute_batch("SAVEPOINT one").map_err(backend)?;
+    let out = f(conn);
+    let end = if out.is_ok() {
+        "RELEASE one"
+    } else {
+        "ROLLBACK TO one; RELEASE one"
+    };
+    conn.execute_batch(end).map_err(backend)?;
+    out
+}
+
+/// The writer thread: takes the first waiting write, then every write that queued meanwhile
+/// (up to [`MAX_GROUP`]), runs them in one transaction and answers each after the commit.
+fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(j) => group.push(j),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            for job in group {
+                job(Err(StoreError::Backend(e.to_string())))(Ok(()));
+            }
+            continue;
+        }
+        let done: Vec<Done> = group.into_iter().map(|job| job(Ok(&conn))).collect();
+        let commit = conn.execute_batch("COMMIT").map_err(backend);
+        if commit.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for d in done {
+            d(match &commit {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::Backend(e.to_string())),
+            });
+        }
     }
 }
 
 fn load(conn: &Connection, seq: i64) -> Result<Option<SendRecord>, StoreError> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT sender, receiver, serial, sent_at, received_at, withdrawn_at, purged_at
              FROM sends WHERE seq = ?1",
-            [seq],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, Option<i64>>(4)?,
-                    r.get::<_, Option<i64>>(5)?,
-                    r.get::<_, Option<i64>>(6)?,
-                ))
-            },
         )
+        .map_err(backend)?
+        .query_row([seq], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+            ))
+        })
         .optional()
         .map_err(backend)?;
     let Some((sender, receiver, serial, sent, recv, wd, purged)) = row else {
@@ -158,66 +352,172 @@ fn load(conn: &Connection, seq: i64) -> Result<Option<SendRecord>, StoreError> {
     }))
 }
 
-fn load_many(conn: &Connection, sql: &str, office: &str) -> Result<Vec<SendRecord>, StoreError> {
-    let seqs: Vec<i64> = {
-        let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-        let rows = stmt
-            .query_map([office], |r| r.get(0))
-            .map_err(backend)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(backend)?;
-        rows
+/// One page of a list: `sql` selects `seq` for `?1` (the office) after `?2`, `LIMIT ?3`.
+fn load_page(
+    conn: &Connection,
+    sql: &str,
+    office: &str,
+    page: &PageRequest,
+) -> Result<Page, StoreError> {
+    let after = match &page.after {
+        None => 0,
+        Some(id) => seq_of(id).ok_or_else(|| StoreError::NotFound(id.clone()))?,
     };
-    let mut out = Vec::with_capacity(seqs.len());
-    for s in seqs {
-        if let Some(r) = load(conn, s)? {
-            out.push(r);
+    let size = page.size();
+    let mut seqs: Vec<i64> = conn
+        .prepare_cached(sql)
+        .map_err(backend)?
+        .query_map(params![office, after, size as i64 + 1], |r| r.get(0))
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    let more = seqs.len() > size;
+    seqs.truncate(size);
+    let mut sends = Vec::with_capacity(seqs.len());
+    for s in &seqs {
+        if let Some(r) = load(conn, *s)? {
+            sends.push(r);
         }
     }
-    Ok(out)
+    Ok(Page {
+        next_after: if more {
+            seqs.last().map(|s| id_of(*s))
+        } else {
+            None
+        },
+        sends,
+    })
+}
+
+fn live_seq(
+    conn: &Connection,
+    sender: &str,
+    receiver: &str,
+    serial: &str,
+) -> Result<Option<i64>, StoreError> {
+    conn.prepare_cached(
+        "SELECT seq FROM sends WHERE sender = ?1 AND receiver = ?2 AND serial = ?3
+         AND withdrawn_at IS NULL AND purged_at IS NULL",
+    )
+    .map_err(backend)?
+    .query_row(params![sender, receiver, serial], |r| r.get(0))
+    .optional()
+    .map_err(backend)
+}
+
+/// Stores one send inside the writer's transaction.
+fn insert(conn: &Connection, send: &NewSend) -> Result<SendRecord, StoreError> {
+    if let Some(seq) = live_seq(conn, &send.sender, &send.receiver, &send.serial)? {
+        return Err(StoreError::Duplicate(id_of(seq)));
+    }
+    conn.prepare_cached(
+        "INSERT INTO sends (sender, receiver, serial, sent_at, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .map_err(backend)?
+    .execute(params![
+        send.sender,
+        send.receiver,
+        send.serial,
+        ts(send.sent_at),
+        send.total_bytes() as i64
+    ])
+    .map_err(backend)?;
+    let seq = conn.last_insert_rowid();
+    for (pos, f) in send.files.iter().enumerate() {
+        conn.prepare_cached(
+            "INSERT INTO files (send_seq, pos, name, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(backend)?
+        .execute(params![seq, pos as i64, f.name, f.size as i64, f.sha256])
+        .map_err(backend)?;
+        // One file in memory at a time, whatever the send's size.
+        let bytes = f
+            .body
+            .read()
+            .map_err(|e| StoreError::Backend(format!("{}: {e}", f.name)))?;
+        conn.prepare_cached("INSERT INTO blobs (send_seq, pos, bytes) VALUES (?1, ?2, ?3)")
+            .map_err(backend)?
+            .execute(params![seq, pos as i64, bytes.as_ref()])
+            .map_err(backend)?;
+    }
+    load(conn, seq)?.ok_or_else(|| StoreError::NotFound(id_of(seq)))
+}
+
+fn read_file(conn: &Connection, seq: i64, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    conn.prepare_cached(
+        "SELECT b.bytes FROM files f
+         JOIN sends s ON s.seq = f.send_seq
+         JOIN blobs b ON b.send_seq = f.send_seq AND b.pos = f.pos
+         WHERE f.send_seq = ?1 AND f.name = ?2
+         AND s.withdrawn_at IS NULL AND s.purged_at IS NULL",
+    )
+    .map_err(backend)?
+    .query_row(params![seq, name], |r| r.get::<_, Vec<u8>>(0))
+    .optional()
+    .map_err(backend)
+}
+
+fn mark(
+    conn: &Connection,
+    seq: i64,
+    name: &str,
+    at: i64,
+) -> Result<Option<SendRecord>, StoreError> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE files SET downloaded_at = COALESCE(downloaded_at, ?3)
+             WHERE send_seq = ?1 AND name = ?2 AND EXISTS (SELECT 1 FROM sends
+                 WHERE seq = ?1 AND withdrawn_at IS NULL AND purged_at IS NULL)",
+        )
+        .map_err(backend)?
+        .execute(params![seq, name, at])
+        .map_err(backend)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    conn.prepare_cached(
+        "UPDATE sends SET received_at = ?2
+         WHERE seq = ?1 AND received_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM files WHERE send_seq = ?1 AND downloaded_at IS NULL)",
+    )
+    .map_err(backend)?
+    .execute(params![seq, at])
+    .map_err(backend)?;
+    load(conn, seq)
+}
+
+fn withdraw_one(conn: &Connection, seq: i64, id: &str, at: i64) -> Result<SendRecord, StoreError> {
+    let n = conn
+        .execute(
+            "UPDATE sends SET withdrawn_at = ?2 WHERE seq = ?1 AND withdrawn_at IS NULL
+             AND received_at IS NULL AND purged_at IS NULL",
+            params![seq, at],
+        )
+        .map_err(backend)?;
+    if n > 0 {
+        conn.execute("DELETE FROM blobs WHERE send_seq = ?1", params![seq])
+            .map_err(backend)?;
+    }
+    load(conn, seq)?.ok_or_else(|| StoreError::NotFound(id.to_string()))
+}
+
+fn purge(conn: &Connection, cutoff: i64, at: i64) -> Result<usize, StoreError> {
+    conn.execute(
+        "DELETE FROM blobs WHERE send_seq IN
+         (SELECT seq FROM sends WHERE sent_at < ?1 AND purged_at IS NULL)",
+        params![cutoff],
+    )
+    .map_err(backend)?;
+    conn.execute(
+        "UPDATE sends SET purged_at = ?2 WHERE sent_at < ?1 AND purged_at IS NULL",
+        params![cutoff, at],
+    )
+    .map_err(backend)
 }
 
 impl Store for SqliteStore {
-    fn insert_send(&self, send: &NewSend) -> Result<SendRecord, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT seq FROM sends WHERE sender = ?1 AND receiver = ?2 AND serial = ?3
-                 AND withdrawn_at IS NULL AND purged_at IS NULL",
-                params![send.sender, send.receiver, send.serial],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(backend)?;
-        if let Some(seq) = existing {
-            return Err(StoreError::Duplicate(id_of(seq)));
-        }
-        tx.execute(
-            "INSERT INTO sends (sender, receiver, serial, sent_at) VALUES (?1, ?2, ?3, ?4)",
-            params![send.sender, send.receiver, send.serial, ts(send.sent_at)],
-        )
-        .map_err(backend)?;
-        let seq = tx.last_insert_rowid();
-        for (pos, f) in send.files.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO files (send_seq, pos, name, size, sha256, bytes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    seq,
-                    pos as i64,
-                    f.name,
-                    f.bytes.len() as i64,
-                    f.sha256,
-                    f.bytes
-                ],
-            )
-            .map_err(backend)?;
-        }
-        tx.commit().map_err(backend)?;
-        load(&conn, seq)?.ok_or_else(|| StoreError::NotFound(id_of(seq)))
+    fn insert_send(&self, send: NewSend) -> Result<SendRecord, StoreError> {
+        self.write(move |c| insert(c, &send))
     }
 
     fn find_live(
@@ -226,129 +526,79 @@ impl Store for SqliteStore {
         receiver: &str,
         serial: &str,
     ) -> Result<Option<SendRecord>, StoreError> {
-        let conn = self.conn();
-        let seq: Option<i64> = conn
-            .query_row(
-                "SELECT seq FROM sends WHERE sender = ?1 AND receiver = ?2 AND serial = ?3
-                 AND withdrawn_at IS NULL AND purged_at IS NULL",
-                params![sender, receiver, serial],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(backend)?;
-        match seq {
-            Some(s) => load(&conn, s),
+        self.read(|c| match live_seq(c, sender, receiver, serial)? {
+            Some(s) => load(c, s),
             None => Ok(None),
-        }
+        })
     }
 
     fn get(&self, id: &str) -> Result<Option<SendRecord>, StoreError> {
         match seq_of(id) {
-            Some(s) => load(&self.conn(), s),
+            Some(s) => self.read(|c| load(c, s)),
             None => Ok(None),
         }
     }
 
-    fn sent_by(&self, office: &str) -> Result<Vec<SendRecord>, StoreError> {
-        load_many(
-            &self.conn(),
-            "SELECT seq FROM sends WHERE sender = ?1 ORDER BY seq",
-            office,
-        )
+    fn sent_by(&self, office: &str, page: &PageRequest) -> Result<Page, StoreError> {
+        self.read(|c| {
+            load_page(
+                c,
+                "SELECT seq FROM sends WHERE sender = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                office,
+                page,
+            )
+        })
     }
 
-    fn sent_to(&self, office: &str) -> Result<Vec<SendRecord>, StoreError> {
-        load_many(
-            &self.conn(),
-            "SELECT seq FROM sends WHERE receiver = ?1 AND withdrawn_at IS NULL ORDER BY seq",
-            office,
-        )
+    fn sent_to(&self, office: &str, page: &PageRequest) -> Result<Page, StoreError> {
+        self.read(|c| {
+            load_page(
+                c,
+                "SELECT seq FROM sends WHERE receiver = ?1 AND seq > ?2 AND withdrawn_at IS NULL
+                 ORDER BY seq LIMIT ?3",
+                office,
+                page,
+            )
+        })
     }
 
     fn file_bytes(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let Some(seq) = seq_of(id) else {
-            return Ok(None);
-        };
-        self.conn()
-            .query_row(
-                "SELECT f.bytes FROM files f JOIN sends s ON s.seq = f.send_seq
-                 WHERE f.send_seq = ?1 AND f.name = ?2
-                 AND s.withdrawn_at IS NULL AND s.purged_at IS NULL",
-                params![seq, name],
-                |r| r.get::<_, Option<Vec<u8>>>(0),
-            )
-            .optional()
-            .map(Option::flatten)
-            .map_err(backend)
+        match seq_of(id) {
+            Some(seq) => self.read(|c| read_file(c, seq, name)),
+            None => Ok(None),
+        }
     }
 
-    fn download(
+    fn mark_downloaded(
         &self,
         id: &str,
         name: &str,
         at: OffsetDateTime,
-    ) -> Result<Option<(Vec<u8>, SendRecord)>, StoreError> {
+    ) -> Result<Option<SendRecord>, StoreError> {
         let Some(seq) = seq_of(id) else {
             return Ok(None);
         };
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let bytes: Option<Vec<u8>> = tx
-            .query_row(
-                "SELECT f.bytes FROM files f JOIN sends s ON s.seq = f.send_seq
-                 WHERE f.send_seq = ?1 AND f.name = ?2
-                 AND s.withdrawn_at IS NULL AND s.purged_at IS NULL",
-                params![seq, name],
-                |r| r.get::<_, Option<Vec<u8>>>(0),
+        let name = name.to_string();
+        self.write(move |c| mark(c, seq, &name, ts(at)))
+    }
+
+    fn live_bytes(&self, sender: &str, cutoff: OffsetDateTime) -> Result<u64, StoreError> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT COALESCE(SUM(bytes), 0) FROM sends WHERE sender = ?1 AND sent_at >= ?2
+                 AND withdrawn_at IS NULL AND purged_at IS NULL",
             )
-            .optional()
             .map_err(backend)?
-            .flatten();
-        let Some(bytes) = bytes else {
-            return Ok(None);
-        };
-        tx.execute(
-            "UPDATE files SET downloaded_at = COALESCE(downloaded_at, ?3)
-             WHERE send_seq = ?1 AND name = ?2",
-            params![seq, name, ts(at)],
-        )
-        .map_err(backend)?;
-        tx.execute(
-            "UPDATE sends SET received_at = ?2
-             WHERE seq = ?1 AND received_at IS NULL
-             AND NOT EXISTS (SELECT 1 FROM files WHERE send_seq = ?1 AND downloaded_at IS NULL)",
-            params![seq, ts(at)],
-        )
-        .map_err(backend)?;
-        tx.commit().map_err(backend)?;
-        let record = load(&conn, seq)?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-        Ok(Some((bytes, record)))
+            .query_row(params![sender, ts(cutoff)], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(backend)
+        })
     }
 
     fn withdraw(&self, id: &str, at: OffsetDateTime) -> Result<SendRecord, StoreError> {
         let seq = seq_of(id).ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let n = tx
-            .execute(
-                "UPDATE sends SET withdrawn_at = ?2 WHERE seq = ?1 AND withdrawn_at IS NULL
-                 AND received_at IS NULL AND purged_at IS NULL",
-                params![seq, ts(at)],
-            )
-            .map_err(backend)?;
-        if n > 0 {
-            tx.execute(
-                "UPDATE files SET bytes = NULL WHERE send_seq = ?1",
-                params![seq],
-            )
-            .map_err(backend)?;
-        }
-        tx.commit().map_err(backend)?;
-        load(&conn, seq)?.ok_or_else(|| StoreError::NotFound(id.to_string()))
+        let id = id.to_string();
+        self.write(move |c| withdraw_one(c, seq, &id, ts(at)))
     }
 
     fn purge_before(
@@ -356,24 +606,7 @@ impl Store for SqliteStore {
         cutoff: OffsetDateTime,
         at: OffsetDateTime,
     ) -> Result<usize, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        tx.execute(
-            "UPDATE files SET bytes = NULL WHERE send_seq IN
-             (SELECT seq FROM sends WHERE sent_at < ?1 AND purged_at IS NULL)",
-            params![ts(cutoff)],
-        )
-        .map_err(backend)?;
-        let n = tx
-            .execute(
-                "UPDATE sends SET purged_at = ?2 WHERE sent_at < ?1 AND purged_at IS NULL",
-                params![ts(cutoff), ts(at)],
-            )
-            .map_err(backend)?;
-        tx.commit().map_err(backend)?;
-        Ok(n)
+        self.write(move |c| purge(c, ts(cutoff), ts(at)))
     }
 }
 
@@ -381,6 +614,7 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::store::{NewFile, SendStatus};
+    use std::sync::Arc;
     use time::macros::datetime;
     use time::Duration;
 
@@ -391,16 +625,8 @@ mod tests {
             serial: serial.into(),
             sent_at: datetime!(2026-11-24 01:00 UTC),
             files: vec![
-                NewFile {
-                    name: "a.CSV".into(),
-                    bytes: b"1,2\r\n".to_vec(),
-                    sha256: "x".into(),
-                },
-                NewFile {
-                    name: "b.CSV".into(),
-                    bytes: b"3\r\n".to_vec(),
-                    sha256: "y".into(),
-                },
+                NewFile::in_memory("a.CSV", b"1,2\r\n".to_vec()),
+                NewFile::in_memory("b.CSV", b"3\r\n".to_vec()),
             ],
         }
     }
@@ -408,24 +634,35 @@ mod tests {
     #[test]
     fn a_send_goes_from_unreceived_to_received_when_every_file_is_downloaded() {
         let s = SqliteStore::in_memory().unwrap();
-        let r = s.insert_send(&send("20261124100000")).unwrap();
+        let r = s.insert_send(send("20261124100000")).unwrap();
         assert_eq!(r.status(), SendStatus::Unreceived);
-        assert_eq!(s.sent_to("1310102019").unwrap().len(), 1);
+        assert_eq!(
+            s.sent_to("1310102019", &PageRequest::first())
+                .unwrap()
+                .sends
+                .len(),
+            1
+        );
         assert_eq!(s.file_bytes(&r.id, "b.CSV").unwrap().unwrap(), b"3\r\n");
         let t = datetime!(2026-11-24 02:00 UTC);
-        let (bytes, r1) = s.download(&r.id, "a.CSV", t).unwrap().unwrap();
-        assert_eq!(bytes, b"1,2\r\n");
+        assert_eq!(s.file_bytes(&r.id, "a.CSV").unwrap().unwrap(), b"1,2\r\n");
+        assert_eq!(
+            s.get(&r.id).unwrap().unwrap().status(),
+            SendStatus::Unreceived,
+            "reading a file records nothing"
+        );
+        let r1 = s.mark_downloaded(&r.id, "a.CSV", t).unwrap().unwrap();
         assert_eq!(r1.status(), SendStatus::Unreceived);
-        let (_, r2) = s.download(&r.id, "b.CSV", t).unwrap().unwrap();
+        let r2 = s.mark_downloaded(&r.id, "b.CSV", t).unwrap().unwrap();
         assert_eq!(r2.status(), SendStatus::Received);
         assert_eq!(r2.received_at, Some(t));
         // A second download changes nothing.
-        let (_, r3) = s
-            .download(&r.id, "a.CSV", t + Duration::hours(1))
+        let r3 = s
+            .mark_downloaded(&r.id, "a.CSV", t + Duration::hours(1))
             .unwrap()
             .unwrap();
         assert_eq!(r3, r2);
-        assert!(s.download(&r.id, "none.CSV", t).unwrap().is_none());
+        assert!(s.mark_downloaded(&r.id, "none.CSV", t).unwrap().is_none());
         // A received send cannot be withdrawn: the record says so.
         let w = s.withdraw(&r.id, t).unwrap();
         assert_eq!(w.status(), SendStatus::Received);
@@ -434,24 +671,37 @@ mod tests {
     #[test]
     fn a_second_live_send_with_the_same_serial_is_refused_until_withdrawn() {
         let s = SqliteStore::in_memory().unwrap();
-        let r = s.insert_send(&send("20261124100000")).unwrap();
+        let r = s.insert_send(send("20261124100000")).unwrap();
         assert!(matches!(
-            s.insert_send(&send("20261124100000")),
+            s.insert_send(send("20261124100000")),
             Err(StoreError::Duplicate(id)) if id == r.id
         ));
         let w = s.withdraw(&r.id, datetime!(2026-11-24 03:00 UTC)).unwrap();
         assert_eq!(w.status(), SendStatus::Withdrawn);
-        assert!(s.sent_to("1310102019").unwrap().is_empty());
-        assert_eq!(s.sent_by("1310101011").unwrap().len(), 1);
+        assert!(s
+            .sent_to("1310102019", &PageRequest::first())
+            .unwrap()
+            .sends
+            .is_empty());
+        assert_eq!(
+            s.sent_by("1310101011", &PageRequest::first())
+                .unwrap()
+                .sends
+                .len(),
+            1
+        );
         assert_eq!(s.file_bytes(&r.id, "a.CSV").unwrap(), None);
-        assert!(s.download(&r.id, "a.CSV", w.sent_at).unwrap().is_none());
-        s.insert_send(&send("20261124100000")).unwrap();
+        assert!(s
+            .mark_downloaded(&r.id, "a.CSV", w.sent_at)
+            .unwrap()
+            .is_none());
+        s.insert_send(send("20261124100000")).unwrap();
     }
 
     #[test]
     fn retention_purges_bytes_and_keeps_the_record() {
         let s = SqliteStore::in_memory().unwrap();
-        let r = s.insert_send(&send("20261124100000")).unwrap();
+        let r = s.insert_send(send("20261124100000")).unwrap();
         let now = datetime!(2026-12-30 00:00 UTC);
         assert_eq!(s.purge_before(now - Duration::days(30), now).unwrap(), 1);
         let r = s.get(&r.id).unwrap().unwrap();
@@ -468,7 +718,7 @@ mod tests {
                 .unwrap(),
             None
         );
-        s.insert_send(&send("20261124100000")).unwrap();
+        s.insert_send(send("20261124100000")).unwrap();
     }
 
     #[test]
@@ -478,12 +728,125 @@ mod tests {
         let id = {
             let s = SqliteStore::open(&dir).unwrap();
             assert_eq!(s.journal_mode().unwrap(), "wal");
-            s.insert_send(&send("20261124100000")).unwrap().id
+            s.insert_send(send("20261124100000")).unwrap().id
         };
         let s = SqliteStore::open(&dir).unwrap();
         assert_eq!(s.get(&id).unwrap().unwrap().files.len(), 2);
         assert_eq!(s.get("S99999999").unwrap(), None);
         assert_eq!(s.get("../etc").unwrap(), None);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn lists_come_in_pages_in_arrival_order() {
+        let s = SqliteStore::in_memory().unwrap();
+        let mut ids = Vec::new();
+        for i in 0..25 {
+            ids.push(s.insert_send(send(&format!("202611241{i:05}"))).unwrap().id);
+        }
+        let mut seen = Vec::new();
+        let mut page = PageRequest {
+            after: None,
+            limit: 10,
+        };
+        let mut pages = 0;
+        loop {
+            let p = s.sent_to("1310102019", &page).unwrap();
+            assert!(p.sends.len() <= 10);
+            seen.extend(p.sends.iter().map(|r| r.id.clone()));
+            pages += 1;
+            match p.next_after {
+                Some(next) => page.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!((pages, seen), (3, ids.clone()));
+        let p = s.sent_by("1310101011", &PageRequest::first()).unwrap();
+        assert_eq!((p.sends.len(), p.next_after), (25, None));
+        let mut big = PageRequest::first();
+        big.limit = 1_000_000;
+        assert_eq!(big.size(), crate::store::MAX_PAGE);
+    }
+
+    #[test]
+    fn concurrent_sends_are_committed_together_and_each_is_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let threads: Vec<_> = (0..16)
+            .map(|t| {
+                let s = s.clone();
+                std::thread::spawn(move || {
+                    (0..20)
+                        .map(|i| {
+                            let mut n = send(&format!("2026112{t:02}{i:05}0"));
+                            n.receiver = format!("13101{t:05}");
+                            s.insert_send(n).unwrap().id
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let ids: Vec<String> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+        assert_eq!((ids.len(), distinct.len()), (320, 320));
+        // A duplicate inside a group fails alone; the rest of its group commits.
+        let dup = s.insert_send(send("20261124100000"));
+        let again = s.insert_send(send("20261124100000"));
+        assert!(dup.is_ok());
+        assert!(matches!(again, Err(StoreError::Duplicate(_))));
+        drop(s);
+        let s = SqliteStore::open(dir.path()).unwrap();
+        for id in &ids {
+            assert_eq!(s.get(id).unwrap().unwrap().files.len(), 2, "{id}");
+        }
+    }
+
+    #[test]
+    fn the_quota_counts_live_bytes_only() {
+        let s = SqliteStore::in_memory().unwrap();
+        let t = datetime!(2026-11-24 01:00 UTC);
+        let r = s.insert_send(send("20261124100000")).unwrap();
+        s.insert_send(send("20261124100001")).unwrap();
+        assert_eq!(s.live_bytes("1310101011", t).unwrap(), 16);
+        s.withdraw(&r.id, t).unwrap();
+        assert_eq!(s.live_bytes("1310101011", t).unwrap(), 8);
+        assert_eq!(
+            s.live_bytes("1310101011", t + Duration::hours(1)).unwrap(),
+            0,
+            "sends before the cutoff do not count"
+        );
+        assert_eq!(s.live_bytes("1310102019", t).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_data_folder_of_the_first_layout_is_migrated_with_its_sends() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let c = Connection::open(dir.path().join("hub.sqlite3")).unwrap();
+            c.execute_batch(
+                "CREATE TABLE sends (seq INTEGER PRIMARY KEY AUTOINCREMENT, sender TEXT NOT NULL,
+                    receiver TEXT NOT NULL, serial TEXT NOT NULL, sent_at INTEGER NOT NULL,
+                    received_at INTEGER, withdrawn_at INTEGER, purged_at INTEGER);
+                 CREATE TABLE files (send_seq INTEGER NOT NULL REFERENCES sends(seq),
+                    pos INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL, bytes BLOB, downloaded_at INTEGER,
+                    PRIMARY KEY (send_seq, name));
+                 INSERT INTO sends (sender, receiver, serial, sent_at)
+                    VALUES ('1310101011', '1310102019', '20261124100000', 1795482000);
+                 INSERT INTO files VALUES (1, 0, 'a.CSV', 3, 'x', X'616263', NULL);",
+            )
+            .unwrap();
+        }
+        let s = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(s.file_bytes("S00000001", "a.CSV").unwrap().unwrap(), b"abc");
+        assert_eq!(
+            s.live_bytes("1310101011", OffsetDateTime::UNIX_EPOCH)
+                .unwrap(),
+            3
+        );
+        s.insert_send(send("20261124100001")).unwrap();
     }
 }

@@ -1,0 +1,287 @@
+//! The bodies of sends and downloads as streams: a send's parts are checked by name before
+//! their bytes are read, each file is hashed as it arrives and kept in memory only while it
+//! is small (then in an unnamed temporary file), every limit — file size, file count, the
+//! office's quota, the minimum rate — stops the reading at once, and a refused body is
+//! drained (bounded) so the client reads the answer. A download's body tells the hub when
+//! its last byte was taken ([`ReceiptBody`]).
+
+use std::io::Write;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::multipart::{Field, Multipart, MultipartError};
+use axum::http::{header, StatusCode};
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+
+use super::error::{clip, HubError};
+use super::{Hub, Limits};
+use crate::store::{FileBody, NewFile};
+
+/// A file stays in memory up to this size, then moves to a temporary file.
+const IN_MEMORY_BYTES: usize = 64 * 1024;
+/// A download's body is handed to the connection in chunks of this size.
+const CHUNK: usize = 64 * 1024;
+
+/// The pace of a body: each chunk within [`Limits::body_grace`], and on average at least
+/// [`Limits::body_min_bytes_per_second`] once the grace is over.
+struct Pace {
+    started: Instant,
+    received: u64,
+    min_rate: u64,
+    grace: Duration,
+}
+
+impl Pace {
+    fn new(limits: &Limits) -> Pace {
+        Pace {
+            started: Instant::now(),
+            received: 0,
+            min_rate: limits.body_min_bytes_per_second,
+            grace: limits.body_grace,
+        }
+    }
+
+    fn too_slow(&self) -> HubError {
+        HubError::BodyTooSlow {
+            min_bytes_per_second: self.min_rate,
+        }
+    }
+
+    /// Waits for the next piece of the body, within the pace.
+    async fn next<T>(
+        &mut self,
+        piece: impl std::future::Future<Output = Result<T, MultipartError>>,
+        limit: u64,
+    ) -> Result<T, HubError> {
+        let r = tokio::time::timeout(self.grace, piece)
+            .await
+            .map_err(|_| self.too_slow())?;
+        r.map_err(|e| multipart_error(e, limit))
+    }
+
+    /// Counts `n` bytes received; refuses a body behind the minimum rate.
+    fn count(&mut self, n: usize) -> Result<(), HubError> {
+        self.received += n as u64;
+        let late = self.started.elapsed().saturating_sub(self.grace);
+        let due = (late.as_secs_f64() * self.min_rate as f64) as u64;
+        if self.received < due {
+            return Err(self.too_slow());
+        }
+        Ok(())
+    }
+}
+
+fn multipart_error(e: MultipartError, limit: u64) -> HubError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        HubError::BodyTooLarge { limit }
+    } else {
+        HubError::BadRequest(format!("multipart を読めません: {}", clip(&e.body_text())))
+    }
+}
+
+/// A file being received: hashed as it comes, in memory while small.
+struct Spool {
+    name: String,
+    size: u64,
+    hash: Sha256,
+    memory: Vec<u8>,
+    file: Option<std::fs::File>,
+}
+
+impl Spool {
+    fn new(name: String) -> Spool {
+        Spool {
+            name,
+            size: 0,
+            hash: Sha256::new(),
+            memory: Vec::new(),
+            file: None,
+        }
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> Result<(), HubError> {
+        let io = |e: std::io::Error| HubError::Internal(format!("一時ファイルに書けません: {e}"));
+        self.size += chunk.len() as u64;
+        self.hash.update(chunk);
+        if self.file.is_none() && self.memory.len() + chunk.len() > IN_MEMORY_BYTES {
+            let mut f = tempfile::tempfile().map_err(io)?;
+            f.write_all(&self.memory).map_err(io)?;
+            self.memory = Vec::new();
+            self.file = Some(f);
+        }
+        match &mut self.file {
+            Some(f) => f.write_all(chunk).map_err(io),
+            None => {
+                self.memory.extend_from_slice(chunk);
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> NewFile {
+        NewFile {
+            name: self.name,
+            size: self.size,
+            sha256: hex::encode(self.hash.finalize()),
+            body: match self.file {
+                Some(f) => FileBody::Spooled(f),
+                None => FileBody::Memory(self.memory),
+            },
+        }
+    }
+}
+
+/// The file name of a part, read from its raw `Content-Disposition` so that what the
+/// standard's rule cannot judge gets a message of its own: bytes that are not UTF-8, the
+/// RFC 5987 form `filename*=`, control characters (CR, LF, …), percent-encoded or not.
+fn part_file_name(field: &Field<'_>) -> Result<String, HubError> {
+    let raw = field
+        .headers()
+        .get(header::CONTENT_DISPOSITION)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    let text = std::str::from_utf8(raw).map_err(|_| {
+        HubError::BadRequest(
+            "ファイル名が UTF-8 ではありません（標準仕様のファイル名は半角英数字と記号だけです）"
+                .into(),
+        )
+    })?;
+    if text.to_ascii_lowercase().contains("filename*=") {
+        return Err(HubError::BadRequest(
+            "RFC 5987 形式のファイル名（filename*=）は使えません。filename=\"…\" で標準仕様のファイル名（半角英数字）を送ってください".into(),
+        ));
+    }
+    let name = field.file_name().unwrap_or("").to_string();
+    let encoded_control = ["%0d", "%0a", "%00"]
+        .iter()
+        .any(|p| name.to_ascii_lowercase().contains(p));
+    if name.chars().any(char::is_control) || encoded_control {
+        return Err(HubError::BadRequest(format!(
+            "ファイル名「{}」に改行などの制御文字があります",
+            clip(&name)
+        )));
+    }
+    Ok(name)
+}
+
+/// Reads a send's parts: each part named `file`, at most `max_files_per_send`, each within
+/// `max_file_bytes`, all within the office's quota over the `stored` bytes, at the pace.
+pub async fn read_send(
+    hub: &Hub,
+    office: &str,
+    multipart: &mut Multipart,
+    stored: u64,
+) -> Result<Vec<NewFile>, HubError> {
+    let settings = &hub.world.hub;
+    let body_limit = hub.limits.send_body_bytes(settings);
+    let mut pace = Pace::new(&hub.limits);
+    let mut uploads: Vec<NewFile> = Vec::new();
+    let mut total = 0u64;
+    while let Some(mut field) = pace.next(multipart.next_field(), body_limit).await? {
+        if field.name() != Some("file") {
+            return Err(HubError::BadRequest(format!(
+                "パート名「{}」は使えません（file のみ）",
+                clip(field.name().unwrap_or(""))
+            )));
+        }
+        if uploads.len() == settings.max_files_per_send {
+            return Err(HubError::TooManyFiles(settings.max_files_per_send));
+        }
+        let mut spool = Spool::new(part_file_name(&field)?);
+        while let Some(chunk) = pace.next(field.chunk(), body_limit).await? {
+            pace.count(chunk.len())?;
+            if spool.size + chunk.len() as u64 > settings.max_file_bytes {
+                return Err(HubError::FileTooLarge {
+                    name: clip(&spool.name),
+                    limit: settings.max_file_bytes,
+                });
+            }
+            total += chunk.len() as u64;
+            if stored.saturating_add(total) > settings.office_quota_bytes {
+                return Err(HubError::QuotaExceeded {
+                    office: office.to_string(),
+                    quota: settings.office_quota_bytes,
+                    stored,
+                });
+            }
+            spool.write(&chunk)?;
+        }
+        uploads.push(spool.finish());
+    }
+    Ok(uploads)
+}
+
+/// Reads and discards what is left of a refused body, within [`Limits::drain_bytes`] and
+/// [`Limits::drain_time`], so the client can read the answer.
+pub async fn drain(multipart: &mut Multipart, limits: &Limits) {
+    let budget = limits.drain_bytes;
+    let work = async {
+        let mut drained = 0u64;
+        while let Ok(Some(mut field)) = multipart.next_field().await {
+            while let Ok(Some(chunk)) = field.chunk().await {
+                drained += chunk.len() as u64;
+                if drained > budget {
+                    return;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(limits.drain_time, work).await;
+}
+
+/// What a download's body runs once its last byte was taken.
+pub type OnEnd = Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// A download's body: the bytes in chunks, then `on_end` (recording the receipt), awaited
+/// before the body ends. The body is sent chunked (its size is not told to hyper: with a
+/// `Content-Length` hyper would stop asking once the last byte was buffered), so the
+/// receipt is recorded after the last data chunk was written and before the closing chunk:
+/// a client that breaks off leaves the send 未受信, and a client's next request on the
+/// connection (read only after the body ended) already sees 受信済み.
+pub struct ReceiptBody {
+    bytes: Bytes,
+    on_end: Option<OnEnd>,
+    ended: bool,
+}
+
+impl ReceiptBody {
+    /// A body of `bytes` that runs `on_end` when all were taken.
+    pub fn new(bytes: Vec<u8>, on_end: OnEnd) -> ReceiptBody {
+        ReceiptBody {
+            bytes: Bytes::from(bytes),
+            on_end: Some(on_end),
+            ended: false,
+        }
+    }
+}
+
+impl http_body::Body for ReceiptBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        if !this.bytes.is_empty() {
+            let n = this.bytes.len().min(CHUNK);
+            return Poll::Ready(Some(Ok(http_body::Frame::data(this.bytes.split_to(n)))));
+        }
+        if let Some(end) = &mut this.on_end {
+            if end.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.on_end = None;
+        }
+        this.ended = true;
+        Poll::Ready(None)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended
+    }
+}
