@@ -1157,6 +1157,23 @@ mod tests {
     }
 
     #[test]
+    fn open_store_picks_the_engine_from_the_spec() {
+        use crate::store::open_store;
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = open_store("sqlite", dir.path()).unwrap();
+        assert!(sqlite.get("S00000001").unwrap().is_none());
+        match open_store("mysql://user:secret@127.0.0.1/x", dir.path()) {
+            Err(StoreError::Backend(m)) => {
+                assert!(m.contains("mysql") && !m.contains("secret"), "{m}")
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        let Some(url) = test_url() else { return };
+        let pg = open_store(&url, dir.path()).unwrap();
+        assert!(pg.get("S99999998").unwrap().is_none());
+    }
+
+    #[test]
     fn schema_names_are_plain_identifiers() {
         assert!(plain_identifier("t_0123abcd"));
         assert!(plain_identifier("renkei"));
