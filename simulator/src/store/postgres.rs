@@ -1173,6 +1173,50 @@ mod tests {
         assert!(pg.get("S99999998").unwrap().is_none());
     }
 
+    /// Inserts a second, one thread and 8 threads, PostgreSQL beside the durable SQLite
+    /// store: `RENKEI_TEST_POSTGRES=… cargo test --release -p renkei-simulator --lib
+    /// measure_inserts -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn measure_inserts() {
+        let Some(db) = Scratch::new() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let stores: [(&str, Arc<dyn Store>); 2] = [
+            ("postgres", Arc::new(db.store())),
+            (
+                "sqlite",
+                Arc::new(crate::store::SqliteStore::open(dir.path()).unwrap()),
+            ),
+        ];
+        for (name, store) in stores {
+            for threads in [1usize, 8] {
+                let per = 2000 / threads;
+                let started = std::time::Instant::now();
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let store = store.clone();
+                        std::thread::spawn(move || {
+                            for i in 0..per {
+                                let mut n = send(&format!("2026{threads}{t:02}{i:08}"));
+                                n.receiver = format!("13{t:08}");
+                                store.insert_send(n).unwrap();
+                            }
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    h.join().unwrap();
+                }
+                let secs = started.elapsed().as_secs_f64();
+                let n = per * threads;
+                eprintln!(
+                    "{name}: {threads} thread(s), {n} inserts in {secs:.2}s = {:.0}/s",
+                    n as f64 / secs
+                );
+            }
+        }
+    }
+
     #[test]
     fn schema_names_are_plain_identifiers() {
         assert!(plain_identifier("t_0123abcd"));
