@@ -59,6 +59,7 @@ fn the_hub_api_walkthrough_runs_as_written() {
         "\"office\":\"1370101014\"",
         "\"send_id\":\"S00000001\"",
         "\"status\":\"未受信\"",
+        "\"next_after\":null",
         "\"name\":\"ひまわり訪問介護ステーション\",\"registered\":true",
         "\"sender\":\"1370101014\"",
         "same bytes",

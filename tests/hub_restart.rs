@@ -147,3 +147,73 @@ async fn a_killed_hub_loses_nothing_and_delivers_once() {
     hub.kill().unwrap();
     hub.wait().unwrap();
 }
+
+/// Group commit under concurrency: 8 senders send while the hub is killed mid-stream; every
+/// send the hub answered 2xx for is there after the restart, byte for byte, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_killed_under_concurrent_senders_keeps_every_acknowledged_send() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = tmp.path().join("pki");
+    let data = tmp.path().join("data");
+    let ok = Command::new(BIN)
+        .args(["pki", "init", "--demo", "--dir"])
+        .arg(&pki)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let ids = identities(&pki);
+    let (k, p) = (&ids[0], &ids[1]);
+    let (mut hub, url) = serve(&pki, &data);
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut senders = Vec::new();
+    for worker in 0..8u32 {
+        let c = client(&pki, &url, &k.office);
+        c.login(&k.user_id, &k.password).await.unwrap();
+        let acknowledged = acknowledged.clone();
+        let (ko, po) = (k.office.clone(), p.office.clone());
+        senders.push(tokio::spawn(async move {
+            for i in 0..200u32 {
+                let serial = format!("202611{:02}10{:02}{:02}", 20 + worker, i / 60, i % 60);
+                let files = unit(&ko, &po, &serial);
+                match c.send(&files).await {
+                    Ok(r) => acknowledged.lock().unwrap().push((r.send_id, files)),
+                    Err(_) => return,
+                }
+            }
+        }));
+    }
+    // Kill it while they are sending.
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if acknowledged.lock().unwrap().len() >= 40 {
+            break;
+        }
+    }
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+    for s in senders {
+        let _ = s.await;
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 40);
+
+    let (mut hub, url) = serve(&pki, &data);
+    let pc = client(&pki, &url, &p.office);
+    pc.login(&p.user_id, &p.password).await.unwrap();
+    let inbox = pc.inbox().await.unwrap();
+    let listed: std::collections::BTreeSet<&str> =
+        inbox.iter().map(|s| s.send_id.as_str()).collect();
+    assert_eq!(listed.len(), inbox.len(), "no send listed twice");
+    for (id, files) in &acknowledged {
+        assert!(
+            listed.contains(id.as_str()),
+            "{id} was acknowledged, then lost"
+        );
+        for (name, bytes) in files {
+            let b = pc.download(id, name).await.unwrap();
+            assert_eq!(Sha256::digest(&b), Sha256::digest(bytes), "{id}/{name}");
+        }
+    }
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+}

@@ -72,6 +72,14 @@ impl ClientError {
         }
     }
 
+    /// The HTTP status, when the hub answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Hub { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
     fn retryable(&self) -> bool {
         match self {
             ClientError::Hub { status, .. } => *status >= 500,

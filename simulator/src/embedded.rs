@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::client::{ClientError, ClientIdentity, ClientOptions, HubClient};
 use crate::clock::{ManualClock, SharedClock};
-use crate::hub::{Hub, HubLog, HubServer, ServeOptions};
+use crate::hub::{Hub, HubLog, HubServer, Limits, ServeOptions};
 use crate::pki::Pki;
 use crate::store::SqliteStore;
 use crate::world::{DemoIdentity, World};
@@ -24,6 +24,8 @@ pub struct EmbeddedHub {
     pub clock: Arc<ManualClock>,
     /// The running server.
     pub server: HubServer,
+    /// The hub it serves (its rules, store and sessions, for tests that look inside).
+    pub hub: Arc<Hub>,
     /// The hub's request log.
     pub log: Arc<Mutex<Vec<String>>>,
     /// The hub's data folder (the SQLite store), removed on drop.
@@ -56,32 +58,41 @@ impl EmbeddedHub {
         now: OffsetDateTime,
         adjust: impl FnOnce(&mut Pki),
     ) -> Result<EmbeddedHub, EmbeddedError> {
+        EmbeddedHub::start_limited(world, ids, now, adjust, Limits::default()).await
+    }
+
+    /// [`EmbeddedHub::start`] with other server limits (tests of timeouts and caps).
+    pub async fn start_limited(
+        world: World,
+        ids: Vec<DemoIdentity>,
+        now: OffsetDateTime,
+        adjust: impl FnOnce(&mut Pki),
+        limits: Limits,
+    ) -> Result<EmbeddedHub, EmbeddedError> {
         let mut pki = Pki::generate(&world, now)?;
         adjust(&mut pki);
         let clock = Arc::new(ManualClock::new(now));
         let data = tempfile::tempdir()?;
         let store = Arc::new(SqliteStore::open(data.path())?);
         let log = Arc::new(Mutex::new(Vec::new()));
-        let hub = Arc::new(Hub::new(
-            world.clone(),
-            store,
-            SharedClock::from_arc(clock.clone()),
-            HubLog::Memory(log.clone()),
-        ));
-        let server = HubServer::start(
-            hub,
-            &pki.hub_material()?,
-            ServeOptions {
-                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            },
-        )
-        .await?;
+        let hub = Arc::new(
+            Hub::new(
+                world.clone(),
+                store,
+                SharedClock::from_arc(clock.clone()),
+                HubLog::Memory(log.clone()),
+            )
+            .with_limits(limits),
+        );
+        let server =
+            HubServer::start(hub.clone(), &pki.hub_material()?, ServeOptions::default()).await?;
         Ok(EmbeddedHub {
             world,
             ids,
             pki,
             clock,
             server,
+            hub,
             log,
             data,
         })

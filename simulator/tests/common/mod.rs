@@ -1,6 +1,8 @@
 //! A hub on loopback with a pinned clock, built from the demo world, for the integration tests.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use renkei_simulator::client::HubClient;
 use renkei_simulator::embedded::EmbeddedHub;
 use renkei_simulator::pki::Pki;
