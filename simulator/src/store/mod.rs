@@ -6,12 +6,35 @@
 //! of their own connections, and one writer that commits concurrent writes together (group
 //! commit) — each one still durable before the hub answers 2xx for it.
 
+pub mod postgres;
 pub mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use self::postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+/// The store a hub is told to use: `sqlite` (or nothing) for [`SqliteStore`] in `data_dir`,
+/// a `postgres://` or `postgresql://` URL for [`PgStore`] (several hub processes may share
+/// one database this way; each keeps its own pool of connections).
+pub fn open_store(spec: &str, data_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    let spec = spec.trim();
+    if spec.is_empty() || spec == "sqlite" {
+        Ok(Arc::new(SqliteStore::open(data_dir)?))
+    } else if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(spec)?))
+    } else {
+        // Only the scheme is repeated: the rest may hold a password.
+        let kind = spec.split(':').next().unwrap_or_default();
+        Err(StoreError::Backend(format!(
+            "unknown store '{kind}': 'sqlite' or a postgres:// URL"
+        )))
+    }
+}
 
 /// A send as the hub accepts it.
 #[derive(Debug)]
