@@ -9,7 +9,7 @@ use crate::client::{ClientError, ClientIdentity, ClientOptions, HubClient};
 use crate::clock::{ManualClock, SharedClock};
 use crate::hub::{Hub, HubLog, HubServer, Limits, ServeOptions};
 use crate::pki::Pki;
-use crate::store::SqliteStore;
+use crate::store::{SqliteStore, Store};
 use crate::world::{DemoIdentity, World};
 
 /// A running hub with everything it was made from.
@@ -69,11 +69,27 @@ impl EmbeddedHub {
         adjust: impl FnOnce(&mut Pki),
         limits: Limits,
     ) -> Result<EmbeddedHub, EmbeddedError> {
+        EmbeddedHub::start_on(world, ids, now, adjust, limits, None).await
+    }
+
+    /// [`EmbeddedHub::start_limited`] on a given store (the PostgreSQL store in tests);
+    /// `None` is a SQLite store in the hub's temporary data folder.
+    pub async fn start_on(
+        world: World,
+        ids: Vec<DemoIdentity>,
+        now: OffsetDateTime,
+        adjust: impl FnOnce(&mut Pki),
+        limits: Limits,
+        store: Option<Arc<dyn Store>>,
+    ) -> Result<EmbeddedHub, EmbeddedError> {
         let mut pki = Pki::generate(&world, now)?;
         adjust(&mut pki);
         let clock = Arc::new(ManualClock::new(now));
         let data = tempfile::tempdir()?;
-        let store = Arc::new(SqliteStore::open(data.path())?);
+        let store: Arc<dyn Store> = match store {
+            Some(s) => s,
+            None => Arc::new(SqliteStore::open(data.path())?),
+        };
         let log = Arc::new(Mutex::new(Vec::new()));
         let hub = Arc::new(
             Hub::new(

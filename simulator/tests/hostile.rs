@@ -9,7 +9,6 @@ use std::time::{Duration as StdDuration, Instant};
 use common::raw::{self, file_part, multipart, read_head, request, write_head};
 use common::{yotei_files, TestHub, NOW};
 use renkei_simulator::client::{ClientIdentity, ClientOptions, HubClient};
-use renkei_simulator::embedded::EmbeddedHub;
 use renkei_simulator::hub::Limits;
 use renkei_simulator::pki::OfficeCert;
 use renkei_simulator::world::World;
@@ -26,11 +25,7 @@ fn code<T: std::fmt::Debug>(r: Result<T, renkei_simulator::client::ClientError>)
 async fn hub_with(adjust_world: impl FnOnce(&mut World), limits: Limits) -> TestHub {
     let (mut w, ids) = common::demo_world();
     adjust_world(&mut w);
-    TestHub(
-        EmbeddedHub::start_limited(w, ids, NOW, |_| {}, limits)
-            .await
-            .expect("hub"),
-    )
+    TestHub::start_limited(w, ids, |_| {}, limits).await
 }
 
 fn client_for(h: &TestHub, cert: &OfficeCert) -> HubClient {
@@ -167,7 +162,7 @@ async fn sessions_are_capped_per_certificate_and_pruned_when_expired() {
     assert_eq!(code(clients[0].inbox().await), "AUTH_TOKEN_INVALID");
     clients[4].inbox().await.expect("the newest session works");
     h.clock.advance(Duration::minutes(61));
-    h.hub.maintain().unwrap();
+    h.blocking(|hub| hub.maintain()).await.unwrap();
     let counts = h.hub.auth.counts();
     assert_eq!(
         (counts.sessions, counts.attempt_windows),
@@ -240,7 +235,15 @@ async fn head_records_nothing_and_a_download_broken_off_leaves_the_send_unreceiv
     }
     assert_eq!(p.inbox().await.unwrap()[0].status, "未受信");
     assert_eq!(
-        h.hub.store.get(&r.send_id).unwrap().unwrap().files[1].downloaded_at,
+        {
+            let id = r.send_id.clone();
+            h.blocking(move |hub| hub.store.get(&id))
+                .await
+                .unwrap()
+                .unwrap()
+                .files[1]
+                .downloaded_at
+        },
         None
     );
     // Downloading it in full makes the send 受信済み, seen by the next request.

@@ -17,6 +17,10 @@ pub enum Command {
         /// Folder of the durable store (created if missing).
         #[arg(long)]
         data: PathBuf,
+        /// The store: `sqlite` (in --data) or a `postgres://…` URL, which several hub
+        /// processes may share (each serves any office).
+        #[arg(long, default_value = "sqlite")]
+        store: String,
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: std::net::SocketAddr,
         /// Pin the clock's start (RFC 3339); it then runs. Overrides the world's hub.now.
@@ -53,10 +57,11 @@ pub fn run(c: Command) -> anyhow::Result<Verdict> {
             world,
             pki,
             data,
+            store,
             listen,
             now,
             strict,
-        } => serve(world, pki, data, listen, now, strict),
+        } => serve(world, pki, data, store, listen, now, strict),
         Command::Bench {
             seconds,
             max_requests,
@@ -94,6 +99,7 @@ fn serve(
     world: PathBuf,
     pki: PathBuf,
     data: PathBuf,
+    store: String,
     listen: std::net::SocketAddr,
     now: Option<renkei_simulator::world::Instant>,
     strict: bool,
@@ -102,6 +108,7 @@ fn serve(
         world,
         pki,
         data,
+        store,
         listen,
         now: now.map(|i| i.0),
         strict,

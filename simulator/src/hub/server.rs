@@ -531,6 +531,8 @@ pub struct ServeFiles {
     pub pki: std::path::PathBuf,
     /// The data folder (the SQLite store).
     pub data: std::path::PathBuf,
+    /// The store: `sqlite` (in `data`) or a `postgres://` URL ([`crate::store::open_store`]).
+    pub store: String,
     /// Where to listen.
     pub listen: SocketAddr,
     /// A pinned start for the clock (it then runs); the world's `hub.now`, else the system's.
@@ -564,7 +566,7 @@ pub async fn start_from_files(files: &ServeFiles) -> Result<HubServer, StartErro
         world.hub.strict = true;
     }
     let material = HubTlsMaterial::load(&files.pki)?;
-    let store = Arc::new(crate::store::SqliteStore::open(&files.data)?);
+    let store = crate::store::open_store(&files.store, &files.data)?;
     let clock = match files.now.or(world.hub.now.map(|i| i.0)) {
         Some(at) => crate::clock::SharedClock::new(crate::clock::OffsetClock::starting_at(at)),
         None => crate::clock::SharedClock::system(),

@@ -240,6 +240,33 @@ pub struct PgStore {
     freed: Condvar,
 }
 
+impl Drop for PgStore {
+    /// Each `postgres::Client` owns a small runtime, which may not be dropped on an async
+    /// task's thread (a hub dropped at the end of an async test or command): the idle
+    /// connections are closed on a thread of their own.
+    fn drop(&mut self) {
+        let idle = std::mem::take(&mut self.lock().idle);
+        if !idle.is_empty() {
+            let _ = std::thread::Builder::new()
+                .name("renkei-pg-close".into())
+                .spawn(move || drop(idle));
+        }
+    }
+}
+
+/// Runs `f` (which opens PostgreSQL connections) where blocking is allowed: on this thread
+/// outside an async runtime, else on a thread of its own. `postgres::Client` runs a runtime
+/// of its own, which may not start inside another one.
+fn off_async<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| match s.spawn(f).join() {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
 /// A connection taken from the pool; given back (or, when broken, forgotten) on drop.
 struct Lease<'a> {
     store: &'a PgStore,
@@ -277,6 +304,10 @@ impl PgStore {
     /// a URL can choose another with `?options=-csearch_path%3Dname`, or see
     /// [`PgStore::connect_in_schema`].
     pub fn connect(url: &str) -> Result<PgStore, StoreError> {
+        off_async(|| PgStore::connect_here(url))
+    }
+
+    fn connect_here(url: &str) -> Result<PgStore, StoreError> {
         let config: Config = url
             .parse()
             .map_err(|e: postgres::Error| StoreError::Backend(format!("PostgreSQL URL: {e}")))?;
@@ -288,6 +319,10 @@ impl PgStore {
     /// store a fresh schema this way; hubs that are to share sends must use the same one.
     /// `schema` is a plain lower-case identifier (`[a-z_][a-z0-9_]*`, at most 63 bytes).
     pub fn connect_in_schema(url: &str, schema: &str) -> Result<PgStore, StoreError> {
+        off_async(|| PgStore::connect_in_schema_here(url, schema))
+    }
+
+    fn connect_in_schema_here(url: &str, schema: &str) -> Result<PgStore, StoreError> {
         if !plain_identifier(schema) {
             return Err(StoreError::Backend(format!(
                 "PostgreSQL: '{schema}' is not a plain schema name ([a-z_][a-z0-9_]*)"

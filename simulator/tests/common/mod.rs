@@ -3,12 +3,33 @@
 
 pub mod raw;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use renkei_simulator::client::HubClient;
 use renkei_simulator::embedded::EmbeddedHub;
+use renkei_simulator::hub::Limits;
 use renkei_simulator::pki::Pki;
+use renkei_simulator::store::{PgStore, Store};
 use renkei_simulator::world::{self, DemoIdentity, World};
 use time::macros::datetime;
 use time::OffsetDateTime;
+
+/// The PostgreSQL store in a fresh schema when `RENKEI_TEST_POSTGRES` is set, else `None`.
+pub fn test_store() -> Option<Arc<dyn Store>> {
+    let url = std::env::var("RENKEI_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let schema = format!(
+        "t_hub_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000
+    );
+    let store = PgStore::connect_in_schema(&url, &schema).expect("the PostgreSQL store");
+    Some(Arc::new(store))
+}
 
 /// "Now" in every test: 2026-11-24 10:00 JST.
 pub const NOW: OffsetDateTime = datetime!(2026-11-24 01:00 UTC);
@@ -38,11 +59,35 @@ impl TestHub {
         ids: Vec<DemoIdentity>,
         adjust: impl FnOnce(&mut Pki),
     ) -> TestHub {
+        TestHub::start_limited(world, ids, adjust, Limits::default()).await
+    }
+
+    /// A hub with other server limits. Its store is SQLite, or, when `RENKEI_TEST_POSTGRES`
+    /// holds a URL (`.ci/run` starts a server with `scripts/postgres.sh`), the PostgreSQL
+    /// store in a fresh schema of its own: the same tests then run against both stores.
+    pub async fn start_limited(
+        world: World,
+        ids: Vec<DemoIdentity>,
+        adjust: impl FnOnce(&mut Pki),
+        limits: Limits,
+    ) -> TestHub {
         TestHub(
-            EmbeddedHub::start(world, ids, NOW, adjust)
+            EmbeddedHub::start_on(world, ids, NOW, adjust, limits, test_store())
                 .await
                 .expect("hub"),
         )
+    }
+
+    /// Runs `f` on the hub where blocking is allowed, as the API does (the PostgreSQL
+    /// store's client may not block an async task).
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&renkei_simulator::hub::Hub) -> T + Send + 'static,
+    ) -> T {
+        let hub = self.hub.clone();
+        tokio::task::spawn_blocking(move || f(&hub))
+            .await
+            .expect("a blocking task")
     }
 
     /// The demo identity meant to get `expect` (the n-th one when several).
