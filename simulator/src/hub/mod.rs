@@ -76,6 +76,25 @@ pub struct Hub {
     pub limits: Limits,
     /// Lines about refused handshakes and connections, rate-limited.
     pub refusals: limits::RateLimitedLog,
+    /// Each office's stored bytes as last read from the store, for the quota.
+    stored: std::sync::Mutex<std::collections::HashMap<String, StoredBytes>>,
+}
+
+/// How long an office's stored bytes read from the store serve the quota check before they
+/// are read again. Summing an office's sends on every send would cost more the more it
+/// keeps; this bounds that to one sum per office per interval. Sends this hub accepts are
+/// added at once and a withdrawal reads again, so the only lag is another hub process's
+/// sends (PostgreSQL) and retention, each at most this long.
+pub const QUOTA_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// An office's stored bytes for the quota: the figure, when it was read, and whether a
+/// request is reading it again (the others use the figure meanwhile, so an office's many
+/// concurrent sends do not all sum its sends at once).
+#[derive(Debug, Clone, Copy)]
+struct StoredBytes {
+    bytes: u64,
+    read_at: std::time::Instant,
+    refreshing: bool,
 }
 
 /// A send's files as a set of (name, SHA-256), whatever their order.
@@ -107,6 +126,7 @@ impl Hub {
             log,
             limits: Limits::default(),
             refusals: limits::RateLimitedLog::default(),
+            stored: Default::default(),
         }
     }
 
@@ -165,9 +185,57 @@ impl Hub {
         }
     }
 
+    /// The bytes `office` keeps stored (read again after [`QUOTA_REFRESH`], by one request
+    /// while the others use the figure it replaces).
+    fn stored_bytes(&self, office: &str) -> Result<u64, HubError> {
+        {
+            let mut m = self.stored.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(e) = m.get_mut(office) {
+                if e.refreshing || e.read_at.elapsed() < QUOTA_REFRESH {
+                    return Ok(e.bytes);
+                }
+                e.refreshing = true;
+            }
+        }
+        let read = self.store.live_bytes(office, self.retention_cutoff());
+        let mut m = self.stored.lock().unwrap_or_else(|e| e.into_inner());
+        match read {
+            Ok(bytes) => {
+                m.insert(
+                    office.to_string(),
+                    StoredBytes {
+                        bytes,
+                        read_at: std::time::Instant::now(),
+                        refreshing: false,
+                    },
+                );
+                Ok(bytes)
+            }
+            Err(e) => {
+                m.remove(office);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Counts a send just stored, or forgets the office's figure (`None`: read it again).
+    fn note_stored(&self, office: &str, added: Option<u64>) {
+        let mut m = self.stored.lock().unwrap_or_else(|e| e.into_inner());
+        match added {
+            Some(n) => {
+                if let Some(e) = m.get_mut(office) {
+                    e.bytes += n;
+                }
+            }
+            None => {
+                m.remove(office);
+            }
+        }
+    }
+
     /// The storage quota: refuses when `office`'s stored bytes and `incoming` exceed it.
     pub fn check_quota(&self, office: &str, incoming: u64) -> Result<u64, HubError> {
-        let stored = self.store.live_bytes(office, self.retention_cutoff())?;
+        let stored = self.stored_bytes(office)?;
         let quota = self.world.hub.office_quota_bytes;
         if stored.saturating_add(incoming) > quota {
             return Err(HubError::QuotaExceeded {
@@ -215,9 +283,13 @@ impl Hub {
         if let Some(old) = self.live(&sender, &receiver, &serial)? {
             return replay(old);
         }
-        self.check_quota(&sender, new.total_bytes())?;
+        let size = new.total_bytes();
+        self.check_quota(&sender, size)?;
         match self.store.insert_send(new) {
-            Ok(r) => Ok((r, false)),
+            Ok(r) => {
+                self.note_stored(&sender, Some(size));
+                Ok((r, false))
+            }
             // Another request stored the same ファイル連番 in between (a client retrying while
             // its first attempt was still being committed).
             Err(StoreError::Duplicate(existing)) => match self.live(&sender, &receiver, &serial)? {
@@ -336,6 +408,7 @@ impl Hub {
         }
         // The store withdraws only a send that is neither received nor purged, atomically.
         let after = self.view(self.store.withdraw(send_id, self.clock.now())?);
+        self.note_stored(&session.office, None);
         match after.status() {
             SendStatus::Withdrawn => Ok(after),
             SendStatus::Received => Err(HubError::AlreadyReceived(after.id)),
@@ -367,6 +440,10 @@ impl Hub {
     pub fn maintain(&self) -> Result<usize, HubError> {
         let now = self.clock.now();
         self.auth.prune(&self.world.hub, now);
+        self.stored
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, e| e.read_at.elapsed() < QUOTA_REFRESH * 12);
         Ok(self.store.purge_before(self.retention_cutoff(), now)?)
     }
 }

@@ -279,6 +279,11 @@ pub trait Store: Send + Sync {
     /// Withdraws (取消) a send that is neither received nor purged, in one transaction; returns
     /// the send as it stands afterwards (so its status says whether it was withdrawn).
     fn withdraw(&self, id: &str, at: OffsetDateTime) -> Result<SendRecord, StoreError>;
+    /// Finishes background work (SQLite: a full checkpoint of the WAL into the database), so
+    /// a measurement after a bulk load measures the store, not the load's backlog.
+    fn settle(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Deletes the bytes of every send that arrived before `cutoff` (期限切れ) and marks it
     /// purged; returns how many sends were purged. Runs as the hub's periodic maintenance
     /// over an index, never before a request.

@@ -60,6 +60,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS sends_live
 CREATE INDEX IF NOT EXISTS sends_receiver ON sends(receiver, seq);
 CREATE INDEX IF NOT EXISTS sends_sender ON sends(sender, seq);
 CREATE INDEX IF NOT EXISTS sends_unpurged ON sends(sent_at) WHERE purged_at IS NULL;
+CREATE INDEX IF NOT EXISTS sends_stored ON sends(sender, sent_at) INCLUDE (bytes)
+    WHERE withdrawn_at IS NULL AND purged_at IS NULL;
 CREATE TABLE IF NOT EXISTS files (
     send_seq      BIGINT NOT NULL REFERENCES sends(seq),
     pos           INTEGER NOT NULL,

@@ -19,6 +19,8 @@ use super::{FileRecord, NewSend, Page, PageRequest, SendRecord, Store, StoreErro
 const MAX_GROUP: usize = 256;
 /// Read connections kept open.
 const READERS: usize = 4;
+/// How often the checkpointer copies the WAL into the database.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 /// (assumed) The WAL file is truncated back to this size after a checkpoint.
 pub const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
@@ -33,6 +35,8 @@ pub struct SqliteStore {
     writer: Mutex<mpsc::Sender<Job>>,
     readers: Mutex<Vec<Connection>>,
     open_reader: Box<dyn Fn() -> Result<Connection, StoreError> + Send + Sync>,
+    /// Dropped with the store, which ends the checkpointer.
+    _stop_checkpoints: mpsc::Sender<()>,
     /// Kept for [`SqliteStore::in_memory`]: the folder goes when the store does.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -59,6 +63,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS sends_live_v2
 CREATE INDEX IF NOT EXISTS sends_receiver ON sends(receiver, seq);
 CREATE INDEX IF NOT EXISTS sends_sender ON sends(sender, seq);
 CREATE INDEX IF NOT EXISTS sends_unpurged ON sends(sent_at) WHERE purged_at IS NULL;
+CREATE INDEX IF NOT EXISTS sends_stored ON sends(sender, sent_at, bytes)
+    WHERE withdrawn_at IS NULL AND purged_at IS NULL;
 CREATE TABLE IF NOT EXISTS files (
     send_seq      INTEGER NOT NULL REFERENCES sends(seq),
     pos           INTEGER NOT NULL,
@@ -159,6 +165,10 @@ fn open_connection(path: &Path, durable: bool, reader: bool) -> Result<Connectio
     } else {
         conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
             .map_err(backend)?;
+        // No checkpoint inside a commit (by default every 1000 pages, a hundred sends, each a
+        // stall for every send waiting): the checkpointer thread does them beside the writer.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(backend)?;
     }
     Ok(conn)
 }
@@ -192,11 +202,18 @@ impl SqliteStore {
             .name("renkei-store-writer".into())
             .spawn(move || write_loop(conn, rx))
             .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let checkpointer = open_connection(path, durable, false)?;
+        std::thread::Builder::new()
+            .name("renkei-store-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpointer, stopped))
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
         let path = path.to_path_buf();
         Ok(SqliteStore {
             writer: Mutex::new(tx),
             readers: Mutex::new(Vec::new()),
             open_reader: Box::new(move || open_connection(&path, durable, true)),
+            _stop_checkpoints: stop,
             _scratch: scratch,
         })
     }
@@ -266,6 +283,15 @@ fn in_savepoint<T>(
     };
     conn.execute_batch(end).map_err(backend)?;
     out
+}
+
+/// The checkpointer thread: a passive checkpoint every [`CHECKPOINT_EVERY`] on a connection
+/// of its own, so the writer never stops for one (readers and the writer go on meanwhile).
+/// Ends when the store is dropped.
+fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    }
 }
 
 /// The writer thread: takes the first waiting write, then every write that queued meanwhile
@@ -599,6 +625,15 @@ impl Store for SqliteStore {
         let seq = seq_of(id).ok_or_else(|| StoreError::NotFound(id.to_string()))?;
         let id = id.to_string();
         self.write(move |c| withdraw_one(c, seq, &id, ts(at)))
+    }
+
+    fn settle(&self) -> Result<(), StoreError> {
+        self.write(|_| Ok(()))?;
+        let c = (self.open_reader)()?;
+        c.pragma_update(None, "query_only", "OFF")
+            .map_err(backend)?;
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(backend)
     }
 
     fn purge_before(
