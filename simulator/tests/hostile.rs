@@ -617,3 +617,30 @@ async fn lists_come_in_pages_over_http() {
         "the client walks every page"
     );
 }
+
+#[tokio::test]
+async fn concurrent_sends_of_one_office_cannot_pass_the_quota_together() {
+    let h = hub_with(|w| w.hub.office_quota_bytes = 100_000, Limits::default()).await;
+    let (kyotaku, houmon) = (h.id("ok", 0).office.clone(), h.id("ok", 1).office.clone());
+    let size: usize = yotei_files(&kyotaku, &houmon, "20261124100000")
+        .iter()
+        .map(|f| f.1.len())
+        .sum();
+    let mut tasks = Vec::new();
+    for n in 0..8u32 {
+        let k = h.login("ok", 0).await;
+        let files = yotei_files(&kyotaku, &houmon, &format!("20261124110{n:03}"));
+        tasks.push(tokio::spawn(async move { k.send(&files).await }));
+    }
+    let mut stored = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => stored += 1,
+            Err(e) => assert_eq!(e.code(), "QUOTA_EXCEEDED", "{e}"),
+        }
+    }
+    assert!(
+        stored >= 1 && stored * size <= 100_000,
+        "{stored} sends of {size} bytes stored"
+    );
+}

@@ -33,7 +33,16 @@ impl IntoResponse for HubError {
         let message: String = self.to_string().chars().take(MESSAGE_CHARS).collect();
         let mut body = json!({"code": self.code(), "message": message});
         if let HubError::FileInvalid(problems) = &self {
-            body["details"] = json!(problems);
+            let cut: Vec<_> = problems
+                .iter()
+                .take(50)
+                .map(|p| super::error::FileProblem {
+                    file: clip(&p.file),
+                    message: clip(&p.message),
+                    ..p.clone()
+                })
+                .collect();
+            body["details"] = json!(cut);
         }
         let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
         let mut r = (status, Json(body)).into_response();
@@ -51,7 +60,9 @@ pub fn router(hub: Arc<Hub>) -> Router {
     Router::new()
         .route(
             "/v1/login",
-            post(login).layer(DefaultBodyLimit::max(hub.limits.login_body_bytes)),
+            post(login)
+                .layer(DefaultBodyLimit::max(hub.limits.login_body_bytes))
+                .layer(middleware::from_fn_with_state(hub.clone(), login_in_time)),
         )
         .route("/v1/sends", post(create_send).get(list_sent))
         .route("/v1/sends/{send_id}", delete(withdraw))
@@ -77,7 +88,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
 /// so nothing is served to a refused type), then one log line with the outcome.
 async fn gate(State(hub): State<Arc<Hub>>, req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<Arc<PeerIdentity>>().cloned();
-    let method = req.method().clone();
+    let method = clip(req.method().as_str());
     let path = clip(req.uri().path());
     let office = peer
         .as_ref()
@@ -104,6 +115,18 @@ async fn gate(State(hub): State<Arc<Hub>>, req: Request, next: Next) -> Response
         response.status().as_u16()
     ));
     response
+}
+
+/// A login (a few KB) must arrive within [`super::Limits::body_grace`]: `BODY_TOO_SLOW`
+/// otherwise, as for a send.
+async fn login_in_time(State(hub): State<Arc<Hub>>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(hub.limits.body_grace, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => HubError::BodyTooSlow {
+            min_bytes_per_second: hub.limits.body_min_bytes_per_second,
+        }
+        .into_response(),
+    }
 }
 
 /// Runs a rule on the blocking pool (the store does file I/O).
@@ -222,9 +245,7 @@ async fn create_send(
     super::send::check_sender(&hub.world, &s.office, hub.clock.now())?;
     let mut multipart = multipart
         .map_err(|e| HubError::BadRequest(format!("multipart/form-data で送ってください: {e}")))?;
-    let office = s.office.clone();
-    let stored = blocking(&hub, move |h| h.check_quota(&office, 0)).await?;
-    let uploads = match upload::read_send(&hub, &s.office, &mut multipart, stored).await {
+    let uploads = match upload::read_send(&hub, &s.office, &mut multipart).await {
         Ok(u) => u,
         Err(e) => {
             upload::drain(&mut multipart, &hub.limits).await;
@@ -348,11 +369,16 @@ async fn download(
         Box::pin(async move {
             let h = hub.clone();
             let recorded = blocking(&h, move |h| h.record_download(&s, &send_id, &name)).await;
-            if let Err(e) = recorded {
-                hub.log.write(format!(
-                    "{} - 受信の記録に失敗しました: {e}",
-                    rfc3339(hub.clock.now()),
-                ));
+            match recorded {
+                Ok(Some(_)) => true,
+                Ok(None) => false,
+                Err(e) => {
+                    hub.log.write(format!(
+                        "{} - 受信の記録に失敗しました: {e}",
+                        rfc3339(hub.clock.now()),
+                    ));
+                    false
+                }
             }
         })
     };

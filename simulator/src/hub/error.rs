@@ -120,7 +120,7 @@ pub enum HubError {
         limit: u64,
     },
     /// The send would take the office over its storage quota.
-    #[error("事業所 {office} の保管容量の上限 {quota} バイトを超えます（保管中 {stored} バイト）。受信されるか期限切れになるまでお待ちください")]
+    #[error("事業所 {office} の保管容量の上限 {quota} バイトを超えます（保管中 {stored} バイト）。取り消すか期限切れになるまでお待ちください")]
     QuotaExceeded {
         /// The sending office.
         office: String,

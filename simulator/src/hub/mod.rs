@@ -82,9 +82,10 @@ pub struct Hub {
 
 /// How long an office's stored bytes read from the store serve the quota check before they
 /// are read again. Summing an office's sends on every send would cost more the more it
-/// keeps; this bounds that to one sum per office per interval. Sends this hub accepts are
-/// added at once and a withdrawal reads again, so the only lag is another hub process's
-/// sends (PostgreSQL) and retention, each at most this long.
+/// keeps; this bounds that to one sum per office per interval. Sends this hub is storing are
+/// reserved and then added at once, and a withdrawal reads again, so what lags (by at most
+/// this long) is another hub process's sends (PostgreSQL), retention, and a send committed
+/// while the figure was being read.
 pub const QUOTA_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// An office's stored bytes for the quota: the figure, when it was read, and whether a
@@ -93,8 +94,12 @@ pub const QUOTA_REFRESH: std::time::Duration = std::time::Duration::from_secs(5)
 #[derive(Debug, Clone, Copy)]
 struct StoredBytes {
     bytes: u64,
+    /// Bytes of sends being stored now ([`Hub::send`] reserves them).
+    pending: u64,
     read_at: std::time::Instant,
     refreshing: bool,
+    /// Read it again at the next send (a withdrawal freed room).
+    stale: bool,
 }
 
 /// A send's files as a set of (name, SHA-256), whatever their order.
@@ -191,7 +196,8 @@ impl Hub {
         {
             let mut m = self.stored.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(e) = m.get_mut(office) {
-                if e.refreshing || e.read_at.elapsed() < QUOTA_REFRESH {
+                let fresh = !e.stale && e.read_at.elapsed() < QUOTA_REFRESH;
+                if e.refreshing || fresh {
                     return Ok(e.bytes);
                 }
                 e.refreshing = true;
@@ -199,52 +205,79 @@ impl Hub {
         }
         let read = self.store.live_bytes(office, self.retention_cutoff());
         let mut m = self.stored.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = m.get(office).map(|e| e.pending).unwrap_or(0);
         match read {
             Ok(bytes) => {
                 m.insert(
                     office.to_string(),
                     StoredBytes {
                         bytes,
+                        pending,
                         read_at: std::time::Instant::now(),
                         refreshing: false,
+                        stale: false,
                     },
                 );
                 Ok(bytes)
             }
             Err(e) => {
-                m.remove(office);
+                if let Some(e) = m.get_mut(office) {
+                    e.refreshing = false;
+                    e.stale = true;
+                }
                 Err(e.into())
             }
         }
     }
 
-    /// Counts a send just stored, or forgets the office's figure (`None`: read it again).
-    fn note_stored(&self, office: &str, added: Option<u64>) {
+    /// The storage quota: reserves `incoming` bytes for `office`, or refuses when its stored
+    /// bytes, the sends it has in flight and `incoming` exceed the quota. Concurrent sends of
+    /// one office each reserve, so together they cannot pass it. [`Hub::release`] ends the
+    /// reservation.
+    fn reserve(&self, office: &str, incoming: u64) -> Result<(), HubError> {
+        let stored = self.stored_bytes(office)?;
+        let quota = self.world.hub.office_quota_bytes;
         let mut m = self.stored.lock().unwrap_or_else(|e| e.into_inner());
-        match added {
-            Some(n) => {
-                if let Some(e) = m.get_mut(office) {
-                    e.bytes += n;
-                }
-            }
-            None => {
-                m.remove(office);
+        let e = m.entry(office.to_string()).or_insert(StoredBytes {
+            bytes: stored,
+            pending: 0,
+            read_at: std::time::Instant::now(),
+            refreshing: false,
+            stale: false,
+        });
+        let held = e.bytes.saturating_add(e.pending);
+        if held.saturating_add(incoming) > quota {
+            return Err(HubError::QuotaExceeded {
+                office: office.to_string(),
+                quota,
+                stored: held,
+            });
+        }
+        e.pending += incoming;
+        Ok(())
+    }
+
+    /// Ends a reservation: the bytes count as stored when the send was.
+    fn release(&self, office: &str, bytes: u64, stored: bool) {
+        let mut m = self.stored.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = m.get_mut(office) {
+            e.pending = e.pending.saturating_sub(bytes);
+            if stored {
+                e.bytes += bytes;
             }
         }
     }
 
-    /// The storage quota: refuses when `office`'s stored bytes and `incoming` exceed it.
-    pub fn check_quota(&self, office: &str, incoming: u64) -> Result<u64, HubError> {
-        let stored = self.stored_bytes(office)?;
-        let quota = self.world.hub.office_quota_bytes;
-        if stored.saturating_add(incoming) > quota {
-            return Err(HubError::QuotaExceeded {
-                office: office.to_string(),
-                quota,
-                stored,
-            });
+    /// Forgets an office's figure (a withdrawal freed room): the next send reads it again.
+    fn forget_stored(&self, office: &str) {
+        if let Some(e) = self
+            .stored
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(office)
+        {
+            e.stale = true;
         }
-        Ok(stored)
     }
 
     /// `POST /v1/sends`. Returns the stored send and whether it is a replay: the same files
@@ -284,12 +317,11 @@ impl Hub {
             return replay(old);
         }
         let size = new.total_bytes();
-        self.check_quota(&sender, size)?;
-        match self.store.insert_send(new) {
-            Ok(r) => {
-                self.note_stored(&sender, Some(size));
-                Ok((r, false))
-            }
+        self.reserve(&sender, size)?;
+        let inserted = self.store.insert_send(new);
+        self.release(&sender, size, inserted.is_ok());
+        match inserted {
+            Ok(r) => Ok((r, false)),
             // Another request stored the same ファイル連番 in between (a client retrying while
             // its first attempt was still being committed).
             Err(StoreError::Duplicate(existing)) => match self.live(&sender, &receiver, &serial)? {
@@ -408,7 +440,7 @@ impl Hub {
         }
         // The store withdraws only a send that is neither received nor purged, atomically.
         let after = self.view(self.store.withdraw(send_id, self.clock.now())?);
-        self.note_stored(&session.office, None);
+        self.forget_stored(&session.office);
         match after.status() {
             SendStatus::Withdrawn => Ok(after),
             SendStatus::Received => Err(HubError::AlreadyReceived(after.id)),
@@ -443,7 +475,7 @@ impl Hub {
         self.stored
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .retain(|_, e| e.read_at.elapsed() < QUOTA_REFRESH * 12);
+            .retain(|_, e| e.pending > 0 || e.read_at.elapsed() < QUOTA_REFRESH * 12);
         Ok(self.store.purge_before(self.retention_cutoff(), now)?)
     }
 }

@@ -168,12 +168,13 @@ fn part_file_name(field: &Field<'_>) -> Result<String, HubError> {
 }
 
 /// Reads a send's parts: each part named `file`, at most `max_files_per_send`, each within
-/// `max_file_bytes`, all within the office's quota over the `stored` bytes, at the pace.
+/// `max_file_bytes`, all together within the office's quota, at the pace. (The quota against
+/// what the office already stores is checked once the send is whole, after the replay
+/// check: a client repeating a send whose answer it lost gets it back.)
 pub async fn read_send(
     hub: &Hub,
     office: &str,
     multipart: &mut Multipart,
-    stored: u64,
 ) -> Result<Vec<NewFile>, HubError> {
     let settings = &hub.world.hub;
     let body_limit = hub.limits.send_body_bytes(settings);
@@ -200,11 +201,11 @@ pub async fn read_send(
                 });
             }
             total += chunk.len() as u64;
-            if stored.saturating_add(total) > settings.office_quota_bytes {
+            if total > settings.office_quota_bytes {
                 return Err(HubError::QuotaExceeded {
                     office: office.to_string(),
                     quota: settings.office_quota_bytes,
-                    stored,
+                    stored: 0,
                 });
             }
             spool.write(&chunk)?;
@@ -232,15 +233,18 @@ pub async fn drain(multipart: &mut Multipart, limits: &Limits) {
     let _ = tokio::time::timeout(limits.drain_time, work).await;
 }
 
-/// What a download's body runs once its last byte was taken.
-pub type OnEnd = Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+/// What a download's body runs once its last byte was taken: whether the receipt was
+/// recorded.
+pub type OnEnd = Pin<Box<dyn std::future::Future<Output = bool> + Send>>;
 
 /// A download's body: the bytes in chunks, then `on_end` (recording the receipt), awaited
 /// before the body ends. The body is sent chunked (its size is not told to hyper: with a
 /// `Content-Length` hyper would stop asking once the last byte was buffered), so the
 /// receipt is recorded after the last data chunk was written and before the closing chunk:
-/// a client that breaks off leaves the send 未受信, and a client's next request on the
-/// connection (read only after the body ended) already sees 受信済み.
+/// a client that breaks off leaves the send 未受信, a client's next request on the
+/// connection (read only after the body ended) already sees 受信済み, and when the receipt
+/// cannot be recorded (the send was withdrawn meanwhile) the body ends in an error instead
+/// of its closing chunk.
 pub struct ReceiptBody {
     bytes: Bytes,
     on_end: Option<OnEnd>,
@@ -260,7 +264,7 @@ impl ReceiptBody {
 
 impl http_body::Body for ReceiptBody {
     type Data = Bytes;
-    type Error = std::convert::Infallible;
+    type Error = std::io::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,
@@ -272,10 +276,18 @@ impl http_body::Body for ReceiptBody {
             return Poll::Ready(Some(Ok(http_body::Frame::data(this.bytes.split_to(n)))));
         }
         if let Some(end) = &mut this.on_end {
-            if end.as_mut().poll(cx).is_pending() {
+            let Poll::Ready(recorded) = end.as_mut().poll(cx) else {
                 return Poll::Pending;
-            }
+            };
             this.on_end = None;
+            if !recorded {
+                // No receipt (withdrawn meanwhile, or the store failed): the body is cut
+                // before its closing chunk, so the client does not take it as whole.
+                this.ended = true;
+                return Poll::Ready(Some(Err(std::io::Error::other(
+                    "受信を記録できませんでした",
+                ))));
+            }
         }
         this.ended = true;
         Poll::Ready(None)

@@ -311,7 +311,30 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
             }
             continue;
         }
-        let done: Vec<Done> = group.into_iter().map(|job| job(Ok(&conn))).collect();
+        let mut done: Vec<Done> = Vec::with_capacity(group.len());
+        let mut jobs = group.into_iter();
+        for job in jobs.by_ref() {
+            done.push(job(Ok(&conn)));
+            // An error that made SQLite roll the whole transaction back (I/O, memory): the
+            // rest of the group is not run in transactions of their own, and nothing commits.
+            if conn.is_autocommit() {
+                break;
+            }
+        }
+        let rolled_back = conn.is_autocommit();
+        for job in jobs {
+            done.push(job(Err(StoreError::Backend(
+                "保管領域のトランザクションが中断されました".into(),
+            ))));
+        }
+        if rolled_back {
+            for d in done {
+                d(Err(StoreError::Backend(
+                    "保管領域のトランザクションが中断されました".into(),
+                )));
+            }
+            continue;
+        }
         let commit = conn.execute_batch("COMMIT").map_err(backend);
         if commit.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
