@@ -644,3 +644,59 @@ async fn concurrent_sends_of_one_office_cannot_pass_the_quota_together() {
         "{stored} sends of {size} bytes stored"
     );
 }
+
+#[tokio::test]
+async fn a_download_whose_send_is_withdrawn_meanwhile_does_not_end_as_a_whole_file() {
+    let h = hub_with(
+        |w| w.hub.max_file_bytes = 20 * 1024 * 1024,
+        Limits::default(),
+    )
+    .await;
+    let k = h.login("ok", 0).await;
+    let (kyotaku, houmon) = (h.id("ok", 0).office.clone(), h.id("ok", 1).office.clone());
+    let mut files = yotei_files(&kyotaku, &houmon, "20261124100000");
+    let header_end = files[1].1.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let line = files[1].1[header_end..].to_vec();
+    while files[1].1.len() < 12 * 1024 * 1024 {
+        files[1].1.extend_from_slice(&line);
+    }
+    let r = k.send(&files).await.expect("send");
+    let (_, token) = raw::token(&h, "ok", 1).await;
+    let auth = format!("Bearer {token}");
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(16 * 1024).unwrap();
+    let tcp = sock.connect(h.server.addr).await.unwrap();
+    let cert = h.pki.office(&houmon).unwrap().clone();
+    let mut s = tokio_rustls::TlsConnector::from(raw::tls_config(&h, Some(&cert)))
+        .connect(rustls::pki_types::ServerName::from(h.server.addr.ip()), tcp)
+        .await
+        .unwrap();
+    write_head(
+        &mut s,
+        "GET",
+        &format!("/v1/inbox/{}/files/{}", r.send_id, files[1].0),
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    let (status, _, mut body) = read_head(&mut s).await;
+    assert_eq!(status, 200);
+    // The sender withdraws while the body is still on its way.
+    assert_eq!(k.withdraw(&r.send_id).await.unwrap().status, "取消");
+    let _ = tokio::time::timeout(
+        StdDuration::from_secs(20),
+        tokio::io::AsyncReadExt::read_to_end(&mut s, &mut body),
+    )
+    .await;
+    assert!(
+        body.len() > 1024 * 1024,
+        "the bytes kept coming: {}",
+        body.len()
+    );
+    assert!(
+        !body.ends_with(b"0\r\n\r\n"),
+        "the body must not end with its closing chunk"
+    );
+    let sent = k.sent().await.unwrap();
+    assert_eq!(sent[0].status, "取消", "withdrawn, and not received");
+}
