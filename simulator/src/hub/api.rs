@@ -238,14 +238,19 @@ async fn create_send(
     State(hub): State<Arc<Hub>>,
     Extension(peer): Extension<Arc<PeerIdentity>>,
     headers: HeaderMap,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    req: Request,
 ) -> Result<Response, HubError> {
+    use axum::extract::FromRequest;
     let s = session(&hub, &headers, &peer)?;
     // The licence is the first check of a send (HUB-API.md), before the body is read.
     super::send::check_sender(&hub.world, &s.office, hub.clock.now())?;
-    let mut multipart = multipart
+    let gauge = Arc::new(upload::HeaderGauge::default());
+    let (parts, body) = req.into_parts();
+    let body = Body::new(upload::GaugedBody::new(body, gauge.clone()));
+    let mut multipart = Multipart::from_request(Request::from_parts(parts, body), &())
+        .await
         .map_err(|e| HubError::BadRequest(format!("multipart/form-data で送ってください: {e}")))?;
-    let uploads = match upload::read_send(&hub, &s.office, &mut multipart).await {
+    let uploads = match upload::read_send(&hub, &s.office, &mut multipart, &gauge).await {
         Ok(u) => u,
         Err(e) => {
             upload::drain(&mut multipart, &hub.limits).await;

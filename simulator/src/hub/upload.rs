@@ -78,7 +78,15 @@ fn multipart_error(e: MultipartError, limit: u64) -> HubError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         HubError::BodyTooLarge { limit }
     } else {
-        HubError::BadRequest(format!("multipart を読めません: {}", clip(&e.body_text())))
+        // The deepest cause says most (e.g. a header block past its limit).
+        let mut cause: &dyn std::error::Error = &e;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        HubError::BadRequest(format!(
+            "multipart を読めません: {}",
+            clip(&cause.to_string())
+        ))
     }
 }
 
@@ -175,6 +183,7 @@ pub async fn read_send(
     hub: &Hub,
     office: &str,
     multipart: &mut Multipart,
+    gauge: &HeaderGauge,
 ) -> Result<Vec<NewFile>, HubError> {
     let settings = &hub.world.hub;
     let body_limit = hub.limits.send_body_bytes(settings);
@@ -192,6 +201,7 @@ pub async fn read_send(
             return Err(HubError::TooManyFiles(settings.max_files_per_send));
         }
         let mut spool = Spool::new(part_file_name(&field)?);
+        gauge.enter_field();
         while let Some(chunk) = pace.next(field.chunk(), body_limit).await? {
             pace.count(chunk.len())?;
             if spool.size + chunk.len() as u64 > settings.max_file_bytes {
@@ -210,9 +220,92 @@ pub async fn read_send(
             }
             spool.write(&chunk)?;
         }
+        gauge.leave_field();
         uploads.push(spool.finish());
     }
     Ok(uploads)
+}
+
+/// Most bytes of a send's body read between two parts' contents: the boundary and a part's
+/// header block (multer buffers a header block whole until its blank line).
+pub const PART_HEADER_BYTES: u64 = 64 * 1024;
+
+/// Counts the body's bytes read outside a part's content, so a header block without its
+/// end cannot make the parser buffer the whole body ([`GaugedBody`]).
+#[derive(Debug, Default)]
+pub struct HeaderGauge {
+    in_field: std::sync::atomic::AtomicBool,
+    outside: std::sync::atomic::AtomicU64,
+}
+
+impl HeaderGauge {
+    fn enter_field(&self) {
+        self.in_field
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn leave_field(&self) {
+        self.outside.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.in_field
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Counts `n` bytes; false once more than [`PART_HEADER_BYTES`] came outside a part.
+    fn count(&self, n: usize) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.in_field.load(Relaxed) {
+            return true;
+        }
+        self.outside.fetch_add(n as u64, Relaxed) + n as u64 <= PART_HEADER_BYTES
+    }
+}
+
+/// A send's request body that fails once a header block passes [`PART_HEADER_BYTES`] (the
+/// parser then answers `BAD_REQUEST`).
+pub struct GaugedBody {
+    inner: axum::body::Body,
+    gauge: std::sync::Arc<HeaderGauge>,
+}
+
+impl GaugedBody {
+    /// Wraps `inner`, counting with `gauge`.
+    pub fn new(inner: axum::body::Body, gauge: std::sync::Arc<HeaderGauge>) -> GaugedBody {
+        GaugedBody { inner, gauge }
+    }
+}
+
+impl http_body::Body for GaugedBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                let n = frame.data_ref().map(|d| d.len()).unwrap_or(0);
+                if self.gauge.count(n) {
+                    Poll::Ready(Some(Ok(frame)))
+                } else {
+                    Poll::Ready(Some(Err(std::io::Error::other(format!(
+                        "パートの見出し（Content-Disposition など）が {PART_HEADER_BYTES} バイトを超えています"
+                    )))))
+                }
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(std::io::Error::other(e)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// Reads and discards what is left of a refused body, within [`Limits::drain_bytes`] and
