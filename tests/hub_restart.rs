@@ -1,84 +1,13 @@
 //! Durability: a hub process killed (SIGKILL) after it accepted sends, restarted on the same
 //! data folder, has lost nothing and delivers each send once.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
 
-use renkei_simulator::client::{ClientIdentity, ClientOptions, HubClient};
+use common::{client, demo_pki, identities, unit};
 use sha2::{Digest, Sha256};
 
-const BIN: &str = env!("CARGO_BIN_EXE_renkei");
-
-struct Identity {
-    office: String,
-    user_id: String,
-    password: String,
-}
-
-fn identities(dir: &Path) -> Vec<Identity> {
-    let demo: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("demo.json")).unwrap()).unwrap();
-    demo["identities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["expect"] == "ok")
-        .map(|i| Identity {
-            office: i["office"].as_str().unwrap().into(),
-            user_id: i["user_id"].as_str().unwrap().into(),
-            password: i["password"].as_str().unwrap().into(),
-        })
-        .collect()
-}
-
-/// Starts `renkei hub serve` on a free loopback port; returns the process and its URL.
-fn serve(pki: &Path, data: &Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["hub", "serve", "--listen", "127.0.0.1:0", "--world"])
-        .arg(pki.join("world.toml"))
-        .arg("--pki")
-        .arg(pki)
-        .arg("--data")
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the hub");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("listening line")
-        .to_string();
-    assert!(url.starts_with("https://127.0.0.1:"), "{line}");
-    (child, url)
-}
-
-fn client(pki: &Path, url: &str, office: &str) -> HubClient {
-    let id = ClientIdentity::from_files(
-        &pki.join("ca.pem"),
-        &pki.join(format!("offices/{office}.pem")),
-        &pki.join(format!("offices/{office}-key.pem")),
-    )
-    .unwrap();
-    HubClient::new(url, Some(id), ClientOptions::default()).unwrap()
-}
-
-fn unit(kyotaku: &str, provider: &str, serial: &str) -> Vec<(String, Vec<u8>)> {
-    let mut w = renkei_spec::sample::World::generate(3, 4);
-    w.kyotaku.office = kyotaku.into();
-    w.providers[0].office = provider.into();
-    let u = renkei_spec::sample::usage_unit(&w, "4.1", 0, "202612", serial);
-    renkei_spec::writer::write_unit(&u)
-        .unwrap()
-        .into_iter()
-        .map(|f| (f.name, f.bytes))
-        .collect()
+fn serve(pki: &std::path::Path, data: &std::path::Path) -> (std::process::Child, String) {
+    common::serve(pki, data, "sqlite")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,12 +15,7 @@ async fn a_killed_hub_loses_nothing_and_delivers_once() {
     let tmp = tempfile::tempdir().unwrap();
     let pki = tmp.path().join("pki");
     let data = tmp.path().join("data");
-    let ok = Command::new(BIN)
-        .args(["pki", "init", "--demo", "--dir"])
-        .arg(&pki)
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    demo_pki(&pki);
     let ids = identities(&pki);
     let (k, p) = (&ids[0], &ids[1]);
 
@@ -155,12 +79,7 @@ async fn a_hub_killed_under_concurrent_senders_keeps_every_acknowledged_send() {
     let tmp = tempfile::tempdir().unwrap();
     let pki = tmp.path().join("pki");
     let data = tmp.path().join("data");
-    let ok = Command::new(BIN)
-        .args(["pki", "init", "--demo", "--dir"])
-        .arg(&pki)
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    demo_pki(&pki);
     let ids = identities(&pki);
     let (k, p) = (&ids[0], &ids[1]);
     let (mut hub, url) = serve(&pki, &data);

@@ -4,16 +4,16 @@
 //! holds a URL (`.ci/run` starts a server with `scripts/postgres.sh`); says it was skipped
 //! otherwise.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
-use renkei_simulator::client::{ClientIdentity, ClientOptions, HubClient};
+use common::{demo_pki, identities, unit, Identity};
+use renkei_simulator::client::HubClient;
 
-const BIN: &str = env!("CARGO_BIN_EXE_renkei");
-
+/// A hub process, killed when dropped.
 struct Hub {
-    child: Child,
+    child: std::process::Child,
     url: String,
 }
 
@@ -25,86 +25,12 @@ impl Drop for Hub {
 }
 
 fn serve(pki: &Path, data: &Path, store: &str) -> Hub {
-    let mut child = Command::new(BIN)
-        .args([
-            "hub",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--store",
-            store,
-            "--world",
-        ])
-        .arg(pki.join("world.toml"))
-        .arg("--pki")
-        .arg(pki)
-        .arg("--data")
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the hub");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap_or("").to_string();
-    assert!(url.starts_with("https://127.0.0.1:"), "{line}");
+    let (child, url) = common::serve(pki, data, store);
     Hub { child, url }
 }
 
-struct Identity {
-    office: String,
-    user_id: String,
-    password: String,
-}
-
-fn identities(dir: &Path) -> Vec<Identity> {
-    let demo: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("demo.json")).unwrap()).unwrap();
-    demo["identities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["expect"] == "ok")
-        .map(|i| Identity {
-            office: i["office"].as_str().unwrap().into(),
-            user_id: i["user_id"].as_str().unwrap().into(),
-            password: i["password"].as_str().unwrap().into(),
-        })
-        .collect()
-}
-
 async fn login(pki: &Path, hub: &Hub, id: &Identity) -> HubClient {
-    let identity = ClientIdentity::from_files(
-        &pki.join("ca.pem"),
-        &pki.join(format!("offices/{}.pem", id.office)),
-        &pki.join(format!("offices/{}-key.pem", id.office)),
-    )
-    .unwrap();
-    let c = HubClient::new(
-        &hub.url,
-        Some(identity),
-        ClientOptions {
-            attempts: 1,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
-    c.login(&id.user_id, &id.password).await.expect("login");
-    c
-}
-
-fn unit(kyotaku: &str, provider: &str, serial: &str) -> Vec<(String, Vec<u8>)> {
-    let mut w = renkei_spec::sample::World::generate(3, 4);
-    w.kyotaku.office = kyotaku.into();
-    w.providers[0].office = provider.into();
-    let u = renkei_spec::sample::usage_unit(&w, "4.1", 0, "202612", serial);
-    renkei_spec::writer::write_unit(&u)
-        .unwrap()
-        .into_iter()
-        .map(|f| (f.name, f.bytes))
-        .collect()
+    common::login(pki, &hub.url, id).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,12 +61,7 @@ async fn two_hub_processes_share_one_postgresql_store_and_its_rules() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let pki = tmp.path().join("pki");
-    let ok = Command::new(BIN)
-        .args(["pki", "init", "--demo", "--dir"])
-        .arg(&pki)
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    demo_pki(&pki);
     let ids = identities(&pki);
     let (k, p) = (&ids[0], &ids[1]);
     let a = serve(&pki, &tmp.path().join("a"), &store);
