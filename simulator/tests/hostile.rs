@@ -171,8 +171,15 @@ async fn sessions_are_capped_per_certificate_and_pruned_when_expired() {
     );
 }
 
-#[tokio::test]
-async fn head_records_nothing_and_a_download_broken_off_leaves_the_send_unreceived() {
+/// A hub allowing 20 MiB files, and a send whose 第7表 is 12 MiB (lines repeated), so its
+/// download cannot fit in the sockets' buffers; returns the hub, the sender's client, the
+/// files and the receipt.
+async fn big_send() -> (
+    TestHub,
+    HubClient,
+    Vec<(String, Vec<u8>)>,
+    renkei_simulator::client::SendReceipt,
+) {
     let h = hub_with(
         |w| w.hub.max_file_bytes = 20 * 1024 * 1024,
         Limits::default(),
@@ -181,13 +188,38 @@ async fn head_records_nothing_and_a_download_broken_off_leaves_the_send_unreceiv
     let k = h.login("ok", 0).await;
     let (kyotaku, houmon) = (h.id("ok", 0).office.clone(), h.id("ok", 1).office.clone());
     let mut files = yotei_files(&kyotaku, &houmon, "20261124100000");
-    // A large 第7表 (lines repeated), so the body cannot fit in the sockets' buffers.
     let header_end = files[1].1.iter().position(|&b| b == b'\n').unwrap() + 1;
     let line = files[1].1[header_end..].to_vec();
     while files[1].1.len() < 12 * 1024 * 1024 {
         files[1].1.extend_from_slice(&line);
     }
     let r = k.send(&files).await.expect("send");
+    (h, k, files, r)
+}
+
+/// A connection as `office` with a 16 KiB receive buffer, the GET of `path` written.
+async fn slow_reader_get(
+    h: &TestHub,
+    office: &str,
+    auth: &str,
+    path: &str,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(16 * 1024).unwrap();
+    let tcp = sock.connect(h.server.addr).await.unwrap();
+    let cert = h.pki.office(office).unwrap().clone();
+    let mut s = tokio_rustls::TlsConnector::from(raw::tls_config(h, Some(&cert)))
+        .connect(rustls::pki_types::ServerName::from(h.server.addr.ip()), tcp)
+        .await
+        .unwrap();
+    write_head(&mut s, "GET", path, &[("Authorization", auth)], None).await;
+    s
+}
+
+#[tokio::test]
+async fn head_records_nothing_and_a_download_broken_off_leaves_the_send_unreceived() {
+    let (h, _k, files, r) = big_send().await;
+    let houmon = h.id("ok", 1).office.clone();
     let (_, token) = raw::token(&h, "ok", 1).await;
     let auth = format!("Bearer {token}");
     // HEAD: the headers, and nothing recorded.
@@ -208,22 +240,8 @@ async fn head_records_nothing_and_a_download_broken_off_leaves_the_send_unreceiv
     }
     // GET the big file, read the head only, and go away.
     {
-        let sock = tokio::net::TcpSocket::new_v4().unwrap();
-        sock.set_recv_buffer_size(16 * 1024).unwrap();
-        let tcp = sock.connect(h.server.addr).await.unwrap();
-        let cert = h.pki.office(&houmon).unwrap().clone();
-        let mut s = tokio_rustls::TlsConnector::from(raw::tls_config(&h, Some(&cert)))
-            .connect(rustls::pki_types::ServerName::from(h.server.addr.ip()), tcp)
-            .await
-            .unwrap();
-        write_head(
-            &mut s,
-            "GET",
-            &format!("/v1/inbox/{}/files/{}", r.send_id, files[1].0),
-            &[("Authorization", &auth)],
-            None,
-        )
-        .await;
+        let path = format!("/v1/inbox/{}/files/{}", r.send_id, files[1].0);
+        let mut s = slow_reader_get(&h, &houmon, &auth, &path).await;
         let (status, _, _) = read_head(&mut s).await;
         assert_eq!(status, 200);
     }
@@ -663,38 +681,12 @@ async fn concurrent_sends_of_one_office_cannot_pass_the_quota_together() {
 
 #[tokio::test]
 async fn a_download_whose_send_is_withdrawn_meanwhile_does_not_end_as_a_whole_file() {
-    let h = hub_with(
-        |w| w.hub.max_file_bytes = 20 * 1024 * 1024,
-        Limits::default(),
-    )
-    .await;
-    let k = h.login("ok", 0).await;
-    let (kyotaku, houmon) = (h.id("ok", 0).office.clone(), h.id("ok", 1).office.clone());
-    let mut files = yotei_files(&kyotaku, &houmon, "20261124100000");
-    let header_end = files[1].1.iter().position(|&b| b == b'\n').unwrap() + 1;
-    let line = files[1].1[header_end..].to_vec();
-    while files[1].1.len() < 12 * 1024 * 1024 {
-        files[1].1.extend_from_slice(&line);
-    }
-    let r = k.send(&files).await.expect("send");
+    let (h, k, files, r) = big_send().await;
+    let houmon = h.id("ok", 1).office.clone();
     let (_, token) = raw::token(&h, "ok", 1).await;
     let auth = format!("Bearer {token}");
-    let sock = tokio::net::TcpSocket::new_v4().unwrap();
-    sock.set_recv_buffer_size(16 * 1024).unwrap();
-    let tcp = sock.connect(h.server.addr).await.unwrap();
-    let cert = h.pki.office(&houmon).unwrap().clone();
-    let mut s = tokio_rustls::TlsConnector::from(raw::tls_config(&h, Some(&cert)))
-        .connect(rustls::pki_types::ServerName::from(h.server.addr.ip()), tcp)
-        .await
-        .unwrap();
-    write_head(
-        &mut s,
-        "GET",
-        &format!("/v1/inbox/{}/files/{}", r.send_id, files[1].0),
-        &[("Authorization", &auth)],
-        None,
-    )
-    .await;
+    let path = format!("/v1/inbox/{}/files/{}", r.send_id, files[1].0);
+    let mut s = slow_reader_get(&h, &houmon, &auth, &path).await;
     let (status, _, mut body) = read_head(&mut s).await;
     assert_eq!(status, 200);
     // The sender withdraws while the body is still on its way.
