@@ -6,6 +6,8 @@
 //! of their own connections, and one writer that commits concurrent writes together (group
 //! commit) — each one still durable before the hub answers 2xx for it.
 
+#[cfg(test)]
+mod conformance;
 pub mod postgres;
 pub mod sqlite;
 
