@@ -371,6 +371,20 @@ async fn a_send_over_the_office_quota_is_refused() {
         .expect("room after a withdrawal");
 }
 
+/// `POST /v1/sends` of one one-byte file under `name`, on a connection of its own.
+async fn send_one_file_named(h: &TestHub, office: &str, auth: &str, name: &str) -> raw::Answer {
+    let (ctype, body) = multipart(&[(file_part(name), b"x".to_vec())]);
+    let mut s = raw::connect(h, office).await;
+    request(
+        &mut s,
+        "POST",
+        "/v1/sends",
+        &[("Authorization", auth), ("Content-Type", &ctype)],
+        &body,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn echoed_input_is_cut() {
     let h = TestHub::start().await;
@@ -378,31 +392,13 @@ async fn echoed_input_is_cut() {
     let auth = format!("Bearer {token}");
     // A 50,000-character name: the answer repeats 120 characters and says how long it was.
     let long = format!("UPPLAN_{}.CSV", "A".repeat(50_000));
-    let (ctype, body) = multipart(&[(file_part(&long), b"x".to_vec())]);
-    let mut s = raw::connect(&h, &office).await;
-    let a = request(
-        &mut s,
-        "POST",
-        "/v1/sends",
-        &[("Authorization", &auth), ("Content-Type", &ctype)],
-        &body,
-    )
-    .await;
+    let a = send_one_file_named(&h, &office, &auth, &long).await;
     assert_eq!(a.status, 400, "{}", a.text());
     assert!(a.body.len() < 4096, "a {} byte answer", a.body.len());
     assert!(a.text().contains("50011 文字"), "{}", a.text());
     // A 1 MB name is a header block past its limit: refused without buffering it.
     let huge = format!("UPPLAN_{}.CSV", "A".repeat(1_000_000));
-    let (ctype, body) = multipart(&[(file_part(&huge), b"x".to_vec())]);
-    let mut s = raw::connect(&h, &office).await;
-    let a = request(
-        &mut s,
-        "POST",
-        "/v1/sends",
-        &[("Authorization", &auth), ("Content-Type", &ctype)],
-        &body,
-    )
-    .await;
+    let a = send_one_file_named(&h, &office, &auth, &huge).await;
     assert_eq!(a.status, 400, "{}", a.text());
     assert!(a.body.len() < 4096, "a {} byte answer", a.body.len());
     assert!(a.text().contains("見出し"), "{}", a.text());

@@ -163,3 +163,31 @@ pub fn the_quota_counts_live_bytes_only(s: &dyn Store) {
     );
     assert_eq!(s.live_bytes("1310102019", t).unwrap(), 0);
 }
+
+/// 16 threads each store 20 sends at once; returns every 送信ID answered, after checking
+/// that there are 320 and all differ.
+pub fn concurrent_sends_each_get_their_own_id<S: Store + 'static>(
+    s: &std::sync::Arc<S>,
+) -> Vec<String> {
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                (0..20)
+                    .map(|i| {
+                        let mut n = send(&format!("2026112{t:02}{i:05}0"));
+                        n.receiver = format!("13101{t:05}");
+                        s.insert_send(n).unwrap().id
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let ids: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!((ids.len(), distinct.len()), (320, 320));
+    ids
+}
