@@ -9,6 +9,7 @@
 #[cfg(test)]
 mod conformance;
 pub mod postgres;
+mod segments;
 pub mod sqlite;
 
 use std::path::Path;
@@ -96,6 +97,25 @@ impl FileBody {
                 let mut out = Vec::new();
                 f.read_to_end(&mut out)?;
                 Ok(std::borrow::Cow::Owned(out))
+            }
+        }
+    }
+}
+
+impl FileBody {
+    /// Writes the bytes to `out` (a spooled file is copied by the kernel where it can) and
+    /// says how many there were.
+    pub fn copy_to(&self, out: &mut std::fs::File) -> std::io::Result<u64> {
+        use std::io::{Seek, Write};
+        match self {
+            FileBody::Memory(b) => {
+                out.write_all(b)?;
+                Ok(b.len() as u64)
+            }
+            FileBody::Spooled(f) => {
+                let mut f = f.try_clone()?;
+                f.rewind()?;
+                std::io::copy(&mut f, out)
             }
         }
     }

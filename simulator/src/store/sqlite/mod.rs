@@ -1,22 +1,29 @@
 //! The embedded store: SQLite (bundled) in WAL mode with `synchronous = FULL`.
 //!
 //! Readers never wait behind the writer: each read takes a connection from a small pool
-//! (WAL lets them read while a write commits). Every write goes to one writer thread, which
-//! runs the writes that queued while it was committing in one transaction, each in its own
-//! savepoint (group commit): one fsync for many sends, and each caller is answered only after
-//! the commit that holds its write.
+//! (WAL lets them read while a write commits). Writes go through a two-stage pipeline
+//! ([`writer`]) that commits the writes which queued together in one transaction (group
+//! commit): a few fsyncs for many sends, and each caller is answered only after the commit
+//! that holds its write.
+//!
+//! The files' bytes are not in the database: the pipeline appends them to segment files
+//! beside it ([`super::segments`]) and flushes those before the commit that says where they
+//! are. The database holds only what the sends are, so commits and checkpoints stay small
+//! however many bytes go through.
 
-use std::path::Path;
+mod writer;
+
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
+use self::writer::{Tx, Writer};
+use super::segments::{self, Location, SegmentLog, SEGMENT_BYTES};
 use super::{FileRecord, NewSend, Page, PageRequest, SendRecord, Store, StoreError};
 
-/// Most writes one transaction commits together.
-const MAX_GROUP: usize = 256;
 /// Read connections kept open.
 const READERS: usize = 4;
 /// How often the checkpointer copies the WAL into the database.
@@ -24,17 +31,16 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(2
 /// (assumed) The WAL file is truncated back to this size after a checkpoint.
 pub const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
-/// A write the writer thread runs inside the group's transaction; what it returns is called
-/// with the outcome of the commit.
-/// It is handed the connection, or why the transaction could not begin.
-type Job = Box<dyn FnOnce(Result<&Connection, StoreError>) -> Done + Send>;
-type Done = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// The folder of the segment files, beside the database.
+const SEGMENTS_DIR: &str = "hub-files";
 
-/// The SQLite store: a writer thread, a pool of readers.
+/// The SQLite store: a write pipeline, a pool of readers.
 pub struct SqliteStore {
-    writer: Mutex<mpsc::Sender<Job>>,
+    writer: Writer,
     readers: Mutex<Vec<Connection>>,
     open_reader: Box<dyn Fn() -> Result<Connection, StoreError> + Send + Sync>,
+    /// Where the segment files are.
+    segments: PathBuf,
     /// Dropped with the store, which ends the checkpointer.
     _stop_checkpoints: mpsc::Sender<()>,
     /// Kept for [`SqliteStore::in_memory`]: the folder goes when the store does.
@@ -72,7 +78,14 @@ CREATE TABLE IF NOT EXISTS files (
     size          INTEGER NOT NULL,
     sha256        TEXT NOT NULL,
     downloaded_at INTEGER,
+    segment       INTEGER,
+    seg_offset    INTEGER,
     PRIMARY KEY (send_seq, name)
+);
+CREATE TABLE IF NOT EXISTS segments (
+    id       INTEGER PRIMARY KEY,
+    end_byte INTEGER NOT NULL,
+    live     INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS blobs (
     send_seq INTEGER NOT NULL,
@@ -82,11 +95,13 @@ CREATE TABLE IF NOT EXISTS blobs (
 );
 ";
 
-/// The layout version this code writes (`PRAGMA user_version`).
-const LAYOUT: i64 = 2;
+/// The layout version this code writes (`PRAGMA user_version`): 3 keeps the bytes of new
+/// files in segment files; the bytes of files stored by layout 2 stay in `blobs` and are
+/// read from there.
+const LAYOUT: i64 = 3;
 
-/// Brings a data folder of the first layout (bytes in `files`, no byte count per send) to
-/// the current one, keeping every send.
+/// Brings a data folder of an earlier layout to the current one, keeping every send: layout
+/// 1 had the bytes in `files` and no byte count per send; layout 2 had no segment columns.
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -120,6 +135,13 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
                  ALTER TABLE files DROP COLUMN bytes;
                  UPDATE sends SET bytes = (SELECT COALESCE(SUM(size), 0) FROM files
                      WHERE send_seq = sends.seq);",
+            )
+            .map_err(backend)?;
+        }
+        if !has("files", "segment")? {
+            conn.execute_batch(
+                "ALTER TABLE files ADD COLUMN segment INTEGER;
+                 ALTER TABLE files ADD COLUMN seg_offset INTEGER;",
             )
             .map_err(backend)?;
         }
@@ -178,7 +200,7 @@ impl SqliteStore {
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Backend(format!("{}: {e}", dir.display())))?;
-        SqliteStore::at(&dir.join("hub.sqlite3"), true, None)
+        SqliteStore::at(&dir.join("hub.sqlite3"), true, None, SEGMENT_BYTES)
     }
 
     /// A store in a temporary folder of its own, without fsync (tests that need no
@@ -186,22 +208,27 @@ impl SqliteStore {
     pub fn in_memory() -> Result<SqliteStore, StoreError> {
         let dir = tempfile::tempdir().map_err(|e| StoreError::Backend(e.to_string()))?;
         let path = dir.path().join("hub.sqlite3");
-        SqliteStore::at(&path, false, Some(dir))
+        SqliteStore::at(&path, false, Some(dir), SEGMENT_BYTES)
     }
 
     fn at(
         path: &Path,
         durable: bool,
         scratch: Option<tempfile::TempDir>,
+        segment_bytes: u64,
     ) -> Result<SqliteStore, StoreError> {
         let conn = open_connection(path, durable, false)?;
         migrate(&conn)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("renkei-store-writer".into())
-            .spawn(move || write_loop(conn, rx))
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let segments_dir = path.with_file_name(SEGMENTS_DIR);
+        let log = SegmentLog::open(
+            &segments_dir,
+            durable,
+            &committed_segments(&conn)?,
+            segment_bytes,
+        )
+        .map_err(|e| StoreError::Backend(format!("{}: {e}", segments_dir.display())))?;
+        let writer = Writer::start(conn, log)?;
         let (stop, stopped) = mpsc::channel::<()>();
         let checkpointer = open_connection(path, durable, false)?;
         std::thread::Builder::new()
@@ -210,9 +237,10 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let path = path.to_path_buf();
         Ok(SqliteStore {
-            writer: Mutex::new(tx),
+            writer,
             readers: Mutex::new(Vec::new()),
             open_reader: Box::new(move || open_connection(&path, durable, true)),
+            segments: segments_dir,
             _stop_checkpoints: stop,
             _scratch: scratch,
         })
@@ -244,45 +272,26 @@ impl SqliteStore {
         out
     }
 
-    /// Runs `f` in the writer's next group transaction (in a savepoint of its own, so a
-    /// failing write leaves the others of its group alone) and waits for the commit.
+    /// Runs `rows` in the next group transaction (in a savepoint of its own) and waits for
+    /// the commit: a write with no bytes to append.
     fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        rows: impl FnOnce(&Tx<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let (answer, answered) = mpsc::sync_channel::<Result<T, StoreError>>(1);
-        let job: Job = Box::new(move |conn| {
-            let outcome = conn.and_then(|c| in_savepoint(c, f));
-            Box::new(move |commit| {
-                let _ = answer.send(commit.and(outcome));
-            })
-        });
-        self.writer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(job)
-            .map_err(|_| {
-                StoreError::Backend("保管領域の書き込みスレッドが止まっています".into())
-            })?;
-        answered
-            .recv()
-            .map_err(|_| StoreError::Backend("保管領域の書き込みスレッドが止まっています".into()))?
+        self.writer.write(|_| Ok(()), move |tx, ()| rows(tx))
     }
 }
 
-fn in_savepoint<T>(
-    conn: &Connection,
-    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    conn.execute_batch("SAVEPOINT one").map_err(backend)?;
-    let out = f(conn);
-    let end = if out.is_ok() {
-        "RELEASE one"
-    } else {
-        "ROLLBACK TO one; RELEASE one"
-    };
-    conn.execute_batch(end).map_err(backend)?;
-    out
+/// Each segment the database has files in, with the end of its last committed byte.
+fn committed_segments(conn: &Connection) -> Result<Vec<(i64, u64)>, StoreError> {
+    conn.prepare("SELECT id, end_byte FROM segments")
+        .map_err(backend)?
+        .query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+        })
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)
 }
 
 /// The checkpointer thread: a passive checkpoint every [`CHECKPOINT_EVERY`] on a connection
@@ -291,60 +300,6 @@ fn in_savepoint<T>(
 fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
     while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
         let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-    }
-}
-
-/// The writer thread: takes the first waiting write, then every write that queued meanwhile
-/// (up to [`MAX_GROUP`]), runs them in one transaction and answers each after the commit.
-fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
-    while let Ok(first) = jobs.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match jobs.try_recv() {
-                Ok(j) => group.push(j),
-                Err(_) => break,
-            }
-        }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-            for job in group {
-                job(Err(StoreError::Backend(e.to_string())))(Ok(()));
-            }
-            continue;
-        }
-        let mut done: Vec<Done> = Vec::with_capacity(group.len());
-        let mut jobs = group.into_iter();
-        for job in jobs.by_ref() {
-            done.push(job(Ok(&conn)));
-            // An error that made SQLite roll the whole transaction back (I/O, memory): the
-            // rest of the group is not run in transactions of their own, and nothing commits.
-            if conn.is_autocommit() {
-                break;
-            }
-        }
-        let rolled_back = conn.is_autocommit();
-        for job in jobs {
-            done.push(job(Err(StoreError::Backend(
-                "保管領域のトランザクションが中断されました".into(),
-            ))));
-        }
-        if rolled_back {
-            for d in done {
-                d(Err(StoreError::Backend(
-                    "保管領域のトランザクションが中断されました".into(),
-                )));
-            }
-            continue;
-        }
-        let commit = conn.execute_batch("COMMIT").map_err(backend);
-        if commit.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
-        for d in done {
-            d(match &commit {
-                Ok(()) => Ok(()),
-                Err(e) => Err(StoreError::Backend(e.to_string())),
-            });
-        }
     }
 }
 
@@ -454,8 +409,21 @@ fn live_seq(
     .map_err(backend)
 }
 
-/// Stores one send inside the writer's transaction.
-fn insert(conn: &Connection, send: &NewSend) -> Result<SendRecord, StoreError> {
+/// Appends a send's files to the current segment (streamed: one file in memory at most,
+/// whatever the send's size), the bytes stage of [`insert`].
+fn append_files(log: &mut SegmentLog, send: &NewSend) -> Result<Vec<Location>, StoreError> {
+    send.files
+        .iter()
+        .map(|f| {
+            log.append(&f.body, f.size)
+                .map_err(|e| StoreError::Backend(format!("{}: {e}", f.name)))
+        })
+        .collect()
+}
+
+/// Stores one send's rows inside the group's transaction, its files at `at`.
+fn insert(tx: &Tx<'_>, send: &NewSend, at: &[Location]) -> Result<SendRecord, StoreError> {
+    let conn = tx.conn;
     if let Some(seq) = live_seq(conn, &send.sender, &send.receiver, &send.serial)? {
         return Err(StoreError::Duplicate(id_of(seq)));
     }
@@ -472,38 +440,111 @@ fn insert(conn: &Connection, send: &NewSend) -> Result<SendRecord, StoreError> {
     ])
     .map_err(backend)?;
     let seq = conn.last_insert_rowid();
-    for (pos, f) in send.files.iter().enumerate() {
+    let mut end = None;
+    for (pos, (f, at)) in send.files.iter().zip(at).enumerate() {
         conn.prepare_cached(
-            "INSERT INTO files (send_seq, pos, name, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO files (send_seq, pos, name, size, sha256, segment, seg_offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .map_err(backend)?
-        .execute(params![seq, pos as i64, f.name, f.size as i64, f.sha256])
+        .execute(params![
+            seq,
+            pos as i64,
+            f.name,
+            f.size as i64,
+            f.sha256,
+            at.segment,
+            at.offset as i64
+        ])
         .map_err(backend)?;
-        // One file in memory at a time, whatever the send's size.
-        let bytes = f
-            .body
-            .read()
-            .map_err(|e| StoreError::Backend(format!("{}: {e}", f.name)))?;
-        conn.prepare_cached("INSERT INTO blobs (send_seq, pos, bytes) VALUES (?1, ?2, ?3)")
-            .map_err(backend)?
-            .execute(params![seq, pos as i64, bytes.as_ref()])
-            .map_err(backend)?;
+        end = Some((at.segment, at.offset + f.size));
+    }
+    if let Some((segment, end)) = end {
+        conn.prepare_cached(
+            "INSERT INTO segments (id, end_byte, live) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET end_byte = max(end_byte, excluded.end_byte),
+                     live = live + excluded.live",
+        )
+        .map_err(backend)?
+        .execute(params![segment, end as i64, send.files.len() as i64])
+        .map_err(backend)?;
     }
     load(conn, seq)?.ok_or_else(|| StoreError::NotFound(id_of(seq)))
 }
 
-fn read_file(conn: &Connection, seq: i64, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-    conn.prepare_cached(
-        "SELECT b.bytes FROM files f
-         JOIN sends s ON s.seq = f.send_seq
-         JOIN blobs b ON b.send_seq = f.send_seq AND b.pos = f.pos
-         WHERE f.send_seq = ?1 AND f.name = ?2
-         AND s.withdrawn_at IS NULL AND s.purged_at IS NULL",
-    )
-    .map_err(backend)?
-    .query_row(params![seq, name], |r| r.get::<_, Vec<u8>>(0))
-    .optional()
-    .map_err(backend)
+/// Where a live send's file is: in a segment, or (stored by layout 2) its bytes themselves.
+enum Stored {
+    Segment(Location, u64),
+    Blob(Vec<u8>),
+}
+
+fn find_file(conn: &Connection, seq: i64, name: &str) -> Result<Option<Stored>, StoreError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT f.segment, f.seg_offset, f.size, b.bytes FROM files f
+             JOIN sends s ON s.seq = f.send_seq
+             LEFT JOIN blobs b ON b.send_seq = f.send_seq AND b.pos = f.pos
+             WHERE f.send_seq = ?1 AND f.name = ?2
+             AND s.withdrawn_at IS NULL AND s.purged_at IS NULL",
+        )
+        .map_err(backend)?
+        .query_row(params![seq, name], |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<Vec<u8>>>(3)?,
+            ))
+        })
+        .optional()
+        .map_err(backend)?;
+    Ok(match row {
+        Some((Some(segment), Some(offset), size, _)) => Some(Stored::Segment(
+            Location {
+                segment,
+                offset: offset.max(0) as u64,
+            },
+            size.max(0) as u64,
+        )),
+        Some((_, _, _, Some(bytes))) => Some(Stored::Blob(bytes)),
+        _ => None,
+    })
+}
+
+/// Takes the files of the sends `which` selects (with `args`) out of their segments' live
+/// counts, and drops the segments left with none (below the floor: none is being written):
+/// their ids, to remove once the transaction has committed.
+fn release_files(
+    tx: &Tx<'_>,
+    which: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<i64>, StoreError> {
+    tx.conn
+        .execute(
+            &format!(
+                "UPDATE segments SET live = live - d.c FROM
+                 (SELECT f.segment AS sg, COUNT(*) AS c FROM files f
+                  WHERE f.segment IS NOT NULL AND f.send_seq IN ({which}) GROUP BY f.segment) AS d
+                 WHERE segments.id = d.sg"
+            ),
+            args,
+        )
+        .map_err(backend)?;
+    let dead: Vec<i64> = tx
+        .conn
+        .prepare_cached("SELECT id FROM segments WHERE live <= 0 AND id < ?1")
+        .map_err(backend)?
+        .query_map([tx.floor], |r| r.get(0))
+        .map_err(backend)?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    tx.conn
+        .execute(
+            "DELETE FROM segments WHERE live <= 0 AND id < ?1",
+            [tx.floor],
+        )
+        .map_err(backend)?;
+    Ok(dead)
 }
 
 fn mark(
@@ -535,38 +576,65 @@ fn mark(
     load(conn, seq)
 }
 
-fn withdraw_one(conn: &Connection, seq: i64, id: &str, at: i64) -> Result<SendRecord, StoreError> {
-    let n = conn
+/// Withdraws one send; with the segments it emptied (to remove after the commit).
+fn withdraw_one(
+    tx: &Tx<'_>,
+    seq: i64,
+    id: &str,
+    at: i64,
+) -> Result<(SendRecord, Vec<i64>), StoreError> {
+    let n = tx
+        .conn
         .execute(
             "UPDATE sends SET withdrawn_at = ?2 WHERE seq = ?1 AND withdrawn_at IS NULL
              AND received_at IS NULL AND purged_at IS NULL",
             params![seq, at],
         )
         .map_err(backend)?;
+    let mut dead = Vec::new();
     if n > 0 {
-        conn.execute("DELETE FROM blobs WHERE send_seq = ?1", params![seq])
+        tx.conn
+            .execute("DELETE FROM blobs WHERE send_seq = ?1", params![seq])
             .map_err(backend)?;
+        dead = release_files(tx, "?1", params![seq])?;
     }
-    load(conn, seq)?.ok_or_else(|| StoreError::NotFound(id.to_string()))
+    let record = load(tx.conn, seq)?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+    Ok((record, dead))
 }
 
-fn purge(conn: &Connection, cutoff: i64, at: i64) -> Result<usize, StoreError> {
-    conn.execute(
-        "DELETE FROM blobs WHERE send_seq IN
-         (SELECT seq FROM sends WHERE sent_at < ?1 AND purged_at IS NULL)",
+/// Purges every send that arrived before `cutoff`; with how many, and the segments it
+/// emptied (to remove after the commit).
+fn purge(tx: &Tx<'_>, cutoff: i64, at: i64) -> Result<(usize, Vec<i64>), StoreError> {
+    tx.conn
+        .execute(
+            "DELETE FROM blobs WHERE send_seq IN
+             (SELECT seq FROM sends WHERE sent_at < ?1 AND purged_at IS NULL)",
+            params![cutoff],
+        )
+        .map_err(backend)?;
+    // Withdrawn sends left their segments' counts when they were withdrawn.
+    let dead = release_files(
+        tx,
+        "SELECT seq FROM sends WHERE sent_at < ?1 AND purged_at IS NULL
+         AND withdrawn_at IS NULL",
         params![cutoff],
-    )
-    .map_err(backend)?;
-    conn.execute(
-        "UPDATE sends SET purged_at = ?2 WHERE sent_at < ?1 AND purged_at IS NULL",
-        params![cutoff, at],
-    )
-    .map_err(backend)
+    )?;
+    let n = tx
+        .conn
+        .execute(
+            "UPDATE sends SET purged_at = ?2 WHERE sent_at < ?1 AND purged_at IS NULL",
+            params![cutoff, at],
+        )
+        .map_err(backend)?;
+    Ok((n, dead))
 }
 
 impl Store for SqliteStore {
     fn insert_send(&self, send: NewSend) -> Result<SendRecord, StoreError> {
-        self.write(move |c| insert(c, &send))
+        self.writer.write(
+            move |log| Ok((append_files(log, &send)?, send)),
+            |tx, (at, send)| insert(tx, &send, &at),
+        )
     }
 
     fn find_live(
@@ -613,7 +681,12 @@ impl Store for SqliteStore {
 
     fn file_bytes(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         match seq_of(id) {
-            Some(seq) => self.read(|c| read_file(c, seq, name)),
+            Some(seq) => match self.read(|c| find_file(c, seq, name))? {
+                Some(Stored::Segment(at, size)) => segments::read(&self.segments, at, size)
+                    .map_err(|e| StoreError::Backend(format!("{}: {e}", self.segments.display()))),
+                Some(Stored::Blob(bytes)) => Ok(Some(bytes)),
+                None => Ok(None),
+            },
             None => Ok(None),
         }
     }
@@ -628,7 +701,7 @@ impl Store for SqliteStore {
             return Ok(None);
         };
         let name = name.to_string();
-        self.write(move |c| mark(c, seq, &name, ts(at)))
+        self.write(move |tx| mark(tx.conn, seq, &name, ts(at)))
     }
 
     fn live_bytes(&self, sender: &str, cutoff: OffsetDateTime) -> Result<u64, StoreError> {
@@ -647,7 +720,9 @@ impl Store for SqliteStore {
     fn withdraw(&self, id: &str, at: OffsetDateTime) -> Result<SendRecord, StoreError> {
         let seq = seq_of(id).ok_or_else(|| StoreError::NotFound(id.to_string()))?;
         let id = id.to_string();
-        self.write(move |c| withdraw_one(c, seq, &id, ts(at)))
+        let (record, dead) = self.write(move |tx| withdraw_one(tx, seq, &id, ts(at)))?;
+        segments::remove(&self.segments, &dead);
+        Ok(record)
     }
 
     fn settle(&self) -> Result<(), StoreError> {
@@ -664,7 +739,9 @@ impl Store for SqliteStore {
         cutoff: OffsetDateTime,
         at: OffsetDateTime,
     ) -> Result<usize, StoreError> {
-        self.write(move |c| purge(c, ts(cutoff), ts(at)))
+        let (n, dead) = self.write(move |tx| purge(tx, ts(cutoff), ts(at)))?;
+        segments::remove(&self.segments, &dead);
+        Ok(n)
     }
 }
 
@@ -672,7 +749,9 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::store::conformance::{self, send};
+    use crate::store::NewFile;
     use std::sync::Arc;
+    use time::macros::datetime;
 
     #[test]
     fn a_send_goes_from_unreceived_to_received_when_every_file_is_downloaded() {
@@ -765,5 +844,75 @@ mod tests {
             3
         );
         s.insert_send(send("20261124100001")).unwrap();
+    }
+
+    fn unit(serial: &str, size: usize) -> NewSend {
+        let body = |seed: u8| (0..size).map(|i| (i as u8).wrapping_mul(seed)).collect();
+        NewSend {
+            files: vec![
+                NewFile::in_memory("a.CSV", body(3)),
+                NewFile::in_memory("b.CSV", body(7)),
+            ],
+            ..send(serial)
+        }
+    }
+
+    fn bytes_under(dir: &Path) -> u64 {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum()
+    }
+
+    #[test]
+    fn the_bytes_are_in_segments_and_the_database_only_describes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path()).unwrap();
+        let mut ids = Vec::new();
+        for i in 0..20 {
+            ids.push(
+                s.insert_send(unit(&format!("202611241000{i:02}"), 200_000))
+                    .unwrap()
+                    .id,
+            );
+        }
+        s.settle().unwrap();
+        for id in &ids {
+            assert_eq!(
+                s.file_bytes(id, "b.CSV").unwrap().unwrap(),
+                unit("x", 200_000).files[1].body.read().unwrap().as_ref()
+            );
+        }
+        let db = std::fs::metadata(dir.path().join("hub.sqlite3"))
+            .unwrap()
+            .len();
+        assert!(db < 256 * 1024, "the database holds {db} bytes");
+        assert!(bytes_under(&dir.path().join(SEGMENTS_DIR)) >= 8_000_000);
+    }
+
+    #[test]
+    fn a_segment_is_removed_once_every_send_in_it_is_withdrawn_or_purged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.sqlite3");
+        let segs = dir.path().join(SEGMENTS_DIR);
+        let count = || std::fs::read_dir(&segs).unwrap().count();
+        // Each group starts a segment: three sends one after another, three segments.
+        let s = SqliteStore::at(&path, true, None, 1).unwrap();
+        let a = s.insert_send(unit("20261124100000", 10)).unwrap();
+        let b = s.insert_send(unit("20261124100001", 10)).unwrap();
+        let c = s.insert_send(unit("20261124100002", 10)).unwrap();
+        assert_eq!(count(), 3);
+        s.withdraw(&a.id, datetime!(2026-11-24 02:00 UTC)).unwrap();
+        assert_eq!(count(), 2);
+        assert_eq!(s.file_bytes(&b.id, "a.CSV").unwrap().unwrap().len(), 10);
+        let now = datetime!(2026-12-30 00:00 UTC);
+        assert_eq!(s.purge_before(now, now).unwrap(), 3);
+        // The segment being written stays, empty of live files.
+        assert_eq!(count(), 1);
+        assert_eq!(s.file_bytes(&c.id, "a.CSV").unwrap(), None);
+        drop(s);
+        let s = SqliteStore::at(&path, true, None, 1).unwrap();
+        let d = s.insert_send(unit("20261124100003", 10)).unwrap();
+        assert_eq!(s.file_bytes(&d.id, "b.CSV").unwrap().unwrap().len(), 10);
     }
 }
