@@ -90,13 +90,41 @@ fn multipart_error(e: MultipartError, limit: u64) -> HubError {
     }
 }
 
-/// A file being received: hashed as it comes, in memory while small.
+/// The one temporary file a send's large files are spooled into, one after another.
+#[derive(Default)]
+struct SpillFile {
+    file: Option<std::sync::Arc<std::fs::File>>,
+    len: u64,
+}
+
+impl SpillFile {
+    /// Appends bytes (creating the file on the first), and says where they start.
+    fn append(&mut self, bytes: &[u8]) -> Result<u64, HubError> {
+        let io = |e: std::io::Error| HubError::Internal(format!("一時ファイルに書けません: {e}"));
+        let file = match &self.file {
+            Some(f) => f.clone(),
+            None => {
+                let f = std::sync::Arc::new(tempfile::tempfile().map_err(io)?);
+                self.file = Some(f.clone());
+                f
+            }
+        };
+        (&*file).write_all(bytes).map_err(io)?;
+        let at = self.len;
+        self.len += bytes.len() as u64;
+        Ok(at)
+    }
+}
+
+/// A file being received: hashed as it comes, in memory while small, then in the send's
+/// [`SpillFile`].
 struct Spool {
     name: String,
     size: u64,
     hash: Sha256,
     memory: Vec<u8>,
-    file: Option<std::fs::File>,
+    /// Where the file starts in the spill file, once it went there.
+    spilled_at: Option<u64>,
 }
 
 impl Spool {
@@ -106,22 +134,18 @@ impl Spool {
             size: 0,
             hash: Sha256::new(),
             memory: Vec::new(),
-            file: None,
+            spilled_at: None,
         }
     }
 
-    fn write(&mut self, chunk: &[u8]) -> Result<(), HubError> {
-        let io = |e: std::io::Error| HubError::Internal(format!("一時ファイルに書けません: {e}"));
+    fn write(&mut self, chunk: &[u8], spill: &mut SpillFile) -> Result<(), HubError> {
         self.size += chunk.len() as u64;
         self.hash.update(chunk);
-        if self.file.is_none() && self.memory.len() + chunk.len() > IN_MEMORY_BYTES {
-            let mut f = tempfile::tempfile().map_err(io)?;
-            f.write_all(&self.memory).map_err(io)?;
-            self.memory = Vec::new();
-            self.file = Some(f);
+        if self.spilled_at.is_none() && self.memory.len() + chunk.len() > IN_MEMORY_BYTES {
+            self.spilled_at = Some(spill.append(&std::mem::take(&mut self.memory))?);
         }
-        match &mut self.file {
-            Some(f) => f.write_all(chunk).map_err(io),
+        match self.spilled_at {
+            Some(_) => spill.append(chunk).map(|_| ()),
             None => {
                 self.memory.extend_from_slice(chunk);
                 Ok(())
@@ -129,15 +153,20 @@ impl Spool {
         }
     }
 
-    fn finish(self) -> NewFile {
+    fn finish(self, spill: &SpillFile) -> NewFile {
+        let body = match (self.spilled_at, &spill.file) {
+            (Some(offset), Some(file)) => FileBody::Spooled {
+                file: file.clone(),
+                offset,
+                len: self.size,
+            },
+            _ => FileBody::Memory(self.memory),
+        };
         NewFile {
             name: self.name,
             size: self.size,
             sha256: hex::encode(self.hash.finalize()),
-            body: match self.file {
-                Some(f) => FileBody::Spooled(f),
-                None => FileBody::Memory(self.memory),
-            },
+            body,
         }
     }
 }
@@ -189,6 +218,7 @@ pub async fn read_send(
     let body_limit = hub.limits.send_body_bytes(settings);
     let mut pace = Pace::new(&hub.limits);
     let mut uploads: Vec<NewFile> = Vec::new();
+    let mut spill = SpillFile::default();
     let mut total = 0u64;
     while let Some(mut field) = pace.next(multipart.next_field(), body_limit).await? {
         if field.name() != Some("file") {
@@ -218,10 +248,10 @@ pub async fn read_send(
                     stored: 0,
                 });
             }
-            spool.write(&chunk)?;
+            spool.write(&chunk, &mut spill)?;
         }
         gauge.leave_field();
-        uploads.push(spool.finish());
+        uploads.push(spool.finish(&spill));
     }
     Ok(uploads)
 }
@@ -388,5 +418,48 @@ impl http_body::Body for ReceiptBody {
 
     fn is_end_stream(&self) -> bool {
         self.ended
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn received(name: &str, bytes: &[u8], spill: &mut SpillFile) -> NewFile {
+        let mut spool = Spool::new(name.into());
+        for chunk in bytes.chunks(10_000) {
+            spool.write(chunk, spill).unwrap();
+        }
+        spool.finish(spill)
+    }
+
+    #[test]
+    fn the_large_files_of_a_send_share_one_temporary_file_and_each_reads_back_its_own_bytes() {
+        let big = |seed: u8| -> Vec<u8> {
+            (0..200_000u32)
+                .map(|i| (i as u8).wrapping_mul(seed))
+                .collect()
+        };
+        let mut spill = SpillFile::default();
+        let a = received("a.CSV", &big(3), &mut spill);
+        let small = received("s.CSV", b"1,2\r\n", &mut spill);
+        let b = received("b.CSV", &big(7), &mut spill);
+        let (FileBody::Spooled { file: fa, .. }, FileBody::Spooled { file: fb, .. }) =
+            (&a.body, &b.body)
+        else {
+            panic!("large files are spooled: {a:?} {b:?}");
+        };
+        assert!(std::sync::Arc::ptr_eq(fa, fb));
+        assert!(matches!(small.body, FileBody::Memory(_)));
+        assert_eq!(a.body.read().unwrap().as_ref(), big(3).as_slice());
+        assert_eq!(b.body.read().unwrap().as_ref(), big(7).as_slice());
+        let mut out = tempfile::tempfile().unwrap();
+        assert_eq!(b.body.copy_to(&mut out).unwrap(), 200_000);
+        use std::io::{Read, Seek};
+        out.rewind().unwrap();
+        let mut copied = Vec::new();
+        out.read_to_end(&mut copied).unwrap();
+        assert_eq!(copied, big(7));
+        assert_eq!(a.sha256, hex::encode(Sha256::digest(big(3))));
     }
 }

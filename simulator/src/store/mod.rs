@@ -75,47 +75,66 @@ pub struct NewFile {
 }
 
 /// Where an accepted file's bytes wait for the store: in memory (small files, tests) or in
-/// an unnamed temporary file the upload was streamed into, so a request never holds a whole
-/// send in memory. A store reads one file at a time ([`FileBody::read`]).
+/// the unnamed temporary file the upload streamed its large files into, one after another
+/// (one file descriptor per send, however many files it has), so a request never holds a
+/// whole send in memory. A store reads one file at a time ([`FileBody::read`],
+/// [`FileBody::copy_to`]).
 #[derive(Debug)]
 pub enum FileBody {
     /// The bytes themselves.
     Memory(Vec<u8>),
-    /// An unnamed temporary file holding exactly the bytes (removed when dropped).
-    Spooled(std::fs::File),
+    /// `len` bytes from `offset` of a temporary file (removed when the last body that shares
+    /// it is dropped).
+    Spooled {
+        /// The send's temporary file.
+        file: Arc<std::fs::File>,
+        /// Where this file's bytes start in it.
+        offset: u64,
+        /// How many there are.
+        len: u64,
+    },
 }
+
+/// How much of a spooled file is read at a time when it is copied.
+const COPY_CHUNK: usize = 256 * 1024;
 
 impl FileBody {
     /// The bytes, read from wherever they are.
     pub fn read(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
-        use std::io::{Read, Seek};
+        use std::os::unix::fs::FileExt;
         match self {
             FileBody::Memory(b) => Ok(std::borrow::Cow::Borrowed(b)),
-            FileBody::Spooled(f) => {
-                let mut f = f.try_clone()?;
-                f.rewind()?;
-                let mut out = Vec::new();
-                f.read_to_end(&mut out)?;
+            FileBody::Spooled { file, offset, len } => {
+                let len = usize::try_from(*len).map_err(|_| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, "file too large")
+                })?;
+                let mut out = vec![0; len];
+                file.read_exact_at(&mut out, *offset)?;
                 Ok(std::borrow::Cow::Owned(out))
             }
         }
     }
-}
 
-impl FileBody {
-    /// Writes the bytes to `out` (a spooled file is copied by the kernel where it can) and
-    /// says how many there were.
+    /// Writes the bytes to `out` (a spooled file a chunk at a time) and says how many there
+    /// were.
     pub fn copy_to(&self, out: &mut std::fs::File) -> std::io::Result<u64> {
-        use std::io::{Seek, Write};
+        use std::io::Write;
+        use std::os::unix::fs::FileExt;
         match self {
             FileBody::Memory(b) => {
                 out.write_all(b)?;
                 Ok(b.len() as u64)
             }
-            FileBody::Spooled(f) => {
-                let mut f = f.try_clone()?;
-                f.rewind()?;
-                std::io::copy(&mut f, out)
+            FileBody::Spooled { file, offset, len } => {
+                let mut buf = vec![0; COPY_CHUNK.min(*len as usize)];
+                let mut done = 0u64;
+                while done < *len {
+                    let n = buf.len().min((*len - done) as usize);
+                    file.read_exact_at(&mut buf[..n], offset + done)?;
+                    out.write_all(&buf[..n])?;
+                    done += n as u64;
+                }
+                Ok(done)
             }
         }
     }
