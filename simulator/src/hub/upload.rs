@@ -280,13 +280,18 @@ impl HeaderGauge {
             .store(false, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Counts `n` bytes; false once more than [`PART_HEADER_BYTES`] came outside a part.
+    /// Counts a chunk of `n` bytes read outside a part; false once more than
+    /// [`PART_HEADER_BYTES`] had come outside it *before* this chunk. A chunk read while the
+    /// parser looks for a part's header often carries that part's content too (a client that
+    /// writes the whole body at once sends frames of hundreds of KiB): it may pass the limit
+    /// as long as the bytes before it did not. So what the parser buffers unparsed stays
+    /// within the limit plus one frame of the connection's read buffer.
     fn count(&self, n: usize) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
         if self.in_field.load(Relaxed) {
             return true;
         }
-        self.outside.fetch_add(n as u64, Relaxed) + n as u64 <= PART_HEADER_BYTES
+        self.outside.fetch_add(n as u64, Relaxed) <= PART_HEADER_BYTES
     }
 }
 
@@ -424,6 +429,93 @@ impl http_body::Body for ReceiptBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request body delivered in the given frames, whatever their size.
+    struct Frames(std::collections::VecDeque<Bytes>);
+
+    impl http_body::Body for Frames {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+            Poll::Ready(self.0.pop_front().map(|b| Ok(http_body::Frame::data(b))))
+        }
+    }
+
+    /// Reads every part of a body delivered in `frames` the way [`read_send`] does (the
+    /// gauge entered and left around each part's content); the size of each part.
+    async fn read_parts(frames: Vec<Vec<u8>>) -> Result<Vec<usize>, String> {
+        use axum::extract::FromRequest;
+        let gauge = std::sync::Arc::new(HeaderGauge::default());
+        let frames = Frames(frames.into_iter().map(Bytes::from).collect());
+        let body = axum::body::Body::new(GaugedBody::new(
+            axum::body::Body::new(frames),
+            gauge.clone(),
+        ));
+        let req = axum::http::Request::builder()
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(body)
+            .unwrap();
+        let mut multipart = Multipart::from_request(req, &()).await.unwrap();
+        let mut sizes = Vec::new();
+        while let Some(mut field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| multipart_error(e, u64::MAX).to_string())?
+        {
+            gauge.enter_field();
+            let mut n = 0;
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| multipart_error(e, u64::MAX).to_string())?
+            {
+                n += chunk.len();
+            }
+            gauge.leave_field();
+            sizes.push(n);
+        }
+        Ok(sizes)
+    }
+
+    fn body_of(parts: &[(&str, usize)]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (header, size) in parts {
+            body.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; ");
+            body.extend_from_slice(header.as_bytes());
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend(std::iter::repeat_n(b'7', *size));
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"--XyZ--\r\n");
+        body
+    }
+
+    #[tokio::test]
+    async fn parts_whose_content_arrives_in_the_same_large_frame_as_their_header_are_read() {
+        let body = body_of(&[
+            ("filename=\"a.CSV\"", 300_000),
+            ("filename=\"b.CSV\"", 10),
+            ("filename=\"c.CSV\"", 200_000),
+        ]);
+        assert_eq!(read_parts(vec![body]).await, Ok(vec![300_000, 10, 200_000]));
+    }
+
+    #[tokio::test]
+    async fn a_header_block_without_its_end_is_refused_at_the_frame_after_the_limit() {
+        let name = "A".repeat(1_000_000);
+        let body = body_of(&[(&format!("filename=\"{name}\""), 10)]);
+        let frames: Vec<Vec<u8>> = body.chunks(100_000).map(<[u8]>::to_vec).collect();
+        let e = read_parts(frames).await.unwrap_err();
+        assert!(e.contains("見出し"), "{e}");
+        // In 16 KiB frames (TLS records) too.
+        let frames: Vec<Vec<u8>> = body.chunks(16_384).map(<[u8]>::to_vec).collect();
+        let e = read_parts(frames).await.unwrap_err();
+        assert!(e.contains("見出し"), "{e}");
+    }
 
     fn received(name: &str, bytes: &[u8], spill: &mut SpillFile) -> NewFile {
         let mut spool = Spool::new(name.into());
