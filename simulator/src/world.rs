@@ -27,6 +27,45 @@ pub struct World {
     /// Every office the hub knows (`[[office]]`).
     #[serde(default, rename = "office")]
     pub offices: Vec<Office>,
+    /// The offices by number and by login ID, built at the first lookup (a national world
+    /// has ≈ 287,000 offices, looked up several times a request).
+    #[serde(skip)]
+    pub lookup: OfficeLookup,
+}
+
+/// The index behind [`World::office`] and [`World::office_by_user`]. It is built from
+/// `offices` at the first lookup; a world whose list of offices grows or shrinks afterwards
+/// is looked up by a scan instead (never wrongly), and every hit is checked against the list.
+#[derive(Debug, Clone, Default)]
+pub struct OfficeLookup(std::sync::OnceLock<OfficeIndex>);
+
+#[derive(Debug, Clone)]
+struct OfficeIndex {
+    /// How many offices there were when it was built.
+    len: usize,
+    by_number: std::collections::HashMap<String, usize>,
+    by_user: std::collections::HashMap<String, usize>,
+}
+
+impl OfficeLookup {
+    fn index(&self, offices: &[Office]) -> Option<&OfficeIndex> {
+        let index = self.0.get_or_init(|| OfficeIndex {
+            len: offices.len(),
+            by_number: offices
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, o)| (o.number.clone(), i))
+                .collect(),
+            by_user: offices
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, o)| (o.user_id.clone(), i))
+                .collect(),
+        });
+        (index.len == offices.len()).then_some(index)
+    }
 }
 
 /// The hub's settings. Every field marked (assumed) is a value hub.md chose where nothing
@@ -599,12 +638,32 @@ impl World {
 
     /// The office with this 事業所番号.
     pub fn office(&self, number: &str) -> Option<&Office> {
-        self.offices.iter().find(|o| o.number == number)
+        let found = match self.lookup.index(&self.offices) {
+            Some(index) => index
+                .by_number
+                .get(number)
+                .and_then(|i| self.offices.get(*i)),
+            None => None,
+        };
+        match found {
+            Some(o) if o.number == number => Some(o),
+            _ => self.offices.iter().find(|o| o.number == number),
+        }
     }
 
     /// The office whose login ID is `user_id`.
     pub fn office_by_user(&self, user_id: &str) -> Option<&Office> {
-        self.offices.iter().find(|o| o.user_id == user_id)
+        let found = match self.lookup.index(&self.offices) {
+            Some(index) => index
+                .by_user
+                .get(user_id)
+                .and_then(|i| self.offices.get(*i)),
+            None => None,
+        };
+        match found {
+            Some(o) if o.user_id == user_id => Some(o),
+            _ => self.offices.iter().find(|o| o.user_id == user_id),
+        }
     }
 }
 
@@ -827,6 +886,7 @@ pub fn demo(now: OffsetDateTime) -> (World, Vec<DemoIdentity>) {
         hub: HubSettings::default(),
         pki: PkiSettings::default(),
         offices,
+        lookup: OfficeLookup::default(),
     };
     (world, ids)
 }
@@ -965,5 +1025,31 @@ certificate = { type = "介護保険証明書" }
         ] {
             assert!(ids.iter().any(|i| i.expect == e), "{e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+
+    #[test]
+    fn offices_are_found_by_number_and_login_id_and_a_changed_list_is_never_answered_wrongly() {
+        let (mut w, _) = demo(time::macros::datetime!(2026-11-24 01:00 UTC));
+        let first = w.offices[0].clone();
+        let last = w.offices[w.offices.len() - 1].clone();
+        assert_eq!(w.office(&last.number).unwrap().user_id, last.user_id);
+        assert_eq!(
+            w.office_by_user(&first.user_id).unwrap().number,
+            first.number
+        );
+        assert!(w.office("9999999999").is_none());
+        // The index was built; the list changes afterwards.
+        w.offices.remove(0);
+        assert!(w.office(&first.number).is_none());
+        assert_eq!(w.office(&last.number).unwrap().number, last.number);
+        let mut moved = last.clone();
+        moved.number = "1310199990".into();
+        w.offices.push(moved);
+        assert_eq!(w.office("1310199990").unwrap().user_id, last.user_id);
     }
 }
