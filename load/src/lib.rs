@@ -2,6 +2,16 @@
 //!
 //! - [`world`]: the load world, generated from a seed and a few numbers, up to national;
 //! - [`units`]: real send units for its pairs, built by the spec crate's sample generator;
+//! - [`profile`]: the month as a TOML profile, and the schedule it gives a world;
+//! - [`run`]: the open-model runner (offices log in, send, poll, import);
+//! - [`target`]: the embedded hub, or an external one;
+//! - [`reconcile`]: every acknowledged send read back from its receiver's inbox;
+//! - [`metrics`]: HDR histograms and counts, serialized so shards merge.
 
+pub mod metrics;
+pub mod profile;
+pub mod reconcile;
+pub mod run;
+pub mod target;
 pub mod units;
 pub mod world;
