@@ -133,7 +133,12 @@ pub struct Metrics {
     pub wall: BTreeMap<u32, u64>,
     /// What the offices did.
     pub office: OfficeCounts,
+    /// The first few error messages, as the client reported them.
+    pub samples: Vec<String>,
 }
+
+/// How many error messages a run keeps (the counts are always complete).
+pub const KEPT_SAMPLES: usize = 10;
 
 impl Default for Metrics {
     fn default() -> Self {
@@ -145,6 +150,7 @@ impl Default for Metrics {
             days: BTreeMap::new(),
             wall: BTreeMap::new(),
             office: OfficeCounts::default(),
+            samples: Vec::new(),
         }
     }
 }
@@ -161,6 +167,13 @@ impl Metrics {
         e.ok += 1;
         record(&mut e.latency, latency);
         record(&mut e.service, service);
+    }
+
+    /// Keeps an error's message if it is among the first few.
+    pub fn sample(&mut self, endpoint: &str, message: String) {
+        if self.samples.len() < KEPT_SAMPLES {
+            self.samples.push(format!("{endpoint}: {message}"));
+        }
     }
 
     /// A request of `endpoint` that failed with `code`.

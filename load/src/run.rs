@@ -468,6 +468,7 @@ async fn send_one(sh: Arc<Shared>, event: crate::profile::Event, scheduled: Inst
             Err(e) => {
                 h.errors += 1;
                 m.error("send", &e.code());
+                m.sample("send", e.to_string());
             }
         }
     }
