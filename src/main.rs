@@ -64,7 +64,7 @@ enum Command {
     Interop(cmd::interop::Args),
     /// A month of the exchange against a hub: a world up to national, the month-end
     /// profile, reconciliation, thresholds (docs/LOAD.md).
-    Load(cmd::load::Args),
+    Load(Box<cmd::load::Args>),
 }
 
 fn main() -> ExitCode {
@@ -81,7 +81,7 @@ fn main() -> ExitCode {
         Command::Adapter { command } => cmd::adapter::run(command),
         Command::Unit { command } => cmd::unit::run(command),
         Command::Interop(a) => cmd::interop::run(a),
-        Command::Load(a) => cmd::load::run(a),
+        Command::Load(a) => cmd::load::run(*a),
     };
     match verdict {
         Ok(Verdict::Clean) => ExitCode::SUCCESS,

@@ -17,15 +17,13 @@ const TINY: &[&str] = &[
     "2..3",
     "--users-per-kyotaku",
     "5",
-    "--duration",
-    "3s",
     "--quiet",
 ];
 
 fn load(out: &Path, extra: &[&str]) -> Output {
     Command::new(BIN)
         .args(TINY)
-        .arg("--out")
+        .args(["--duration", "3s", "--out"])
         .arg(out)
         .args(extra)
         .output()
@@ -247,4 +245,28 @@ fn init_writes_a_world_that_hub_serve_serves_and_load_plays_against_it() {
     let j = json(&out);
     assert!(j["reconciliation"]["acknowledged"].as_u64().expect("n") > 0);
     assert_eq!(j["run"]["target"], format!("https://127.0.0.1:{port}"));
+}
+
+#[test]
+fn a_month_with_the_hub_killed_and_restarted_still_reconciles() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("chaos");
+    let o = Command::new(BIN)
+        .args(TINY)
+        .args(["--duration", "8s", "--chaos", "kill-hub every 2s", "--out"])
+        .arg(&out)
+        .output()
+        .expect("renkei runs");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let j = json(&out);
+    assert!(
+        j["chaos"]["kills"].as_u64().expect("kills") >= 2,
+        "{}",
+        j["chaos"]
+    );
+    let r = &j["reconciliation"];
+    assert!(r["acknowledged"].as_u64().expect("n") > 0);
+    assert_eq!(r["acknowledged"], r["delivered"]);
+    assert_eq!(r["lost"], 0);
+    assert_eq!(r["duplicated"], 0);
 }

@@ -13,6 +13,9 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// One line of a chart: its name, colour and points.
+type Series<'a> = (&'a str, RGBColor, Vec<(u32, f64)>);
+
 const W: u32 = 960;
 const H: u32 = 300;
 
@@ -22,7 +25,7 @@ fn chart(
     title: &str,
     y_desc: &str,
     x_max: u32,
-    series: &[(&str, RGBColor, Vec<(u32, f64)>)],
+    series: &[Series<'_>],
     label: &dyn Fn(u32) -> String,
 ) -> String {
     let mut svg = String::new();
@@ -72,17 +75,6 @@ fn chart(
     svg
 }
 
-/// The hour index (after the schedule's start) of an hour row, from its RFC 3339 start.
-fn hour_points(r: &LoadReport) -> (Vec<(u32, u64, u64, u64)>, Vec<String>) {
-    let mut out = Vec::new();
-    let mut labels = Vec::new();
-    for (i, h) in r.hours.iter().enumerate() {
-        out.push((i as u32, h.counts.started, h.counts.ok, h.counts.errors));
-        labels.push(h.hour.get(5..13).unwrap_or_default().replace('T', " "));
-    }
-    (out, labels)
-}
-
 /// The page.
 pub fn render(r: &LoadReport) -> String {
     // Hours with no sends are left out of load.json: put them back so the x axis is time.
@@ -99,8 +91,6 @@ pub fn render(r: &LoadReport) -> String {
                 hours.push((i, h.counts.started, h.counts.ok, h.counts.errors));
             }
         }
-    } else {
-        hours = hour_points(r).0;
     }
     let x_max = hours.last().map_or(1, |h| h.0 + 1);
     // Dense: an hour without sends is a zero, not a line drawn across it.

@@ -170,7 +170,7 @@ impl WorldParams {
             || self
                 .service_shares
                 .iter()
-                .any(|(t, w)| !rev.service_type_known(t) || !(*w >= 0.0) || !w.is_finite())
+                .any(|(t, w)| !rev.service_type_known(t) || *w < 0.0 || !w.is_finite())
             || self.service_shares.iter().map(|(_, w)| w).sum::<f64>() <= 0.0
         {
             return Err(WorldParamsError::Shares(
