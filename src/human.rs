@@ -393,3 +393,37 @@ pub fn print_interop(
     writeln!(out, "report: {}", dir.join("interop.html").display())?;
     writeln!(out, "report: {}", dir.join("interop.json").display())
 }
+
+/// The live bar of `renkei load` on standard error (hidden when it is not a terminal, or
+/// with `--quiet`).
+pub fn load_progress(quiet: bool) -> indicatif::ProgressBar {
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(0)
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} sends  {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// One tick of `renkei load`: the simulated date, sends/s, errors, p99.
+pub fn load_tick(bar: &indicatif::ProgressBar, s: &renkei_load::run::Snapshot) {
+    bar.set_length(s.scheduled);
+    bar.set_position(s.started);
+    let rate = s.acknowledged as f64 / s.elapsed.as_secs_f64().max(1e-3);
+    let t = s.simulated;
+    bar.set_message(format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} JST  {rate:.0} sends/s  errors {}  p99 {:.1} ms",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        s.errors,
+        s.p99_ms
+    ));
+}

@@ -62,6 +62,9 @@ enum Command {
     },
     /// The interop matrix: adapter A exports, adapter B imports, for every ordered pair.
     Interop(cmd::interop::Args),
+    /// A month of the exchange against a hub: a world up to national, the month-end
+    /// profile, reconciliation, thresholds (docs/LOAD.md).
+    Load(Box<cmd::load::Args>),
 }
 
 fn main() -> ExitCode {
@@ -78,10 +81,12 @@ fn main() -> ExitCode {
         Command::Adapter { command } => cmd::adapter::run(command),
         Command::Unit { command } => cmd::unit::run(command),
         Command::Interop(a) => cmd::interop::run(a),
+        Command::Load(a) => cmd::load::run(*a),
     };
     match verdict {
         Ok(Verdict::Clean) => ExitCode::SUCCESS,
         Ok(Verdict::Findings) => ExitCode::from(1),
+        Ok(Verdict::GateCrossed) => ExitCode::from(99),
         Err(e) => {
             eprintln!("renkei: {e:#}");
             ExitCode::from(2)

@@ -326,6 +326,12 @@ impl HubClient {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Every exchange so far, emptying the record (a long-running client, such as one
+    /// office of `renkei load`, reads it as it goes instead of keeping it all).
+    pub fn take_exchanges(&self) -> Vec<Exchange> {
+        std::mem::take(&mut *self.log.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// The current token, if logged in.
     pub fn token(&self) -> Option<String> {
         self.token.lock().unwrap_or_else(|e| e.into_inner()).clone()

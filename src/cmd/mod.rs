@@ -5,6 +5,7 @@ pub mod certify;
 pub mod fixtures;
 pub mod hub;
 pub mod interop;
+pub mod load;
 pub mod pki;
 pub mod run;
 pub mod sample;
@@ -12,14 +13,16 @@ pub mod spec;
 pub mod unit;
 pub mod validate;
 
-/// What a command found. `main` maps it to the exit code: `Clean` 0, `Findings` 1, and an
-/// error (usage, input/output) 2.
+/// What a command found. `main` maps it to the exit code: `Clean` 0, `Findings` 1, `GateCrossed`
+/// 99, and an error (usage, input/output) 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// Nothing wrong: valid files, every scenario passed, the server stopped cleanly.
     Clean,
     /// The command ran and found failures (invalid files, failed scenarios or cases).
     Findings,
+    /// `renkei load`: the run reconciled, but a threshold or the baseline was crossed (99).
+    GateCrossed,
 }
 
 impl Verdict {

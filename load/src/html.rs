@@ -1,0 +1,271 @@
+//! index.html: one self-contained page (inline CSS, charts as inline SVG drawn by plotters'
+//! SVG backend): sends per simulated hour over the month, send latency percentiles per
+//! simulated day, errors per simulated hour, then the tables of load.json.
+
+use plotters::prelude::*;
+
+use crate::report::LoadReport;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One line of a chart: its name, colour and points.
+type Series<'a> = (&'a str, RGBColor, Vec<(u32, f64)>);
+
+const W: u32 = 960;
+const H: u32 = 300;
+
+/// A line chart of `series` (name, colour, points) over x in 0..`x_max`, x labelled by
+/// `label`; an empty chart says so.
+fn chart(
+    title: &str,
+    y_desc: &str,
+    x_max: u32,
+    series: &[Series<'_>],
+    label: &dyn Fn(u32) -> String,
+) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let y_max = series
+            .iter()
+            .flat_map(|s| s.2.iter().map(|p| p.1))
+            .fold(0.0f64, f64::max)
+            .max(1.0)
+            * 1.1;
+        let built = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0u32..x_max.max(1), 0f64..y_max);
+        let Ok(mut c) = built else {
+            return String::new();
+        };
+        let _ = c
+            .configure_mesh()
+            .x_labels(10)
+            .x_label_formatter(&|x| label(*x))
+            .y_desc(y_desc)
+            .draw();
+        for (name, colour, points) in series {
+            let colour = *colour;
+            if let Ok(s) = c.draw_series(LineSeries::new(
+                points.iter().copied(),
+                colour.stroke_width(2),
+            )) {
+                s.label(*name).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
+                });
+            }
+        }
+        let _ = c
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw();
+        let _ = root.present();
+    }
+    svg
+}
+
+/// The page.
+pub fn render(r: &LoadReport) -> String {
+    // Hours with no sends are left out of load.json: put them back so the x axis is time.
+    let start = r.hours.first().map(|h| h.hour.clone());
+    let parse = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+    };
+    let t0 = start.as_deref().and_then(parse);
+    let mut hours: Vec<(u32, u64, u64, u64)> = Vec::new();
+    if let Some(t0) = t0 {
+        for h in &r.hours {
+            if let Some(t) = parse(&h.hour) {
+                let i = ((t - t0).whole_hours()).max(0) as u32;
+                hours.push((i, h.counts.started, h.counts.ok, h.counts.errors));
+            }
+        }
+    }
+    let x_max = hours.last().map_or(1, |h| h.0 + 1);
+    // Dense: an hour without sends is a zero, not a line drawn across it.
+    let mut dense: Vec<(u32, u64, u64, u64)> = (0..x_max).map(|i| (i, 0, 0, 0)).collect();
+    for h in &hours {
+        dense[h.0 as usize] = *h;
+    }
+    let hours = dense;
+    let hour_label = |x: u32| {
+        t0.map(|t| {
+            let t = t + time::Duration::hours(i64::from(x));
+            format!("{:02}-{:02} {:02}h", t.month() as u8, t.day(), t.hour())
+        })
+        .unwrap_or_default()
+    };
+    let sends = chart(
+        "Sends per simulated hour (JST)",
+        "sends",
+        x_max,
+        &[
+            (
+                "started",
+                RGBColor(70, 110, 200),
+                hours.iter().map(|h| (h.0, h.1 as f64)).collect(),
+            ),
+            (
+                "acknowledged",
+                RGBColor(40, 160, 90),
+                hours.iter().map(|h| (h.0, h.2 as f64)).collect(),
+            ),
+        ],
+        &hour_label,
+    );
+    let errors = chart(
+        "Failed sends per simulated hour",
+        "errors",
+        x_max,
+        &[(
+            "errors",
+            RGBColor(200, 50, 50),
+            hours.iter().map(|h| (h.0, h.3 as f64)).collect(),
+        )],
+        &hour_label,
+    );
+    let day_label = |x: u32| {
+        r.days
+            .get(x as usize)
+            .map(|d| d.day.get(5..).unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    let pick = |f: fn(&crate::report::DayRow) -> f64| -> Vec<(u32, f64)> {
+        r.days
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i as u32, f(d)))
+            .collect()
+    };
+    let latency = chart(
+        "Send latency from the scheduled time, per simulated day",
+        "ms",
+        r.days.len() as u32,
+        &[
+            ("p50", RGBColor(40, 160, 90), pick(|d| d.p50_ms)),
+            ("p90", RGBColor(220, 150, 30), pick(|d| d.p90_ms)),
+            ("p99", RGBColor(200, 50, 50), pick(|d| d.p99_ms)),
+        ],
+        &day_label,
+    );
+    let rc = &r.reconciliation;
+    let verdict = if rc.passed() { "PASS" } else { "FAIL" };
+    let mut endpoints = String::new();
+    for (name, e) in &r.endpoints {
+        endpoints.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td></tr>",
+            esc(name), e.ok, e.errors, e.p50_ms, e.p90_ms, e.p99_ms, e.p999_ms, e.max_ms
+        ));
+    }
+    let mut codes = String::new();
+    for (c, n) in &r.errors.by_code {
+        codes.push_str(&format!("<tr><td>{}</td><td>{n}</td></tr>", esc(c)));
+    }
+    if codes.is_empty() {
+        codes.push_str("<tr><td colspan=2>none</td></tr>");
+    }
+    let mut gates = String::new();
+    for g in &r.gates {
+        gates.push_str(&format!(
+            "<tr class={}><td>{}</td><td>{:.3}</td><td>{}</td></tr>",
+            if g.passed { "ok" } else { "bad" },
+            esc(&g.gate),
+            g.actual,
+            if g.passed { "held" } else { "crossed" }
+        ));
+    }
+    let recon_rows: Vec<(&str, u64)> = vec![
+        ("acknowledged", rc.acknowledged),
+        ("delivered", rc.delivered),
+        ("lost", rc.lost),
+        ("duplicated", rc.duplicated),
+        ("corrupted", rc.corrupted),
+        ("out of order", rc.out_of_order),
+        ("unanswered (retried as replays)", rc.unanswered),
+        (
+            "delivered though unacknowledged",
+            rc.delivered_unacknowledged,
+        ),
+        ("unexpected", rc.unexpected),
+        ("unverified", rc.unverified),
+    ];
+    let recon: String = recon_rows
+        .iter()
+        .map(|(k, v)| format!("<tr><td>{k}</td><td>{v}</td></tr>"))
+        .collect();
+    let run = &r.run;
+    format!(
+        r#"<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>renkei load — {profile}</title>
+<style>
+body{{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}}
+h1{{font-size:22px}} h2{{font-size:17px;margin-top:28px}}
+table{{border-collapse:collapse;font-size:13px}} td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}
+td:first-child,th:first-child{{text-align:left}}
+.verdict{{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;background:{colour}}}
+tr.bad td{{background:#fde2e2}} tr.ok td{{background:#e6f6ea}}
+.facts{{font-size:14px;line-height:1.6}}
+</style></head><body>
+<h1>renkei load: {profile} ({month}) <span class="verdict">{verdict}</span></h1>
+<div class="facts">
+World: {kyotaku} 居宅, {offices} offices on the hub, {pairs} pairs, {per_month} sends a month (seed {seed}, adoption {adoption}).<br>
+Target: {target}; shard {si}/{sn}; {duration:.0} s of wall time for the month (×{compression:.0}).<br>
+Played {completed:.0} % ({started} of {scheduled} sends, up to {until}) in {wall:.1} s: <b>{rate:.1} sends/s</b> acknowledged;
+schedule lag p99 {lag99:.1} ms, max {lagmax:.1} ms.<br>
+Machine: {cores} cores, load average {l0} → {l1}. Certificates: {certs} in {cert_ms:.0} ms per 1,000.
+</div>
+<h2>Sends over the simulated month</h2>
+{sends}
+<h2>Latency</h2>
+{latency}
+<h2>Errors</h2>
+{errors}
+<table><tr><th>code</th><th>count</th></tr>{codes}</table>
+<h2>Endpoints (ms, from the scheduled time)</h2>
+<table><tr><th>endpoint</th><th>ok</th><th>errors</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>{endpoints}</table>
+<h2>Reconciliation (every receiver's inbox read back)</h2>
+<table>{recon}</table>
+<h2>Gates</h2>
+<table><tr><th>gate</th><th>measured</th><th></th></tr>{gates}</table>
+</body></html>
+"#,
+        profile = esc(&r.profile.name),
+        month = esc(&r.profile.month),
+        colour = if rc.passed() { "#2a8a4a" } else { "#c03030" },
+        kyotaku = r.world.params.kyotaku,
+        offices = r.world.summary.hub_offices,
+        pairs = r.world.summary.pairs,
+        per_month = r.world.summary.sends_per_month,
+        seed = r.world.params.seed,
+        adoption = r.world.params.adoption,
+        target = esc(&run.target),
+        si = run.shard.index,
+        sn = run.shard.count,
+        duration = run.duration_s,
+        compression = run.compression,
+        completed = run.completed * 100.0,
+        started = run.started,
+        scheduled = run.scheduled,
+        until = esc(&run.simulated_until),
+        wall = run.wall_s,
+        rate = run.sends_per_s,
+        lag99 = r.schedule_lag.p99_ms,
+        lagmax = r.schedule_lag.max_ms,
+        cores = run.machine.cores,
+        l0 = esc(&run.machine.load_start),
+        l1 = esc(&run.machine.load_end),
+        certs = r.world.certificates,
+        cert_ms = r.world.certificate_ms_per_1000,
+    )
+}
