@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
+use cucumber::writer::Ext as _;
 use cucumber::{cli, event, parser, Event, World as _};
 use renkei_reports::{Evidence, EvidenceKind, Feature, Run, Scenario, Status, Step};
 use renkei_simulator::hub::{HubError, TLS_OUTCOMES, WARNING_CODES};
@@ -27,9 +28,16 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     /// Scenarios run at once (each has its own hub).
     pub concurrency: usize,
-    /// Print one line per scenario as it finishes.
+    /// Print one line per scenario as it finishes, in the order of the features and their
+    /// scenarios whatever the concurrency.
     pub progress: bool,
+    /// The command line that started the run, for the reports' provenance.
+    pub command_line: String,
 }
+
+/// The git commit this crate was built from (`build.rs`: `RENKEI_GIT_COMMIT` at build time,
+/// else `git rev-parse`, else `unknown`).
+pub const GIT_COMMIT: &str = env!("RENKEI_GIT_COMMIT");
 
 /// Why a run could not start or its reports could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -274,10 +282,6 @@ fn outcome(x: &mut Step, ev: &event::Step<RenkeiWorld>) {
     }
 }
 
-/// The collector keys everything by feature, scenario and step, so it needs no ordering of
-/// events from concurrent scenarios.
-impl cucumber::writer::Normalized for Collector {}
-
 impl cucumber::Writer<RenkeiWorld> for Collector {
     type Cli = cli::Empty;
 
@@ -324,6 +328,9 @@ pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
             .map(Path::to_path_buf)
             .unwrap_or_default()
     };
+    // Cucumber reports absolute paths: the root must be absolute too, so that every path in
+    // the reports is relative to the features folder.
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
     let evidence: EvidenceMap = Arc::new(Mutex::new(HashMap::new()));
     let sink = evidence.clone();
     let root_for_hook = root.clone();
@@ -336,7 +343,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
     };
     let collector = RenkeiWorld::cucumber()
         .max_concurrent_scenarios(opts.concurrency.max(1))
-        .with_writer(collector)
+        .with_writer(collector.normalized())
         .with_default_cli()
         .after(move |feature, _rule, scenario, _ev, world| {
             let sink = sink.clone();
@@ -369,7 +376,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
             })
         })
         .await;
-    let mut features = collector.features;
+    let mut features = collector.inner_writer().features.clone();
     // Evidence onto its steps.
     let mut ev = evidence.lock().unwrap_or_else(|e| e.into_inner());
     for f in &mut features {
@@ -396,8 +403,10 @@ pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
         duration_ms: started.elapsed().as_millis() as u64,
         features,
         coverage: Default::default(),
+        provenance: Default::default(),
     };
     coverage(&mut run);
+    run.provenance = provenance(&run, opts);
     if let Some(out) = &opts.out {
         renkei_reports::write_all(&run, out)
             .map_err(|e| RunError::Io(out.display().to_string(), e))?;
@@ -429,6 +438,31 @@ pub fn failure_summary(run: &Run) -> String {
         }
     }
     out
+}
+
+/// What produced the run: this build, the standard in force, the command line and tags, and
+/// the clocks the scenarios pinned.
+fn provenance(run: &Run, opts: &RunOptions) -> renkei_reports::Provenance {
+    let mut pinned: Vec<String> = run
+        .scenarios()
+        .flat_map(|s| &s.steps)
+        .flat_map(|s| &s.evidence)
+        .filter(|e| e.kind == EvidenceKind::Clock && e.data["pinned"] == true)
+        .filter_map(|e| e.data["now"].as_str().map(str::to_string))
+        .collect();
+    pinned.sort();
+    pinned.dedup();
+    renkei_reports::Provenance {
+        renkei_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: GIT_COMMIT.to_string(),
+        standard_revision: renkei_spec::standard::Standard::get()
+            .default_revision()
+            .revision
+            .clone(),
+        command_line: opts.command_line.clone(),
+        tags: opts.tags.clone(),
+        pinned_clock: pinned,
+    }
 }
 
 fn coverage(run: &mut Run) {

@@ -75,9 +75,35 @@ pub fn run(a: Args) -> anyhow::Result<Verdict> {
         out: Some(a.out.clone()),
         concurrency: a.concurrency,
         progress: true,
+        command_line: command_line(),
     };
     let rt = tokio::runtime::Runtime::new()?;
     let run = rt.block_on(renkei_scenarios::run(&opts))?;
     human::print_run_summary(&mut std::io::stdout().lock(), &run, &a.out)?;
     Ok(Verdict::from_ok(run.passed()))
+}
+
+/// The command line as typed (for the reports' provenance): the program's name, then each
+/// argument, quoted when it holds a space.
+fn command_line() -> String {
+    let mut args = std::env::args_os();
+    let program = args
+        .next()
+        .map(|p| {
+            std::path::Path::new(&p)
+                .file_name()
+                .map_or("renkei".into(), |n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "renkei".into());
+    std::iter::once(program)
+        .chain(args.map(|a| {
+            let a = a.to_string_lossy().into_owned();
+            if a.contains(' ') || a.is_empty() {
+                format!("'{a}'")
+            } else {
+                a
+            }
+        }))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
