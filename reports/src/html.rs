@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::escape;
-use crate::model::{Feature, Run, Scenario, Status, Step, FLOW_STEPS};
+use crate::model::{Evidence, EvidenceKind, Feature, Run, Scenario, Status, Step, FLOW_STEPS};
 
 const CSS: &str = r#"
 :root{--ok:#1a7f37;--ng:#cf222e;--skip:#8c959f;--bg:#f6f8fa;--fg:#1f2328;--line:#d0d7de}
@@ -57,6 +57,9 @@ figcaption{color:#57606a}
 .cov .links a{margin-right:.5rem;font-size:.8rem;white-space:nowrap}
 .glossary dt{font-weight:700;margin-top:.5rem}.glossary dd{margin:.1rem 0 .3rem 1rem;font-size:.9rem}
 .scroll{overflow-x:auto;max-width:100%}
+.ek{display:inline-block;font-size:.7rem;border:1px solid var(--line);border-radius:4px;padding:0 .3rem;margin-right:.2rem;color:#57606a;background:var(--bg)}
+code.sha{font-size:.7rem;color:#6e7781}
+table.diff{width:auto;min-width:60%;font-size:.82rem;margin:.2rem 0 .4rem 1.1rem}table.diff th{background:var(--bg)}
 @media (max-width:640px){.prov th{width:auto;white-space:normal}}
 "#;
 
@@ -342,24 +345,102 @@ fn step(o: &mut String, step: &Step) {
     if let Some(e) = &step.error {
         let _ = write!(o, "<pre class=\"err\">{}</pre>", escape(e));
     }
-    if !step.evidence.is_empty() {
-        o.push_str("<ul class=\"ev\">");
-        for e in &step.evidence {
-            let data = if e.data.is_null() {
-                String::new()
-            } else {
-                format!(" <code>{}</code>", escape(&e.data.to_string()))
-            };
+    evidence(o, &step.evidence);
+    o.push_str("</li>");
+}
+
+/// A step's evidence: differences between 予定 and 実績 as one table (利用者名, サービス名,
+/// 日付, 時間), each hub exchange once (the hub's log line that says the same is folded into
+/// it), everything else one line each. Structured data stays in cucumber.json.
+fn evidence(o: &mut String, list: &[Evidence]) {
+    if list.is_empty() {
+        return;
+    }
+    let differences: Vec<&Evidence> = list
+        .iter()
+        .filter(|e| e.data.get("difference").is_some())
+        .collect();
+    let exchanges: Vec<String> = list
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::Hub)
+        .filter_map(exchange_key)
+        .collect();
+    o.push_str("<ul class=\"ev\">");
+    for e in list {
+        if e.data.get("difference").is_some() {
+            continue;
+        }
+        if e.kind == EvidenceKind::HubLog && log_key(e).is_some_and(|k| exchanges.contains(&k)) {
+            continue; // the same exchange as a hub line of this step
+        }
+        let extra = match e.kind {
+            EvidenceKind::File => e.data["sha256"]
+                .as_str()
+                .map(|h| format!(" <code class=\"sha\">sha256 {}</code>", escape(h)))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let _ = write!(
+            o,
+            "<li><span class=\"ek\">{}</span> {}{extra}</li>",
+            kind_label(e.kind),
+            escape(&e.text)
+        );
+    }
+    o.push_str("</ul>");
+    if !differences.is_empty() {
+        o.push_str("<div class=\"scroll\"><table class=\"diff\"><tr><th>差</th><th>利用者名</th><th>サービス名</th><th>日付</th><th>時間</th></tr>");
+        for d in differences {
+            let cell = |k: &str| escape(d.data[k].as_str().unwrap_or(""));
             let _ = write!(
                 o,
-                "<li>[{}] {}{data}</li>",
-                escape(e.kind.as_str()),
-                escape(&e.text)
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                cell("difference"),
+                cell("user_name"),
+                cell("service_name"),
+                cell("date"),
+                cell("time")
             );
         }
-        o.push_str("</ul>");
+        o.push_str("</table></div>");
     }
-    o.push_str("</li>");
+}
+
+/// The Japanese word for an evidence kind, as the report shows it.
+fn kind_label(k: EvidenceKind) -> &'static str {
+    match k {
+        EvidenceKind::File => "ファイル",
+        EvidenceKind::Hub => "連携基盤",
+        EvidenceKind::HubLog => "連携基盤の記録",
+        EvidenceKind::Diagnostic => "検証",
+        EvidenceKind::Clock => "時計",
+        EvidenceKind::Note => "メモ",
+    }
+}
+
+/// `office METHOD path-without-query status` of a hub exchange the client saw.
+fn exchange_key(e: &Evidence) -> Option<String> {
+    let d = &e.data;
+    let path = d["path"].as_str()?;
+    Some(format!(
+        "{} {} {} {}",
+        d["office"].as_str()?,
+        d["method"].as_str()?,
+        path.split('?').next().unwrap_or(path),
+        d["status"].as_u64()?
+    ))
+}
+
+/// The same key from a hub log line (`time office METHOD path status OUTCOME`).
+fn log_key(e: &Evidence) -> Option<String> {
+    let mut w = e.text.split_whitespace();
+    let (_time, office, method, path, status) =
+        (w.next()?, w.next()?, w.next()?, w.next()?, w.next()?);
+    status.parse::<u64>().ok()?;
+    Some(format!(
+        "{office} {method} {} {status}",
+        path.split('?').next().unwrap_or(path)
+    ))
 }
 
 /// What the run covered: the flow steps by result, then the diagnostic codes and the hub's

@@ -301,6 +301,60 @@ mod tests {
     }
 
     #[test]
+    fn evidence_reads_as_a_care_manager_would_read_it() {
+        let mut r = run();
+        let step = &mut r.features[0].scenarios[1].steps[0];
+        step.evidence = vec![
+            Evidence {
+                kind: EvidenceKind::Hub,
+                text: "1370101014 POST /v1/login → 200 OK".into(),
+                data: serde_json::json!({"office": "1370101014", "method": "POST",
+                    "path": "/v1/login", "status": 200, "outcome": "OK"}),
+            },
+            Evidence {
+                kind: EvidenceKind::HubLog,
+                text: "2026-11-24T10:01:00+09:00 1370101014 POST /v1/login 200 OK".into(),
+                data: serde_json::Value::Null,
+            },
+            Evidence {
+                kind: EvidenceKind::Note,
+                text: "突合 時間変更: 吉田　太郎さん 身体介護２ 12月9日".into(),
+                data: serde_json::json!({"difference": "時間変更", "user_name": "吉田　太郎",
+                    "insured": "1000000124", "service_name": "身体介護２", "service": "111211",
+                    "date": "12月9日", "time": "10:00〜11:00 → 10:30〜11:30"}),
+            },
+        ];
+        let h = super::html::render(&r);
+        assert!(h.contains("<td>時間変更</td><td>吉田　太郎</td><td>身体介護２</td><td>12月9日</td><td>10:00〜11:00 → 10:30〜11:30</td>"));
+        assert!(
+            !h.contains("TimeChanged") && !h.contains("1000000124"),
+            "no enum names or raw data"
+        );
+        assert_eq!(
+            h.matches("POST /v1/login").count(),
+            1,
+            "each hub exchange once"
+        );
+        assert!(
+            h.contains("<dt>ファイル連番</dt>") && h.contains("<dt>第7表</dt>"),
+            "glossary"
+        );
+        assert!(
+            h.contains("<nav id=\"toc\"") && h.contains("href=\"#f-flow-yotei\""),
+            "table of contents"
+        );
+        assert!(
+            h.contains("id=\"only-failed\"")
+                && h.contains("id=\"q\"")
+                && h.contains("id=\"open-all\"")
+        );
+        assert!(
+            h.contains("<div id=\"tools\" class=\"tools\" hidden>"),
+            "tools hidden without JS"
+        );
+    }
+
+    #[test]
     fn cucumber_json_has_the_standard_shape() {
         let v: serde_json::Value =
             serde_json::from_str(&super::cucumber_json::render(&run())).unwrap();
