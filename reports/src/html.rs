@@ -280,7 +280,7 @@ fn flow(o: &mut String, run: &Run) {
             escape(name)
         );
     }
-    o.push_str("</div><figcaption><small>赤: どこかのシナリオがこの手順か、その直後の確認で失敗 ・ 緑: どこかで成功し失敗はなし ・ 灰: 実行されていない。箱を押すと、その手順を通るシナリオの一覧へ。</small></figcaption></figure>");
+    o.push_str("</div><figcaption><small>赤: どこかのシナリオがこの手順か、その直後の確認で失敗 ・ 緑: どこかで成功し失敗はなし ・ 灰: 実行されていない。②③・⑧⑨: 運用ではクライアントへの取込と連携基盤への送信の二段階ですが、連携基盤の API では一つの要求です（③⑨では送信一覧で送信を確かめます）。箱を押すと、その手順を通るシナリオの一覧へ。</small></figcaption></figure>");
 }
 
 /// One feature: its title and description, a parse error if any, then its scenarios.
