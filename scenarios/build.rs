@@ -1,8 +1,10 @@
-//! Embeds the shipped features, so an installed `renkei run` works away from the source tree.
+//! Embeds the shipped features, so an installed `renkei run` works away from the source tree,
+//! and records the git commit the build comes from (the reports' provenance).
 
 use std::fmt::Write;
 
 fn main() {
+    git_commit();
     let dir = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("features");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut names: Vec<_> = std::fs::read_dir(&dir)
@@ -29,4 +31,32 @@ fn main() {
         out,
     )
     .unwrap();
+}
+
+/// `RENKEI_GIT_COMMIT`: the variable of that name at build time (a packager's build without
+/// git), else `git rev-parse HEAD` (rebuilt when HEAD moves), else `unknown`.
+fn git_commit() {
+    println!("cargo:rerun-if-env-changed=RENKEI_GIT_COMMIT");
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let commit = std::env::var("RENKEI_GIT_COMMIT")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            for p in ["HEAD", "logs/HEAD"] {
+                if let Some(path) = git(&["rev-parse", "--git-path", p]) {
+                    println!("cargo:rerun-if-changed={path}");
+                }
+            }
+            git(&["rev-parse", "HEAD"])
+        })
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=RENKEI_GIT_COMMIT={commit}");
 }

@@ -13,6 +13,7 @@ pub fn print_run_summary(
     out: &mut impl Write,
     run: &renkei_reports::Run,
     dir: &std::path::Path,
+    tags: Option<&str>,
 ) -> io::Result<()> {
     let (passed, failed, skipped) = run.counts();
     let flow: String = renkei_reports::model::FLOW_STEPS
@@ -34,7 +35,10 @@ pub fn print_run_summary(
         writeln!(out, "report: {}", dir.join(name).display())?;
     }
     if run.scenarios().next().is_none() {
-        writeln!(out, "no scenario ran (does --tags match any?)")?;
+        match tags {
+            Some(t) => writeln!(out, "no scenario ran (does --tags {t:?} match any?)")?,
+            None => writeln!(out, "no scenario ran (the features hold no scenario)")?,
+        }
     }
     Ok(())
 }
@@ -253,6 +257,37 @@ pub fn print_spec(
     Ok(())
 }
 
+/// `renkei spec --revisions`: every revision renkei knows, the default marked.
+pub fn print_revisions(out: &mut impl Write, json: bool) -> anyhow::Result<()> {
+    let std = Standard::get();
+    if json {
+        let v: Vec<_> = std
+            .revisions
+            .iter()
+            .map(|r| {
+                serde_json::json!({"revision": r.revision, "label": r.label,
+                    "csv_version": r.csv_version, "applies_from": r.applies_from,
+                    "default": r.default})
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for r in &std.revisions {
+        writeln!(
+            out,
+            "{:<4} {}  CSVバージョン {}  適用 {}{}",
+            r.revision,
+            r.label,
+            r.csv_version,
+            r.applies_from,
+            if r.default { "  (default)" } else { "" }
+        )?;
+    }
+    Ok(())
+}
+
 fn known(std: &Standard) -> String {
     std.revisions
         .iter()
@@ -303,7 +338,14 @@ impl CaseProgress {
     pub fn case(&self, r: &renkei_reports::certification::CaseResult) {
         if r.outcome.is_failure() || r.outcome == renkei_reports::certification::Outcome::Xpass {
             self.bar.suspend(|| {
-                println!("{:<5} {}  {}", r.outcome.as_str(), r.id, r.message);
+                // Best effort: a closed pipe ends the output, not the run.
+                let _ = writeln!(
+                    io::stdout(),
+                    "{:<5} {}  {}",
+                    r.outcome.as_str(),
+                    r.id,
+                    r.message
+                );
             });
         }
         self.bar.set_message(r.id.clone());

@@ -87,9 +87,93 @@ fn main() -> ExitCode {
         Ok(Verdict::Clean) => ExitCode::SUCCESS,
         Ok(Verdict::Findings) => ExitCode::from(1),
         Ok(Verdict::GateCrossed) => ExitCode::from(99),
+        // The reader went away (`renkei spec | head`): nothing more to say to anyone.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("renkei: {e:#}");
+            eprintln!("renkei: {}", error_text(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Whether the error is a write to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let pipe = Some(std::io::ErrorKind::BrokenPipe);
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().map(|io| io.kind()) == pipe
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                == pipe
+    })
+}
+
+/// An error and its causes, each said once: a cause whose text the message already holds
+/// (`/x: No such file (os error 2)` over `No such file (os error 2)`) is not repeated.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&c);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every option and argument of every subcommand, with the path of subcommands to it.
+    fn all_args(cmd: &clap::Command, path: &str, out: &mut Vec<(String, Option<String>)>) {
+        for a in cmd.get_arguments() {
+            if matches!(a.get_id().as_str(), "help" | "version") {
+                continue;
+            }
+            out.push((
+                format!("{path} {}", a.get_id()),
+                a.get_help().map(|h| h.to_string()),
+            ));
+        }
+        for sub in cmd.get_subcommands() {
+            all_args(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_option_of_every_subcommand_has_a_help_line() {
+        let mut args = Vec::new();
+        all_args(&super::Cli::command(), "renkei", &mut args);
+        assert!(args.len() > 30, "{args:?}");
+        let missing: Vec<_> = args
+            .iter()
+            .filter(|(_, h)| h.as_deref().is_none_or(|h| h.trim().is_empty()))
+            .map(|(p, _)| p.as_str())
+            .collect();
+        assert!(missing.is_empty(), "without a help line: {missing:?}");
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file (os error 2)");
+        #[derive(Debug)]
+        struct E(std::io::Error);
+        impl std::fmt::Display for E {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "/x: {}", self.0)
+            }
+        }
+        impl std::error::Error for E {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = anyhow::Error::new(E(io));
+        assert_eq!(super::error_text(&e), "/x: No such file (os error 2)");
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(super::error_text(&e), "outer: inner");
     }
 }

@@ -1,6 +1,8 @@
 //! `cucumber.json`: the Cucumber JSON format (an array of features with their elements and
 //! steps), which existing report tools read. Each step's evidence is written as its `output`
-//! lines (shown by most tools) and, structured, in an extra `renkei_evidence` field.
+//! lines (shown by most tools) and, structured, in an extra `renkei_evidence` field. The
+//! run's provenance is an extra `renkei_provenance` object on every feature (the format has
+//! no place for the run itself).
 
 use serde_json::{json, Value};
 
@@ -20,6 +22,11 @@ fn slug(s: &str) -> String {
 
 /// The run as `cucumber.json`: one element per scenario, each step with its result and its evidence as output lines.
 pub fn render(run: &Run) -> String {
+    let provenance: serde_json::Map<String, Value> = run
+        .provenance_rows()
+        .into_iter()
+        .map(|(k, _, v)| (k.to_string(), json!(v)))
+        .collect();
     let features: Vec<Value> = run
         .features
         .iter()
@@ -71,6 +78,7 @@ pub fn render(run: &Run) -> String {
                 "line": f.line,
                 "tags": f.tags.iter().map(|t| json!({"name": format!("@{t}"), "line": f.line.saturating_sub(1)})).collect::<Vec<_>>(),
                 "elements": elements,
+                "renkei_provenance": provenance,
             })
         })
         .collect();

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::escape;
-use crate::model::{Feature, Run, Scenario, Status, Step, FLOW_STEPS};
+use crate::model::{Evidence, EvidenceKind, Feature, Run, Scenario, Status, Step, FLOW_STEPS};
 
 const CSS: &str = r#"
 :root{--ok:#1a7f37;--ng:#cf222e;--skip:#8c959f;--bg:#f6f8fa;--fg:#1f2328;--line:#d0d7de}
@@ -43,27 +43,99 @@ td,th{border:1px solid var(--line);padding:.2rem .4rem;text-align:left;vertical-
 .codes span{border-radius:4px;padding:0 .3rem;border:1px solid var(--line)}
 .codes .hit{background:#dafbe1;border-color:#aceebb}
 .desc{white-space:pre-wrap;color:#3b434b;font-size:.9rem}
+.zero{background:#eaeef2;color:#57606a}
+a.box{text-decoration:none}a.box:hover,a.box:focus{outline:3px solid #0969da;outline-offset:1px}
+.box.failed small,.box.passed small{opacity:.95}
+code,td,th,summary,h3,li{overflow-wrap:anywhere}
+.prov{margin:.6rem 0}.prov table{margin:0 .6rem .6rem;width:calc(100% - 1.2rem)}.prov th{width:11rem;white-space:nowrap;background:var(--bg)}
+#toc ol{margin:.2rem 0;padding-left:1.4rem}#toc li{margin:.15rem 0}#toc .st{margin-left:.4rem}
+.tools{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.6rem 0;position:sticky;top:0;background:#fff;padding:.4rem 0;z-index:1;border-bottom:1px solid var(--line)}
+.tools input[type=search]{flex:1 1 14rem;min-width:0;padding:.3rem .5rem;border:1px solid var(--line);border-radius:6px;font:inherit}
+.tools button{font:inherit;padding:.2rem .6rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);cursor:pointer}
+#shown{color:#57606a;font-size:.85rem}
+figcaption{color:#57606a}
+.cov .links a{margin-right:.5rem;font-size:.8rem;white-space:nowrap}
+.glossary dt{font-weight:700;margin-top:.5rem}.glossary dd{margin:.1rem 0 .3rem 1rem;font-size:.9rem}
+.scroll{overflow-x:auto;max-width:100%}
+.ek{display:inline-block;font-size:.7rem;border:1px solid var(--line);border-radius:4px;padding:0 .3rem;margin-right:.2rem;color:#57606a;background:var(--bg)}
+code.sha{font-size:.7rem;color:#6e7781}
+table.diff{width:auto;min-width:60%;font-size:.82rem;margin:.2rem 0 .4rem 1.1rem}table.diff th{background:var(--bg)}
+@media (max-width:640px){.prov th{width:auto;white-space:normal}}
 "#;
+
+/// The small script of the tools: search, "failures only", expand and collapse all, and
+/// opening the scenario a link points to. Plain JavaScript; the page is complete without it.
+const SCRIPT: &str = r#"
+(function(){
+  var tools=document.getElementById('tools');if(!tools)return;tools.hidden=false;
+  var q=document.getElementById('q'),only=document.getElementById('only-failed'),shown=document.getElementById('shown');
+  var items=[].slice.call(document.querySelectorAll('details.sc'));
+  var sections=[].slice.call(document.querySelectorAll('section.feature'));
+  function apply(){
+    var t=q.value.trim().toLowerCase(),n=0;
+    items.forEach(function(d){
+      var ok=(!only.checked||d.getAttribute('data-status')!=='passed')&&(!t||d.textContent.toLowerCase().indexOf(t)>=0);
+      d.hidden=!ok;if(ok)n++;if(ok&&t)d.open=true;
+    });
+    sections.forEach(function(s){
+      var any=s.querySelector('details.sc:not([hidden])')||s.querySelector('pre.err');
+      s.hidden=!any;
+    });
+    shown.textContent=n+' / '+items.length+' シナリオ';
+  }
+  q.addEventListener('input',apply);only.addEventListener('change',apply);
+  document.getElementById('open-all').addEventListener('click',function(){items.forEach(function(d){d.open=true;});});
+  document.getElementById('close-all').addEventListener('click',function(){items.forEach(function(d){d.open=false;});});
+  function reveal(){
+    var id=decodeURIComponent(location.hash.slice(1));var el=id&&document.getElementById(id);
+    if(el&&el.tagName==='DETAILS'){el.hidden=false;el.open=true;var s=el.closest('section');if(s)s.hidden=false;el.scrollIntoView();}
+  }
+  window.addEventListener('hashchange',reveal);reveal();apply();
+})();
+"#;
+
+/// The glossary (用語集): (term, meaning), from `glossary.tsv`.
+fn glossary_terms() -> impl Iterator<Item = (&'static str, &'static str)> {
+    include_str!("../glossary.tsv")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+}
+
+/// The glossary: the words of the standard a reader meets in the scenarios.
+fn glossary(o: &mut String) {
+    o.push_str("<h2 id=\"glossary\">用語集</h2><dl class=\"glossary\">");
+    for (term, meaning) in glossary_terms() {
+        let _ = write!(o, "<dt>{}</dt><dd>{}</dd>", escape(term), escape(meaning));
+    }
+    o.push_str("</dl>");
+}
 
 fn status_class(s: Status) -> &'static str {
     s.as_str()
 }
 
-/// Renders the whole page: the header, the flow, each feature, the coverage.
+/// Renders the whole page: the header with the provenance, the table of contents, the flow,
+/// each feature, the glossary, the coverage, and the small script of the tools.
 pub fn render(run: &Run) -> String {
     let mut o = String::new();
     header(&mut o, run);
+    provenance(&mut o, run);
+    toc(&mut o, run);
     flow(&mut o, run);
-    o.push_str("<h2>機能とシナリオ</h2>");
+    o.push_str("<h2 id=\"features\">機能とシナリオ</h2>");
+    tools(&mut o);
     for f in &run.features {
         feature(&mut o, f);
     }
+    glossary(&mut o);
     coverage(&mut o, run);
-    o.push_str("</main></body></html>\n");
+    let _ = writeln!(o, "</main><script>{SCRIPT}</script></body></html>");
     o
 }
 
-/// The document head, the title and the summary pills (the run's verdict and its counts).
+/// The document head, the title and the summary pills (the run's verdict and its counts); a
+/// count of zero failures is shown in grey, never red.
 fn header(o: &mut String, run: &Run) {
     let (passed, failed, skipped) = run.counts();
     let _ = write!(
@@ -78,20 +150,108 @@ fn header(o: &mut String, run: &Run) {
     } else {
         Status::Failed
     };
+    let count_class = |n: usize, class: &'static str| if n == 0 { "zero" } else { class };
     let _ = write!(
         o,
         "<header><h1>{}</h1><p>実行開始 {} ・ 所要 {:.1} 秒</p><div class=\"summary\">\
-         <span class=\"pill {}\">{}</span><span class=\"pill passed\">成功 {passed}</span>\
-         <span class=\"pill failed\">失敗 {failed}</span><span class=\"pill skipped\">未実行 {skipped}</span></div></header><main>",
+         <span class=\"pill {}\" id=\"verdict\">{}</span><span class=\"pill {}\">成功 {passed}</span>\
+         <span class=\"pill {}\" id=\"failed-count\">失敗 {failed}</span><span class=\"pill {}\">未実行 {skipped}</span></div></header><main>",
         escape(&run.title),
         escape(&run.started_at),
         run.duration_ms as f64 / 1000.0,
         status_class(overall),
-        if run.passed() { "全シナリオ成功" } else { "失敗あり" }
+        if run.passed() { "全シナリオ成功" } else { "失敗あり" },
+        count_class(passed, "passed"),
+        count_class(failed, "failed"),
+        count_class(skipped, "skipped"),
     );
 }
 
-/// The flow diagram ①–⑫ in its two lanes (予定, 実績), each box coloured by its status.
+/// The run's provenance (由来): what produced this evidence, on what, when.
+fn provenance(o: &mut String, run: &Run) {
+    o.push_str("<details class=\"prov\" id=\"provenance\"><summary><strong>この記録の由来</strong><small>バージョン・コミット・標準仕様の版・コマンドライン・時計</small></summary><table>");
+    for (key, label, value) in run.provenance_rows() {
+        let shown = match (key, value.is_empty()) {
+            ("run.tags", true) => "（なし：全シナリオ）".to_string(),
+            (_, true) => "—".to_string(),
+            _ => value,
+        };
+        let _ = write!(
+            o,
+            "<tr><th>{}</th><td><code data-key=\"{key}\">{}</code></td></tr>",
+            escape(label),
+            escape(&shown)
+        );
+    }
+    o.push_str("</table></details>");
+}
+
+/// The table of contents: each feature with its scenarios' outcome, linked to its section.
+fn toc(o: &mut String, run: &Run) {
+    o.push_str("<nav id=\"toc\" aria-label=\"目次\"><h2>目次</h2><ol>");
+    for f in &run.features {
+        let bad = f
+            .scenarios
+            .iter()
+            .filter(|s| s.status() != Status::Passed)
+            .count()
+            + usize::from(f.parse_error.is_some());
+        let mark = if bad == 0 {
+            "<span class=\"st passed\">成功</span>".to_string()
+        } else {
+            format!("<span class=\"st failed\">失敗・未実行 {bad}</span>")
+        };
+        let _ = write!(
+            o,
+            "<li><a href=\"#{}\">{}</a> <small>{} シナリオ</small>{mark}</li>",
+            feature_anchor(f),
+            escape(&f.name),
+            f.scenarios.len()
+        );
+    }
+    o.push_str("</ol></nav>");
+}
+
+/// The buttons and the search box. Hidden until the script shows them, so the page reads
+/// the same without JavaScript (every scenario listed, failures open).
+fn tools(o: &mut String) {
+    o.push_str(
+        "<div id=\"tools\" class=\"tools\" hidden>\
+         <input type=\"search\" id=\"q\" placeholder=\"検索（シナリオ名・ID・手順・証跡）\" aria-label=\"検索\">\
+         <label><input type=\"checkbox\" id=\"only-failed\"> 失敗・未実行だけ</label>\
+         <button type=\"button\" id=\"open-all\">すべて開く</button>\
+         <button type=\"button\" id=\"close-all\">すべて閉じる</button>\
+         <span id=\"shown\" aria-live=\"polite\"></span></div>",
+    );
+}
+
+/// The anchor of a feature's section (its file name without the extension).
+fn feature_anchor(f: &Feature) -> String {
+    let stem = f.path.rsplit('/').next().unwrap_or(&f.path);
+    let stem = stem.strip_suffix(".feature").unwrap_or(stem);
+    format!("f-{}", anchor_safe(stem))
+}
+
+/// The anchor of a scenario's `<details>`.
+fn scenario_anchor(id: &str) -> String {
+    format!("sc-{}", anchor_safe(id))
+}
+
+/// Keeps letters, digits, `.`, `-` and `_`; anything else becomes `_`.
+fn anchor_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The flow diagram ①–⑫ in its two lanes (予定, 実績), each box coloured by its status and
+/// linked to the list of the scenarios that exercise it.
 fn flow(o: &mut String, run: &Run) {
     o.push_str("<h2 id=\"flow-title\">連携の流れ ①〜⑫</h2><figure id=\"flow\" aria-labelledby=\"flow-title\" style=\"margin:0\"><div class=\"flow\">");
     for (i, (n, name)) in FLOW_STEPS.iter().enumerate() {
@@ -107,24 +267,28 @@ fn flow(o: &mut String, run: &Run) {
         }
         let st = run.coverage.flow_steps.get(*n).copied();
         let (class, label) = match st {
+            Some(Status::Skipped) => ("none", "未実行"),
             Some(s) => (status_class(s), s.japanese()),
             None => ("none", "対象外"),
         };
+        let count = run.coverage.flow_scenarios.get(*n).map_or(0, Vec::len);
         let _ = write!(
             o,
-            "<div class=\"box {class}\" data-step=\"{n}\" data-status=\"{}\"><b>{n}</b><span>{}</span><small>{label}</small></div>",
+            "<a class=\"box {class}\" href=\"#flow-{}\" data-step=\"{n}\" data-status=\"{}\"><b>{n}</b><span>{}</span><small>{label}・{count} シナリオ</small></a>",
+            i + 1,
             st.map_or("none", |s| s.as_str()),
             escape(name)
         );
     }
-    o.push_str("</div></figure>");
+    o.push_str("</div><figcaption><small>赤: どこかのシナリオがこの手順か、その直後の確認で失敗 ・ 緑: どこかで成功し失敗はなし ・ 灰: 実行されていない。②③・⑧⑨: 運用ではクライアントへの取込と連携基盤への送信の二段階ですが、連携基盤の API では一つの要求です（③⑨では送信一覧で送信を確かめます）。箱を押すと、その手順を通るシナリオの一覧へ。</small></figcaption></figure>");
 }
 
 /// One feature: its title and description, a parse error if any, then its scenarios.
 fn feature(o: &mut String, f: &Feature) {
     let _ = write!(
         o,
-        "<section><h3>{}{} <code>{}</code></h3>",
+        "<section id=\"{}\" class=\"feature\"><h3>{}{} <code>{}</code></h3>",
+        feature_anchor(f),
         escape(&f.keyword),
         if f.keyword.is_empty() {
             String::new()
@@ -150,9 +314,11 @@ fn scenario(o: &mut String, s: &Scenario) {
     let st = s.status();
     let _ = write!(
         o,
-        "<details{} data-id=\"{}\"><summary><span class=\"pill {}\">{}</span><strong>{}</strong><code>{}</code></summary><ol class=\"steps\">",
-        if st == Status::Failed { " open" } else { "" },
+        "<details class=\"sc\" id=\"{}\"{} data-id=\"{}\" data-status=\"{}\"><summary><span class=\"pill {}\">{}</span><strong>{}</strong><code>{}</code></summary><ol class=\"steps\">",
+        scenario_anchor(&s.id_or_name()),
+        if matches!(st, Status::Failed | Status::Undefined) { " open" } else { "" },
         escape(&s.id_or_name()),
+        st.as_str(),
         status_class(st),
         st.japanese(),
         escape(&s.name),
@@ -179,37 +345,129 @@ fn step(o: &mut String, step: &Step) {
     if let Some(e) = &step.error {
         let _ = write!(o, "<pre class=\"err\">{}</pre>", escape(e));
     }
-    if !step.evidence.is_empty() {
-        o.push_str("<ul class=\"ev\">");
-        for e in &step.evidence {
-            let data = if e.data.is_null() {
-                String::new()
-            } else {
-                format!(" <code>{}</code>", escape(&e.data.to_string()))
-            };
+    evidence(o, &step.evidence);
+    o.push_str("</li>");
+}
+
+/// A step's evidence: differences between 予定 and 実績 as one table (利用者名, サービス名,
+/// 日付, 時間), each hub exchange once (the hub's log line that says the same is folded into
+/// it), everything else one line each. Structured data stays in cucumber.json.
+fn evidence(o: &mut String, list: &[Evidence]) {
+    if list.is_empty() {
+        return;
+    }
+    let differences: Vec<&Evidence> = list
+        .iter()
+        .filter(|e| e.data.get("difference").is_some())
+        .collect();
+    let exchanges: Vec<String> = list
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::Hub)
+        .filter_map(exchange_key)
+        .collect();
+    o.push_str("<ul class=\"ev\">");
+    for e in list {
+        if e.data.get("difference").is_some() {
+            continue;
+        }
+        if e.kind == EvidenceKind::HubLog && log_key(e).is_some_and(|k| exchanges.contains(&k)) {
+            continue; // the same exchange as a hub line of this step
+        }
+        let extra = match e.kind {
+            EvidenceKind::File => e.data["sha256"]
+                .as_str()
+                .map(|h| format!(" <code class=\"sha\">sha256 {}</code>", escape(h)))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let _ = write!(
+            o,
+            "<li><span class=\"ek\">{}</span> {}{extra}</li>",
+            kind_label(e.kind),
+            escape(&e.text)
+        );
+    }
+    o.push_str("</ul>");
+    if !differences.is_empty() {
+        o.push_str("<div class=\"scroll\"><table class=\"diff\"><tr><th>差</th><th>利用者名</th><th>サービス名</th><th>日付</th><th>時間</th></tr>");
+        for d in differences {
+            let cell = |k: &str| escape(d.data[k].as_str().unwrap_or(""));
             let _ = write!(
                 o,
-                "<li>[{}] {}{data}</li>",
-                escape(e.kind.as_str()),
-                escape(&e.text)
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                cell("difference"),
+                cell("user_name"),
+                cell("service_name"),
+                cell("date"),
+                cell("time")
             );
         }
-        o.push_str("</ul>");
+        o.push_str("</table></div>");
     }
-    o.push_str("</li>");
+}
+
+/// The Japanese word for an evidence kind, as the report shows it.
+fn kind_label(k: EvidenceKind) -> &'static str {
+    match k {
+        EvidenceKind::File => "ファイル",
+        EvidenceKind::Hub => "連携基盤",
+        EvidenceKind::HubLog => "連携基盤の記録",
+        EvidenceKind::Diagnostic => "検証",
+        EvidenceKind::Clock => "時計",
+        EvidenceKind::Note => "メモ",
+    }
+}
+
+/// `office METHOD path-without-query status` of a hub exchange the client saw.
+fn exchange_key(e: &Evidence) -> Option<String> {
+    let d = &e.data;
+    let path = d["path"].as_str()?;
+    Some(format!(
+        "{} {} {} {}",
+        d["office"].as_str()?,
+        d["method"].as_str()?,
+        path.split('?').next().unwrap_or(path),
+        d["status"].as_u64()?
+    ))
+}
+
+/// The same key from a hub log line (`time office METHOD path status OUTCOME`).
+fn log_key(e: &Evidence) -> Option<String> {
+    let mut w = e.text.split_whitespace();
+    let (_time, office, method, path, status) =
+        (w.next()?, w.next()?, w.next()?, w.next()?, w.next()?);
+    status.parse::<u64>().ok()?;
+    Some(format!(
+        "{office} {method} {} {status}",
+        path.split('?').next().unwrap_or(path)
+    ))
 }
 
 /// What the run covered: the flow steps by result, then the diagnostic codes and the hub's
 /// rules, each code marked when some evidence showed it.
 fn coverage(o: &mut String, run: &Run) {
-    o.push_str("<h2>網羅状況</h2><table><tr><th>手順</th><th>結果</th></tr>");
-    for (n, name) in FLOW_STEPS {
-        let st = run
+    o.push_str("<h2 id=\"coverage\">網羅状況</h2><table class=\"cov\"><tr><th>手順</th><th>結果</th><th>通るシナリオ</th></tr>");
+    for (i, (n, name)) in FLOW_STEPS.iter().enumerate() {
+        let st = match run.coverage.flow_steps.get(*n) {
+            Some(Status::Skipped) => "未実行",
+            Some(s) => s.japanese(),
+            None => "対象外",
+        };
+        let links: Vec<String> = run
             .coverage
-            .flow_steps
-            .get(n)
-            .map_or("対象外", |s| s.japanese());
-        let _ = write!(o, "<tr><td>{n} {}</td><td>{st}</td></tr>", escape(name));
+            .flow_scenarios
+            .get(*n)
+            .into_iter()
+            .flatten()
+            .map(|id| format!("<a href=\"#{}\">{}</a>", scenario_anchor(id), escape(id)))
+            .collect();
+        let _ = write!(
+            o,
+            "<tr id=\"flow-{}\"><td>{n} {}</td><td>{st}</td><td class=\"links\">{}</td></tr>",
+            i + 1,
+            escape(name),
+            links.join(" ")
+        );
     }
     o.push_str("</table>");
     codes(

@@ -1,5 +1,8 @@
 //! `junit.xml`: one `<testsuite>` per feature, one `<testcase>` per scenario whose name is the
-//! scenario's stable ID, so CI systems track cases across runs.
+//! scenario's stable ID and its Japanese title, so CI systems track cases across runs. The
+//! `classname` is the feature file's path relative to the features folder. An undefined step
+//! is a failure (CI counts it red), and every suite carries the run's provenance as
+//! `<properties>`.
 
 use std::fmt::Write;
 
@@ -8,7 +11,9 @@ use crate::model::{Run, Status};
 
 /// The run as `junit.xml`: one test suite per feature, one test case per scenario, named by its `@id:`.
 pub fn render(run: &Run) -> String {
-    let (passed, failed, skipped) = run.counts();
+    let count = |st: Status| run.scenarios().filter(|s| s.status() == st).count();
+    let (passed, skipped) = (count(Status::Passed), count(Status::Skipped));
+    let failed = count(Status::Failed) + count(Status::Undefined);
     let parse_errors = run
         .features
         .iter()
@@ -27,13 +32,13 @@ pub fn render(run: &Run) -> String {
         let fails = f
             .scenarios
             .iter()
-            .filter(|s| s.status() == Status::Failed)
+            .filter(|s| matches!(s.status(), Status::Failed | Status::Undefined))
             .count()
             + usize::from(f.parse_error.is_some());
         let skips = f
             .scenarios
             .iter()
-            .filter(|s| matches!(s.status(), Status::Skipped | Status::Undefined))
+            .filter(|s| s.status() == Status::Skipped)
             .count();
         let time: u64 = f.scenarios.iter().map(|s| s.duration_ms()).sum();
         let _ = writeln!(
@@ -44,6 +49,7 @@ pub fn render(run: &Run) -> String {
             f.scenarios.len() + usize::from(f.parse_error.is_some()),
             time as f64 / 1000.0
         );
+        properties(&mut o, run);
         if let Some(e) = &f.parse_error {
             let _ = writeln!(
                 o,
@@ -57,7 +63,7 @@ pub fn render(run: &Run) -> String {
             let _ = write!(
                 o,
                 "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\" time=\"{:.3}\">",
-                escape(&s.id_or_name()),
+                escape(&case_name(s)),
                 escape(&f.path),
                 escape(&f.path),
                 s.line,
@@ -65,8 +71,11 @@ pub fn render(run: &Run) -> String {
             );
             match s.status() {
                 Status::Passed => {}
-                Status::Failed => {
-                    let step = s.steps.iter().find(|st| st.status == Status::Failed);
+                Status::Failed | Status::Undefined => {
+                    let step = s
+                        .steps
+                        .iter()
+                        .find(|st| matches!(st.status, Status::Failed | Status::Undefined));
                     let msg = step
                         .map(|st| format!("{} {} (line {})", st.keyword.trim(), st.text, st.line))
                         .unwrap_or_default();
@@ -81,9 +90,6 @@ pub fn render(run: &Run) -> String {
                 Status::Skipped => {
                     let _ = write!(o, "<skipped message=\"a step did not run\"/>");
                 }
-                Status::Undefined => {
-                    let _ = write!(o, "<skipped message=\"a step has no definition\"/>");
-                }
             }
             let _ = write!(
                 o,
@@ -96,6 +102,27 @@ pub fn render(run: &Run) -> String {
     }
     o.push_str("</testsuites>\n");
     o
+}
+
+/// A test case's name: the stable ID, then the Japanese title.
+fn case_name(s: &crate::model::Scenario) -> String {
+    match &s.id {
+        Some(id) => format!("{id} {}", s.name),
+        None => s.id_or_name(),
+    }
+}
+
+/// The run's provenance as a suite's `<properties>`.
+fn properties(o: &mut String, run: &Run) {
+    o.push_str("    <properties>\n");
+    for (key, _, value) in run.provenance_rows() {
+        let _ = writeln!(
+            o,
+            "      <property name=\"{key}\" value=\"{}\"/>",
+            escape(&value)
+        );
+    }
+    o.push_str("    </properties>\n");
 }
 
 fn steps_text(s: &crate::model::Scenario) -> String {

@@ -16,7 +16,9 @@ pub mod html;
 pub mod junit;
 pub mod model;
 
-pub use model::{Coverage, Evidence, EvidenceKind, Feature, Run, Scenario, Status, Step};
+pub use model::{
+    Coverage, Evidence, EvidenceKind, Feature, Provenance, Run, Scenario, Status, Step,
+};
 
 /// Writes the three report files into `dir`; returns their paths.
 pub fn write_all(run: &Run, dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
@@ -110,6 +112,14 @@ mod tests {
                 ],
             }],
             coverage: Coverage::default(),
+            provenance: Provenance {
+                renkei_version: "0.1.0".into(),
+                git_commit: "abc123".into(),
+                standard_revision: "4.1".into(),
+                command_line: "renkei run --tags @flow".into(),
+                tags: Some("@flow".into()),
+                pinned_clock: vec!["2026-11-24T10:00:00+09:00".into()],
+            },
         };
         r.compute_flow_coverage();
         r
@@ -146,11 +156,202 @@ mod tests {
     #[test]
     fn junit_names_each_case_by_its_id_and_escapes() {
         let x = super::junit::render(&run());
-        assert!(x.contains("<testcase name=\"flow.yotei.01-06\""));
-        assert!(x.contains("<testcase name=\"flow.yotei.ok\""));
+        assert!(
+            x.contains("<testcase name=\"flow.yotei.01-06 一巡\" classname=\"flow-yotei.feature\"")
+        );
+        assert!(x.contains("<testcase name=\"flow.yotei.ok 別\""));
         assert!(x.contains("failures=\"1\""));
         assert!(x.contains("&lt;LICENCE_EXPIRED&gt;"));
         assert!(!x.contains("<LICENCE_EXPIRED>"));
+    }
+
+    /// A scenario that passes ①, then fails the check that follows it, and stops.
+    fn fails_after_first(r: &mut Run) {
+        let s = &mut r.features[0].scenarios[0];
+        s.steps[0].text = "① 出力".into();
+        s.steps[0].status = Status::Passed;
+        s.steps[1].text = "出力したファイルは4つ".into();
+        s.steps[1].status = Status::Failed;
+        s.steps[2].text = "② アップロード".into();
+        s.steps[2].status = Status::Skipped;
+        r.compute_flow_coverage();
+    }
+
+    #[test]
+    fn a_failed_check_after_a_flow_step_makes_that_step_red() {
+        let mut r = run();
+        fails_after_first(&mut r);
+        assert_eq!(
+            r.coverage.flow_steps["①"],
+            Status::Failed,
+            "the check of ① failed"
+        );
+        assert_eq!(
+            r.coverage.flow_steps["②"],
+            Status::Skipped,
+            "② only skipped: nothing ran it"
+        );
+        let h = super::html::render(&r);
+        assert!(
+            h.contains("data-step=\"①\" data-status=\"failed\""),
+            "red box"
+        );
+        assert!(h.contains("data-step=\"②\" data-status=\"skipped\""));
+        assert!(
+            h.contains("class=\"box none\" href=\"#flow-2\""),
+            "grey box"
+        );
+        assert!(
+            h.contains("<a href=\"#sc-flow.yotei.01-06\">"),
+            "the flow links to the scenario"
+        );
+    }
+
+    #[test]
+    fn a_pass_elsewhere_turns_a_skipped_step_green_but_never_hides_a_failure() {
+        let mut r = run();
+        fails_after_first(&mut r);
+        // The second scenario passes ① and ②.
+        let s = &mut r.features[0].scenarios[1];
+        let mut two = s.steps[0].clone();
+        two.text = "② アップロード".into();
+        s.steps.push(two);
+        r.compute_flow_coverage();
+        assert_eq!(
+            r.coverage.flow_steps["①"],
+            Status::Failed,
+            "failed once: red"
+        );
+        assert_eq!(
+            r.coverage.flow_steps["②"],
+            Status::Passed,
+            "skipped once, passed once"
+        );
+        assert_eq!(
+            r.coverage.flow_scenarios["①"],
+            ["flow.yotei.01-06", "flow.yotei.ok"]
+        );
+    }
+
+    #[test]
+    fn a_failure_before_any_flow_step_counts_against_the_first() {
+        let mut r = run();
+        let s = &mut r.features[0].scenarios[0];
+        s.steps[0].text = "前提の確認".into();
+        s.steps[0].status = Status::Failed;
+        s.steps[1].text = "③ 送信".into();
+        s.steps[1].status = Status::Skipped;
+        s.steps[2].text = "④ 受信".into();
+        s.steps[2].status = Status::Skipped;
+        r.compute_flow_coverage();
+        assert_eq!(r.coverage.flow_steps["③"], Status::Failed);
+        assert_eq!(r.coverage.flow_steps["④"], Status::Skipped);
+    }
+
+    #[test]
+    fn a_run_without_failures_has_no_red_badge() {
+        let mut r = run();
+        r.features[0].scenarios.remove(0);
+        r.compute_flow_coverage();
+        assert!(r.passed());
+        let h = super::html::render(&r);
+        assert!(h.contains("<span class=\"pill zero\" id=\"failed-count\">失敗 0</span>"));
+        assert!(!h.contains("class=\"pill failed\""), "nothing red");
+        let mut r = run();
+        r.compute_flow_coverage();
+        let h = super::html::render(&r);
+        assert!(h.contains("<span class=\"pill failed\" id=\"failed-count\">失敗 1</span>"));
+    }
+
+    #[test]
+    fn every_report_carries_the_provenance() {
+        let r = run();
+        let h = super::html::render(&r);
+        let x = super::junit::render(&r);
+        let v: serde_json::Value = serde_json::from_str(&super::cucumber_json::render(&r)).unwrap();
+        for (key, _, value) in r.provenance_rows() {
+            assert!(!value.is_empty(), "{key}");
+            assert!(
+                h.contains(&format!(
+                    "data-key=\"{key}\">{}</code>",
+                    super::escape(&value)
+                )),
+                "html {key}"
+            );
+            assert!(
+                x.contains(&format!(
+                    "<property name=\"{key}\" value=\"{}\"/>",
+                    super::escape(&value)
+                )),
+                "junit {key}"
+            );
+            assert_eq!(v[0]["renkei_provenance"][key], value, "json {key}");
+        }
+        assert!(x.contains("renkei run --tags @flow"));
+        assert!(h.contains("abc123") && h.contains("2026-11-24T10:00:00+09:00"));
+    }
+
+    #[test]
+    fn an_undefined_step_is_a_junit_failure() {
+        let mut r = run();
+        r.features[0].scenarios[1].steps[0].status = Status::Undefined;
+        let x = super::junit::render(&r);
+        assert!(x.contains("failures=\"2\" skipped=\"0\""), "{x}");
+        assert!(!x.contains("<skipped"), "{x}");
+    }
+
+    #[test]
+    fn evidence_reads_as_a_care_manager_would_read_it() {
+        let mut r = run();
+        let step = &mut r.features[0].scenarios[1].steps[0];
+        step.evidence = vec![
+            Evidence {
+                kind: EvidenceKind::Hub,
+                text: "1370101014 POST /v1/login → 200 OK".into(),
+                data: serde_json::json!({"office": "1370101014", "method": "POST",
+                    "path": "/v1/login", "status": 200, "outcome": "OK"}),
+            },
+            Evidence {
+                kind: EvidenceKind::HubLog,
+                text: "2026-11-24T10:01:00+09:00 1370101014 POST /v1/login 200 OK".into(),
+                data: serde_json::Value::Null,
+            },
+            Evidence {
+                kind: EvidenceKind::Note,
+                text: "突合 時間変更: 吉田　太郎さん 身体介護２ 12月9日".into(),
+                data: serde_json::json!({"difference": "時間変更", "user_name": "吉田　太郎",
+                    "insured": "1000000124", "service_name": "身体介護２", "service": "111211",
+                    "date": "12月9日", "time": "10:00〜11:00 → 10:30〜11:30"}),
+            },
+        ];
+        let h = super::html::render(&r);
+        assert!(h.contains("<td>時間変更</td><td>吉田　太郎</td><td>身体介護２</td><td>12月9日</td><td>10:00〜11:00 → 10:30〜11:30</td>"));
+        assert!(
+            !h.contains("TimeChanged") && !h.contains("1000000124"),
+            "no enum names or raw data"
+        );
+        assert_eq!(
+            h.matches("POST /v1/login").count(),
+            1,
+            "each hub exchange once"
+        );
+        assert!(
+            h.contains("<dt>ファイル連番</dt>") && h.contains("<dt>第7表</dt>"),
+            "glossary"
+        );
+        assert!(
+            h.contains("<nav id=\"toc\"") && h.contains("href=\"#f-flow-yotei\""),
+            "table of contents"
+        );
+        assert!(
+            h.contains("id=\"only-failed\"")
+                && h.contains("id=\"q\"")
+                && h.contains("id=\"open-all\"")
+        );
+        assert!(
+            h.contains("<div id=\"tools\" class=\"tools\" hidden>"),
+            "tools hidden without JS"
+        );
     }
 
     #[test]

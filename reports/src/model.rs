@@ -2,7 +2,8 @@
 //!
 //! The model also owns the one aggregation rule, so that every reader agrees on it: a
 //! scenario's status is the worst of its steps' ([`Status::worst`], [`Scenario::status`]), a
-//! flow step's is the worst of the steps that name it ([`Run::compute_flow_coverage`]), and a
+//! flow step is red when any scenario failed at it or at a check that follows it, green when
+//! it passed somewhere and failed nowhere, grey when nothing ran it ([`Run::compute_flow_coverage`]), and a
 //! run passes when at least one scenario ran, all passed and every feature parsed
 //! ([`Run::passed`]). The renderers and the CLI read these; none of them judges on its own.
 
@@ -222,8 +223,11 @@ pub struct Feature {
 /// What the run exercised.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Coverage {
-    /// ①…⑫ → the worst status of every step that names it.
+    /// ①…⑫ → its outcome over the run ([`Run::compute_flow_coverage`]).
     pub flow_steps: BTreeMap<String, Status>,
+    /// ①…⑫ → the IDs of the scenarios that name it, in report order.
+    #[serde(default)]
+    pub flow_scenarios: BTreeMap<String, Vec<String>>,
     /// Diagnostic codes seen in evidence, with how many times.
     pub diagnostics: BTreeMap<String, usize>,
     /// Every diagnostic code the validator has (to show what was not exercised).
@@ -247,6 +251,65 @@ pub struct Run {
     pub features: Vec<Feature>,
     /// What the run exercised: flow steps, diagnostic codes, hub rules.
     pub coverage: Coverage,
+    /// What ran, on what and when: the certification evidence's provenance.
+    #[serde(default)]
+    pub provenance: Provenance,
+}
+
+/// Where a run comes from (由来), shown in every report so a bundle of evidence says what
+/// produced it. The run's start and duration are [`Run::started_at`] and [`Run::duration_ms`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The renkei version (`0.1.0`).
+    pub renkei_version: String,
+    /// The git commit renkei was built from, or `unknown` (built outside git).
+    pub git_commit: String,
+    /// The standard's revision in force (`4.1`).
+    pub standard_revision: String,
+    /// The command line, as typed (arguments joined by spaces); empty when not run from one.
+    pub command_line: String,
+    /// The `--tags` expression, when one was given.
+    pub tags: Option<String>,
+    /// The clock values the scenarios pinned (日時を「…」に固定する), distinct, sorted.
+    pub pinned_clock: Vec<String>,
+}
+
+impl Run {
+    /// The provenance as (key, Japanese label, value) rows, in the one order every report
+    /// uses: version, commit, revision, command line, tags, pinned clock, start, duration.
+    pub fn provenance_rows(&self) -> Vec<(&'static str, &'static str, String)> {
+        let p = &self.provenance;
+        vec![
+            (
+                "renkei.version",
+                "renkei のバージョン",
+                p.renkei_version.clone(),
+            ),
+            (
+                "renkei.git_commit",
+                "ビルド元のコミット",
+                p.git_commit.clone(),
+            ),
+            (
+                "standard.revision",
+                "標準仕様の版",
+                p.standard_revision.clone(),
+            ),
+            ("run.command_line", "コマンドライン", p.command_line.clone()),
+            ("run.tags", "タグ式", p.tags.clone().unwrap_or_default()),
+            (
+                "run.pinned_clock",
+                "固定した時計",
+                p.pinned_clock.join(", "),
+            ),
+            ("run.started_at", "実行開始", self.started_at.clone()),
+            (
+                "run.duration",
+                "所要時間",
+                format!("{:.3} s", self.duration_ms as f64 / 1000.0),
+            ),
+        ]
+    }
 }
 
 /// The twelve flow steps of ケアプランデータ連携, with their Japanese names.
@@ -271,14 +334,15 @@ impl Run {
         self.features.iter().flat_map(|f| f.scenarios.iter())
     }
 
-    /// (passed, failed, skipped) scenarios.
+    /// (passed, failed, skipped) scenarios; a scenario with an undefined step counts as
+    /// failed (CI must count it red), not as skipped.
     pub fn counts(&self) -> (usize, usize, usize) {
         let mut c = (0, 0, 0);
         for s in self.scenarios() {
             match s.status() {
                 Status::Passed => c.0 += 1,
-                Status::Failed => c.1 += 1,
-                Status::Skipped | Status::Undefined => c.2 += 1,
+                Status::Failed | Status::Undefined => c.1 += 1,
+                Status::Skipped => c.2 += 1,
             }
         }
         c
@@ -293,23 +357,86 @@ impl Run {
             && self.features.iter().all(|f| f.parse_error.is_none())
     }
 
-    /// Fills `coverage.flow_steps` from the steps' texts: a step whose text starts with a
-    /// circled number counts for that flow step (the worst outcome wins).
+    /// Fills `coverage.flow_steps` and `coverage.flow_scenarios`: each scenario's outcome at
+    /// each flow step it names ([`flow_outcomes`]), combined over the scenarios so that a
+    /// failure anywhere wins, then a pass anywhere; a step that only ever was skipped stays
+    /// skipped (nothing ran it).
     pub fn compute_flow_coverage(&mut self) {
         let mut map: BTreeMap<String, Status> = BTreeMap::new();
-        for s in self
-            .features
-            .iter()
-            .flat_map(|f| &f.scenarios)
-            .flat_map(|s| &s.steps)
-        {
-            if let Some((n, _)) = FLOW_STEPS.iter().find(|(n, _)| s.text.starts_with(n)) {
-                let e = map.entry(n.to_string()).or_insert(Status::Passed);
-                *e = e.worst(s.status);
+        let mut who: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for s in self.features.iter().flat_map(|f| &f.scenarios) {
+            for (n, st) in flow_outcomes(s) {
+                let e = map.entry(n.to_string()).or_insert(Status::Skipped);
+                *e = flow_worst(*e, st);
+                let ids = who.entry(n.to_string()).or_default();
+                let id = s.id_or_name();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
             }
         }
         self.coverage.flow_steps = map;
+        self.coverage.flow_scenarios = who;
     }
+}
+
+/// The flow step a step's text names (it starts with ①…⑫), if any.
+pub fn flow_step_of(text: &str) -> Option<&'static str> {
+    FLOW_STEPS
+        .iter()
+        .find(|(n, _)| text.starts_with(n))
+        .map(|(n, _)| *n)
+}
+
+/// Combines two outcomes of one flow step: failed > undefined > passed > skipped, so a step
+/// that ran somewhere is never shown as not run, and a failure is never hidden by a pass.
+pub fn flow_worst(a: Status, b: Status) -> Status {
+    let rank = |s: Status| match s {
+        Status::Skipped => 0,
+        Status::Passed => 1,
+        Status::Undefined => 2,
+        Status::Failed => 3,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The flow steps one scenario names, in order, each with its outcome in that scenario. A
+/// failed (or undefined) step that names no flow step counts against the flow step before it
+/// (the check of what that step did); a failure before the first flow step counts against
+/// the first one (which it kept from running).
+pub fn flow_outcomes(s: &Scenario) -> Vec<(&'static str, Status)> {
+    let mut out: Vec<(&'static str, Status)> = Vec::new();
+    let mut current: Option<usize> = None;
+    let mut pending: Option<Status> = None;
+    for step in &s.steps {
+        let bad = matches!(step.status, Status::Failed | Status::Undefined);
+        match flow_step_of(&step.text) {
+            Some(n) => {
+                let i = match out.iter().position(|(m, _)| *m == n) {
+                    Some(i) => i,
+                    None => {
+                        out.push((n, Status::Skipped));
+                        out.len() - 1
+                    }
+                };
+                out[i].1 = flow_worst(out[i].1, step.status);
+                if let Some(p) = pending.take() {
+                    out[i].1 = flow_worst(out[i].1, p);
+                }
+                current = Some(i);
+            }
+            None if bad => match current {
+                Some(i) => out[i].1 = flow_worst(out[i].1, step.status),
+                None => pending = Some(pending.map_or(step.status, |p| flow_worst(p, step.status))),
+            },
+            None => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]

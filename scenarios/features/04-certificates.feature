@@ -16,6 +16,9 @@
 
   @id:fail.cert.not-yet-valid
   シナリオ: 有効期間の始まる前の証明書では接続できない
+    早めに入れ替えた更新後の証明書は、有効期間が始まるまで使えません。TLS には「期限切れ」と
+    「まだ有効でない」を分ける通知がなく、どちらも certificate_expired になります
+    （連携基盤の記録には「certificate not valid yet」と理由が残ります）。
     もし 「もみじ福祉用具センター」がログインしようとする
     ならば TLSハンドシェイクが「certificate_expired」で拒否される
 

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
+use cucumber::writer::Ext as _;
 use cucumber::{cli, event, parser, Event, World as _};
 use renkei_reports::{Evidence, EvidenceKind, Feature, Run, Scenario, Status, Step};
 use renkei_simulator::hub::{HubError, TLS_OUTCOMES, WARNING_CODES};
@@ -27,16 +28,32 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     /// Scenarios run at once (each has its own hub).
     pub concurrency: usize,
-    /// Print one line per scenario as it finishes.
+    /// Print one line per scenario as it finishes, in the order of the features and their
+    /// scenarios whatever the concurrency.
     pub progress: bool,
+    /// The command line that started the run, for the reports' provenance.
+    pub command_line: String,
 }
+
+/// The git commit this crate was built from (`build.rs`: `RENKEI_GIT_COMMIT` at build time,
+/// else `git rev-parse`, else `unknown`).
+pub const GIT_COMMIT: &str = env!("RENKEI_GIT_COMMIT");
 
 /// Why a run could not start or its reports could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The `--tags` expression does not parse (the expression, the parser's message).
-    #[error("タグ式「{0}」を読めません: {1}")]
-    Tags(String, String),
+    /// The `--tags` expression does not parse: where, and what was expected there.
+    #[error("--tags \"{expr}\": column {column}: expected {expected}\n  {expr}\n  {caret}^")]
+    Tags {
+        /// The expression as given.
+        expr: String,
+        /// The 1-based column (in characters) where it stops making sense.
+        column: usize,
+        /// What the expression may have there (`one of "(", "@", "not"`).
+        expected: String,
+        /// Spaces up to the column, for the caret line.
+        caret: String,
+    },
     /// A report could not be written (the folder, the I/O error).
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
@@ -124,13 +141,15 @@ impl Collector {
         }
     }
 
-    /// A feature file cucumber could not parse is listed as a feature with its error.
-    fn on_parse_error(&mut self, msg: String) {
+    /// A feature file cucumber could not parse is listed as a feature with its error
+    /// (`path:line:column: …`).
+    fn on_parse_error(&mut self, e: &parser::Error) {
+        let (path, msg) = describe_parse_error(e, &self.root);
         self.features.push(Feature {
             name: "（読めない機能ファイル）".into(),
             keyword: String::new(),
             description: String::new(),
-            path: msg.split(':').next().unwrap_or("").to_string(),
+            path,
             tags: Vec::new(),
             line: 0,
             scenarios: Vec::new(),
@@ -246,8 +265,10 @@ impl Collector {
         s.steps.sort_by_key(|x| (!x.background, x.line));
         if progress {
             let mark = s.status().mark();
-            println!("{mark} {:<36} {}  ({path})", s.id_or_name(), s.name);
-            let _ = std::io::stdout().flush();
+            // Best effort: a closed pipe (`| head`) ends the output, not the run.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{mark} {:<36} {}  ({path})", s.id_or_name(), s.name);
+            let _ = out.flush();
         }
     }
 }
@@ -274,10 +295,6 @@ fn outcome(x: &mut Step, ev: &event::Step<RenkeiWorld>) {
     }
 }
 
-/// The collector keys everything by feature, scenario and step, so it needs no ordering of
-/// events from concurrent scenarios.
-impl cucumber::writer::Normalized for Collector {}
-
 impl cucumber::Writer<RenkeiWorld> for Collector {
     type Cli = cli::Empty;
 
@@ -288,7 +305,7 @@ impl cucumber::Writer<RenkeiWorld> for Collector {
     ) {
         let ev = match ev {
             Ok(ev) => ev,
-            Err(e) => return self.on_parse_error(e.to_string()),
+            Err(e) => return self.on_parse_error(&e),
         };
         if let event::Cucumber::Feature(f, fev) = &ev.value {
             match fev {
@@ -305,17 +322,78 @@ impl cucumber::Writer<RenkeiWorld> for Collector {
     }
 }
 
+/// A `--tags` expression, or where and why it does not parse.
+pub fn parse_tags(expr: &str) -> Result<TagOperation, RunError> {
+    expr.parse::<TagOperation>().map_err(|e| {
+        let column = e.location.column;
+        RunError::Tags {
+            expr: expr.to_string(),
+            column,
+            expected: e.expected.to_string(),
+            caret: " ".repeat(column.saturating_sub(1)),
+        }
+    })
+}
+
+/// A feature file that does not parse, as `path:line:column: what is wrong` (the path
+/// relative to the features folder).
+fn describe_parse_error(e: &parser::Error, root: &Path) -> (String, String) {
+    use cucumber::gherkin::ParseFileError;
+    let relative = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
+    match e {
+        parser::Error::Parsing(err) => match &**err {
+            ParseFileError::Parsing {
+                path,
+                error,
+                source,
+            } => {
+                // gherkin keeps the position private; its message is "Error at L:C: …".
+                let text = source.to_string();
+                let mut at = text
+                    .strip_prefix("Error at ")
+                    .and_then(|t| t.split(": ").next())
+                    .unwrap_or("1:1")
+                    .to_string();
+                // An unknown keyword: the parser stops after its line; point at the word.
+                if let Some(cucumber::gherkin::EnvError::UnknownKeyword(kw)) = error {
+                    if let Some(found) = find_in_file(path, kw.trim()) {
+                        at = found;
+                    }
+                }
+                let why = match error {
+                    Some(env) => env.to_string(),
+                    None => "Gherkin の文法に合いません（キーワードか字下げを確かめてください）"
+                        .to_string(),
+                };
+                let path = relative(path);
+                let msg = format!("{path}:{at}: 機能ファイルを読めません: {why}");
+                (path, msg)
+            }
+            ParseFileError::Reading { path, source } => {
+                let path = relative(path);
+                let msg = format!("{path}: 機能ファイルを読めません: {source}");
+                (path, msg)
+            }
+        },
+        other => (String::new(), other.to_string()),
+    }
+}
+
+/// `line:column` (1-based, the column in characters) of the first line of `path` that holds
+/// `needle`.
+fn find_in_file(path: &Path, needle: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().enumerate().find_map(|(i, l)| {
+        l.find(needle)
+            .map(|b| format!("{}:{}", i + 1, l[..b].chars().count() + 1))
+    })
+}
+
 /// Runs the features; returns the run (and writes the reports when `out` is set).
 pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
     let started = Instant::now();
     let started_at = renkei_simulator::clock::rfc3339(time::OffsetDateTime::now_utc());
-    let filter: Option<TagOperation> = match &opts.tags {
-        Some(t) => Some(
-            t.parse()
-                .map_err(|e| RunError::Tags(t.clone(), format!("{e:?}")))?,
-        ),
-        None => None,
-    };
+    let filter = opts.tags.as_deref().map(parse_tags).transpose()?;
     let root = if opts.features.is_dir() {
         opts.features.clone()
     } else {
@@ -324,6 +402,9 @@ pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
             .map(Path::to_path_buf)
             .unwrap_or_default()
     };
+    // Cucumber reports absolute paths: the root must be absolute too, so that every path in
+    // the reports is relative to the features folder.
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
     let evidence: EvidenceMap = Arc::new(Mutex::new(HashMap::new()));
     let sink = evidence.clone();
     let root_for_hook = root.clone();
@@ -336,7 +417,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
     };
     let collector = RenkeiWorld::cucumber()
         .max_concurrent_scenarios(opts.concurrency.max(1))
-        .with_writer(collector)
+        .with_writer(collector.normalized())
         .with_default_cli()
         .after(move |feature, _rule, scenario, _ev, world| {
             let sink = sink.clone();
@@ -369,7 +450,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
             })
         })
         .await;
-    let mut features = collector.features;
+    let mut features = collector.inner_writer().features.clone();
     // Evidence onto its steps.
     let mut ev = evidence.lock().unwrap_or_else(|e| e.into_inner());
     for f in &mut features {
@@ -396,8 +477,10 @@ pub async fn run(opts: &RunOptions) -> Result<Run, RunError> {
         duration_ms: started.elapsed().as_millis() as u64,
         features,
         coverage: Default::default(),
+        provenance: Default::default(),
     };
     coverage(&mut run);
+    run.provenance = provenance(&run, opts);
     if let Some(out) = &opts.out {
         renkei_reports::write_all(&run, out)
             .map_err(|e| RunError::Io(out.display().to_string(), e))?;
@@ -411,7 +494,7 @@ pub fn failure_summary(run: &Run) -> String {
     let mut out = String::new();
     for f in &run.features {
         if let Some(e) = &f.parse_error {
-            out.push_str(&format!("cannot parse {}: {e}\n", f.path));
+            out.push_str(&format!("  {} {e}\n", Status::Failed.mark()));
         }
         for s in f.scenarios.iter().filter(|s| s.status() != Status::Passed) {
             for st in s.steps.iter().filter(|st| st.error.is_some()) {
@@ -429,6 +512,31 @@ pub fn failure_summary(run: &Run) -> String {
         }
     }
     out
+}
+
+/// What produced the run: this build, the standard in force, the command line and tags, and
+/// the clocks the scenarios pinned.
+fn provenance(run: &Run, opts: &RunOptions) -> renkei_reports::Provenance {
+    let mut pinned: Vec<String> = run
+        .scenarios()
+        .flat_map(|s| &s.steps)
+        .flat_map(|s| &s.evidence)
+        .filter(|e| e.kind == EvidenceKind::Clock && e.data["pinned"] == true)
+        .filter_map(|e| e.data["now"].as_str().map(str::to_string))
+        .collect();
+    pinned.sort();
+    pinned.dedup();
+    renkei_reports::Provenance {
+        renkei_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: GIT_COMMIT.to_string(),
+        standard_revision: renkei_spec::standard::Standard::get()
+            .default_revision()
+            .revision
+            .clone(),
+        command_line: opts.command_line.clone(),
+        tags: opts.tags.clone(),
+        pinned_clock: pinned,
+    }
 }
 
 fn coverage(run: &mut Run) {

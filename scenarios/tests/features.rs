@@ -9,6 +9,7 @@ fn main() {
         out: Some(out.clone()),
         concurrency: 4,
         progress: true,
+        command_line: "cargo test -p renkei-scenarios --test features".into(),
     };
     let rt = tokio::runtime::Runtime::new().expect("tokio");
     let run = match rt.block_on(renkei_scenarios::run(&opts)) {

@@ -844,12 +844,19 @@ pub fn demo(now: OffsetDateTime) -> (World, Vec<DemoIdentity>) {
             _ => {}
         }
         let licence = if r.expect == "licence-expired" {
-            // Applied before 2025-06-01, so renewed by hand; not renewed.
-            let end = today - Duration::days(35);
-            let start = end
+            // Applied before 2025-06-01, so renewed by hand; not renewed. Its last year ended
+            // 35 days ago, or, when that year would have started after 2025-06-01 (a licence
+            // that must renew automatically), it is the year from 2025-05-01.
+            let mut end = today - Duration::days(35);
+            let mut start = end
                 .replace_year(end.year() - 1)
                 .unwrap_or(end - Duration::days(365))
                 + Duration::days(1);
+            let cutoff = time::macros::date!(2025 - 06 - 01);
+            if start >= cutoff {
+                start = time::macros::date!(2025 - 05 - 01);
+                end = year_from(start);
+            }
             Some(Licence {
                 start: Day(start),
                 end: Day(end),
@@ -1011,7 +1018,31 @@ certificate = { type = "介護保険証明書" }
     #[test]
     fn the_demo_world_is_a_valid_world() {
         let (w, ids) = demo(datetime!(2026-11-24 01:00 UTC));
-        World::parse(&w.to_toml(), "demo").unwrap();
+        let (_, warnings) = World::parse(&w.to_toml(), "demo").unwrap();
+        assert!(
+            warnings.is_empty(),
+            "the demo world starts without warnings: {warnings:?}"
+        );
+        for now in [
+            datetime!(2025-03-01 01:00 UTC),
+            datetime!(2028-01-10 01:00 UTC),
+        ] {
+            let (w, ids) = demo(now);
+            let (_, warnings) = World::parse(&w.to_toml(), "demo").unwrap();
+            assert!(warnings.is_empty(), "{now}: {warnings:?}");
+            let lapsed = ids.iter().find(|i| i.expect == "licence-expired").unwrap();
+            let office = w
+                .offices
+                .iter()
+                .find(|o| o.number == lapsed.office)
+                .unwrap();
+            let today = now.to_offset(JST).date();
+            assert_eq!(
+                office.licence.as_ref().unwrap().current_until(today),
+                None,
+                "{now}"
+            );
+        }
         assert_eq!(ids.iter().filter(|i| i.expect == "ok").count(), 3);
         for e in [
             "expired",

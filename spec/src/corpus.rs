@@ -27,51 +27,71 @@ pub fn sample_units(seed: u64, users: usize) -> Vec<(String, SendUnit)> {
 
 /// The sample send units of a given world (e.g. one whose office numbers are a hub's).
 pub fn sample_units_of(w: &World) -> Vec<(String, SendUnit)> {
-    let mut v = Vec::new();
+    sample_recipes(w)
+        .into_iter()
+        .map(|(dir, make)| (dir, make(w)))
+        .collect()
+}
+
+/// How to build one sample send unit from a world.
+type Recipe = Box<dyn Fn(&World) -> SendUnit>;
+
+/// Every sample send unit as (folder, recipe), so that a writer builds one unit at a time and
+/// drops it before the next (memory holds one unit, not all of them).
+fn sample_recipes(w: &World) -> Vec<(String, Recipe)> {
+    let mut v: Vec<(String, Recipe)> = Vec::new();
     for rev in ["4.1", "3.2"] {
         for p in 0..w.providers.len() {
             let ty = &w.providers[p].service_type;
             v.push((
                 format!("{rev}/usage-{ty}"),
-                sample::usage_unit(w, rev, p, "202505", &format!("2025042510{p:02}00")),
+                Box::new(move |w| {
+                    sample::usage_unit(w, rev, p, "202505", &format!("2025042510{p:02}00"))
+                }),
             ));
             v.push((
                 format!("{rev}/actual-{ty}"),
-                sample::actual_unit(w, rev, p, "202505", &format!("2025060209{p:02}00")),
+                Box::new(move |w| {
+                    sample::actual_unit(w, rev, p, "202505", &format!("2025060209{p:02}00"))
+                }),
             ));
         }
         v.push((
             format!("{rev}/plan"),
-            sample::plan_unit(w, rev, 0, "20250401", "20250402090000"),
+            Box::new(move |w| sample::plan_unit(w, rev, 0, "20250401", "20250402090000")),
         ));
         v.push((
             format!("{rev}/delete-plan"),
-            sample::delete_unit(w, rev, "DLT1KYO", 0, "20250401", "20250410090000"),
+            Box::new(move |w| {
+                sample::delete_unit(w, rev, "DLT1KYO", 0, "20250401", "20250410090000")
+            }),
         ));
         v.push((
             format!("{rev}/delete-usage"),
-            sample::delete_unit(w, rev, "DLTPLAN", 0, "202505", "20250428090000"),
+            Box::new(move |w| {
+                sample::delete_unit(w, rev, "DLTPLAN", 0, "202505", "20250428090000")
+            }),
         ));
         v.push((
             format!("{rev}/delete-actual"),
-            sample::delete_unit(w, rev, "DLTJSK", 0, "202505", "20250603090000"),
+            Box::new(move |w| sample::delete_unit(w, rev, "DLTJSK", 0, "202505", "20250603090000")),
         ));
     }
     v.push((
         "4.1/yobo-kihon".into(),
-        sample::yobo_unit(w, 0, "20250315", false, "20250316090000"),
+        Box::new(|w| sample::yobo_unit(w, 0, "20250315", false, "20250316090000")),
     ));
     v.push((
         "4.1/yobo-plan".into(),
-        sample::yobo_unit(w, 0, "20250315", true, "20250317090000"),
+        Box::new(|w| sample::yobo_unit(w, 0, "20250315", true, "20250317090000")),
     ));
     v.push((
         "4.1/delete-kihon".into(),
-        sample::yobo_delete_unit(w, "DLTKIHON", 0, "20250315", "20250318090000"),
+        Box::new(|w| sample::yobo_delete_unit(w, "DLTKIHON", 0, "20250315", "20250318090000")),
     ));
     v.push((
         "4.1/delete-yobo".into(),
-        sample::yobo_delete_unit(w, "DLTYOBO", 0, "20250315", "20250319090000"),
+        Box::new(|w| sample::yobo_delete_unit(w, "DLTYOBO", 0, "20250315", "20250319090000")),
     ));
     v
 }
@@ -84,8 +104,8 @@ pub fn write_samples(out: &Path, seed: u64, users: usize) -> io::Result<usize> {
 /// Writes the sample send units of a given world.
 pub fn write_samples_of(out: &Path, w: &World) -> io::Result<usize> {
     let mut n = 0;
-    for (dir, unit) in sample_units_of(w) {
-        n += write_unit_files(&out.join(dir), &unit)?;
+    for (dir, make) in sample_recipes(w) {
+        n += write_unit_files(&out.join(dir), &make(w))?;
     }
     Ok(n)
 }

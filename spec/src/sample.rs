@@ -220,7 +220,7 @@ pub const KYOTAKU_TYPE: &str = "43";
 /// The 地域包括支援センター's type in 介護予防 file names (介護予防支援).
 pub const YOBO_TYPE: &str = "46";
 
-/// The check digit of a 事業所番号 (hub.md: modulus 10, weights 2,1,2,1… from the right,
+/// The check digit of a 事業所番号 (simulator/HUB-RULES.md: modulus 10, weights 2,1,2,1… from the right,
 /// letters A=10 … Z=32 skipping I, O, Q, digits of each product summed).
 pub fn office_check_digit(first9: &str) -> Option<u32> {
     let mut sum = 0;

@@ -1,5 +1,6 @@
 //! `renkei certify`: a vendor's software through its adapter, with a publishable bundle.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -43,7 +44,12 @@ pub fn run(a: Args) -> anyhow::Result<Verdict> {
     let lib = renkei_certify::library::library();
     if let Some(path) = &a.catalogue {
         std::fs::write(path, renkei_certify::library::catalogue(lib)?)?;
-        println!("{} cases written to {}", lib.cases.len(), path.display());
+        writeln!(
+            std::io::stdout(),
+            "{} cases written to {}",
+            lib.cases.len(),
+            path.display()
+        )?;
         return Ok(Verdict::Clean);
     }
     if a.list {
@@ -74,7 +80,7 @@ pub fn run(a: Args) -> anyhow::Result<Verdict> {
             }
             let full = format!("{why}\n{}", stderr.trim_end());
             for p in runner::write_refused_bundle(&opts, &full, &a.out)? {
-                println!("bundle: {}", p.display());
+                writeln!(std::io::stdout(), "bundle: {}", p.display())?;
             }
             return Ok(Verdict::Findings);
         }

@@ -9,6 +9,7 @@ use super::Verdict;
 pub enum Command {
     /// Serve the hub over mutual TLS; one log line per request on standard error.
     Serve {
+        /// The world file (world.toml): offices, licences and the hub's settings.
         #[arg(long)]
         world: PathBuf,
         /// The PKI folder written by `renkei pki init`.
@@ -21,6 +22,7 @@ pub enum Command {
         /// processes may share (each serves any office).
         #[arg(long, default_value = "sqlite")]
         store: String,
+        /// The address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: std::net::SocketAddr,
         /// Pin the clock's start (RFC 3339); it then runs. Overrides the world's hub.now.
@@ -90,7 +92,7 @@ fn bench(opts: &renkei_simulator::bench::BenchOptions) -> anyhow::Result<Verdict
     let report = rt.block_on(renkei_simulator::bench::run(opts, &mut |line: &str| {
         eprintln!("{line}");
     }))?;
-    print!("{}", report.render());
+    write!(std::io::stdout(), "{}", report.render())?;
     std::io::stdout().flush()?;
     Ok(Verdict::from_ok(report.passed()))
 }
@@ -116,7 +118,11 @@ fn serve(
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let server = renkei_simulator::hub::start_from_files(&files).await?;
-        println!("renkei hub listening on {}", server.url());
+        writeln!(
+            std::io::stdout(),
+            "renkei hub listening on {}",
+            server.url()
+        )?;
         std::io::stdout().flush()?;
         tokio::signal::ctrl_c().await?;
         server.shutdown().await;

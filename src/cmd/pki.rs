@@ -1,5 +1,6 @@
 //! `renkei pki`: the PKI the mock hub trusts.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use renkei_simulator::pki::{init_dir, InitSource};
@@ -13,7 +14,7 @@ pub enum Command {
         /// Folder to write into.
         #[arg(long)]
         dir: PathBuf,
-        /// The demo world of hub.md (one identity per expected outcome).
+        /// The demo world of simulator/HUB-RULES.md (one identity per expected outcome).
         #[arg(long, conflicts_with = "world", required_unless_present = "world")]
         demo: bool,
         /// A world file (TOML) whose offices get certificates.
@@ -48,7 +49,8 @@ pub fn run(c: Command) -> anyhow::Result<Verdict> {
         None => InitSource::Demo,
     };
     let w = init_dir(&dir, source, now)?;
-    println!(
+    writeln!(
+        std::io::stdout(),
         "PKI for {} offices written to {}{}",
         w.offices.len(),
         dir.display(),
@@ -57,6 +59,6 @@ pub fn run(c: Command) -> anyhow::Result<Verdict> {
         } else {
             ""
         }
-    );
+    )?;
     Ok(Verdict::Clean)
 }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use super::Verdict;
 use crate::human;
 
+/// The exit codes, shown at the end of `renkei run --help`.
+const EXIT_CODES: &str = "Exit codes:\n  0  every scenario passed\n  1  a scenario failed or has an undefined step, a feature file does not parse, or no scenario ran\n  2  usage or input/output error (a bad --tags expression, an unwritable --out; nothing ran)";
+
 #[derive(clap::Args)]
+#[command(after_help = EXIT_CODES)]
 pub struct Args {
     /// Only scenarios matching this tag expression, e.g. "@flow and not @jisseki".
     #[arg(long)]
@@ -41,6 +45,11 @@ pub enum Role {
 }
 
 pub fn run(a: Args) -> anyhow::Result<Verdict> {
+    // A bad tag expression or an unwritable report folder is refused before anything runs.
+    if let Some(t) = &a.tags {
+        renkei_scenarios::runner::parse_tags(t)?;
+    }
+    writable(&a.out)?;
     if let (Some(cmd), Some(role)) = (&a.adapter, a.role) {
         use renkei_scenarios::vendor::VendorRole;
         let adapter = renkei_certify::adapter::Adapter::new(
@@ -69,15 +78,53 @@ pub fn run(a: Args) -> anyhow::Result<Verdict> {
     if !features.exists() {
         anyhow::bail!("{}: no such feature file or folder", features.display());
     }
+    let tags = a.tags.clone();
     let opts = renkei_scenarios::RunOptions {
         features,
         tags: a.tags,
         out: Some(a.out.clone()),
         concurrency: a.concurrency,
         progress: true,
+        command_line: command_line(),
     };
     let rt = tokio::runtime::Runtime::new()?;
     let run = rt.block_on(renkei_scenarios::run(&opts))?;
-    human::print_run_summary(&mut std::io::stdout().lock(), &run, &a.out)?;
+    human::print_run_summary(&mut std::io::stdout().lock(), &run, &a.out, tags.as_deref())?;
     Ok(Verdict::from_ok(run.passed()))
+}
+
+/// The command line as typed (for the reports' provenance): the program's name, then each
+/// argument, quoted as a POSIX shell would need it.
+fn command_line() -> String {
+    let mut args = std::env::args_os();
+    let program = args
+        .next()
+        .map(|p| {
+            std::path::Path::new(&p)
+                .file_name()
+                .map_or("renkei".into(), |n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "renkei".into());
+    std::iter::once(program)
+        .chain(args.map(|a| {
+            let a = a.to_string_lossy().into_owned();
+            shlex::try_quote(&a).map_or(a.clone(), |q| q.into_owned())
+        }))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Refuses a report folder that cannot be created or written, before any scenario runs.
+fn writable(dir: &std::path::Path) -> anyhow::Result<()> {
+    let refuse = |e: std::io::Error| {
+        anyhow::anyhow!(
+            "--out {}: cannot write the reports there: {e}",
+            dir.display()
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(refuse)?;
+    let probe = dir.join(".renkei-write-test");
+    std::fs::write(&probe, b"").map_err(refuse)?;
+    std::fs::remove_file(&probe).map_err(refuse)?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! `renkei unit`: a CSV send unit ⇄ its canonical JSON (renkei-send-unit/1), for adapter glue.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use super::Verdict;
@@ -30,7 +31,7 @@ pub fn run(c: Command) -> anyhow::Result<Verdict> {
                 renkei_certify::adapter::read_dir_files(&dir).map_err(anyhow::Error::msg)?;
             match renkei_certify::reference::import_files(&files) {
                 Ok(unit) => {
-                    print!("{}", unit.to_json_string()?);
+                    write!(std::io::stdout(), "{}", unit.to_json_string()?)?;
                     Ok(Verdict::Clean)
                 }
                 Err(reason) => {
@@ -40,16 +41,17 @@ pub fn run(c: Command) -> anyhow::Result<Verdict> {
             }
         }
         Command::Schema => {
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "{}",
                 serde_json::to_string_pretty(&renkei_spec::model::json_schema())?
-            );
+            )?;
             Ok(Verdict::Clean)
         }
         Command::FromJson { file, out } => {
             std::fs::create_dir_all(&out)?;
             let n = renkei_certify::reference::export(&file, &out)?;
-            println!("{n} files written to {}", out.display());
+            writeln!(std::io::stdout(), "{n} files written to {}", out.display())?;
             Ok(Verdict::Clean)
         }
     }

@@ -20,8 +20,13 @@ pub enum Units {
     Off,
 }
 
+/// The exit codes, shown at the end of `renkei validate --help`.
+const EXIT_CODES: &str = "Exit codes:\n  0  every file is valid\n  1  a file is invalid (an error-level diagnostic)\n  2  usage or input/output error (nothing validated)";
+
 #[derive(clap::Args)]
+#[command(after_help = EXIT_CODES)]
 pub struct Args {
+    /// Output: human (like a compiler's) or json (the whole report).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Send-unit (ファイル連番) checks.
@@ -30,6 +35,7 @@ pub struct Args {
     /// Show warnings in human output (they are always in JSON).
     #[arg(long, short = 'w')]
     warnings: bool,
+    /// Files or folders to validate (folders recursively).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }

@@ -121,6 +121,42 @@ async fn send_trap(
     trap: String,
     month: String,
 ) -> StepResult {
+    send_trapped(w, step, from, to, trap, month).await
+}
+
+/// The same in a care manager's words: what is wrong with the file is said in the sentence,
+/// and the trap's code is the `罠` row of the step's table.
+#[given(regex = r"^「([^」]+)」が「([^」]+)」あてに、([^「」]+)「([0-9]{6})」の予定を送っている$")]
+#[when(regex = r"^「([^」]+)」が「([^」]+)」あてに、([^「」]+)「([0-9]{6})」の予定を送っている$")]
+async fn send_described_trap(
+    w: &mut RenkeiWorld,
+    step: &Step,
+    from: String,
+    to: String,
+    _problem: String,
+    month: String,
+) -> StepResult {
+    let trap = table_value(step, "罠")?;
+    send_trapped(w, step, from, to, trap, month).await
+}
+
+/// The value in the row of the step's table whose first cell is `key`.
+fn table_value(step: &Step, key: &str) -> Result<String, String> {
+    step.table
+        .as_ref()
+        .and_then(|t| t.rows.iter().find(|r| r.first().is_some_and(|c| c == key)))
+        .and_then(|r| r.get(1).cloned())
+        .ok_or_else(|| format!("この手順には「| {key} | … |」の表が要ります"))
+}
+
+async fn send_trapped(
+    w: &mut RenkeiWorld,
+    step: &Step,
+    from: String,
+    to: String,
+    trap: String,
+    month: String,
+) -> StepResult {
     let to_office = w.office_of(&to)?;
     let from_office = w.office_of(&from)?;
     let serial = w.next_serial();
@@ -153,6 +189,22 @@ async fn send_trap(
     regex = r"^取込は診断「([^」]+)」で拒否され、その場所は「([^」]+)」の([0-9０-９]+)行目である$"
 )]
 async fn import_refused(w: &mut RenkeiWorld, code: String, file: String, at: String) -> StepResult {
+    refused_at(w, code, file, at)
+}
+
+/// The same in a care manager's words; the diagnostic's code is the `診断` row of the table.
+#[then(regex = r"^取込は拒否され、「([^」]+)」の([0-9０-９]+)行目が問題の場所として示される$")]
+async fn import_refused_described(
+    w: &mut RenkeiWorld,
+    step: &Step,
+    file: String,
+    at: String,
+) -> StepResult {
+    let code = table_value(step, "診断")?;
+    refused_at(w, code, file, at)
+}
+
+fn refused_at(w: &mut RenkeiWorld, code: String, file: String, at: String) -> StepResult {
     let rev = renkei_spec::Standard::get().default_revision();
     let kind = rev
         .files

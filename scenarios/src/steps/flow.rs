@@ -3,7 +3,7 @@
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use renkei_reports::EvidenceKind;
-use renkei_simulator::offices::{Export, Files, ImportOutcome};
+use renkei_simulator::offices::{Difference, Export, Files, ImportOutcome};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -51,11 +51,12 @@ async fn export(
                 .export_jisseki(&to_office, &month, &serial)
                 .map_err(|e| e.to_string())?;
             for d in &delivered {
+                let (text, data) = readable_difference(w, d);
                 w.record(
                     line(step),
                     EvidenceKind::Note,
-                    format!("記録した差 {}", d.describe()),
-                    serde_json::to_value(d).unwrap_or_default(),
+                    format!("記録した差 {text}"),
+                    data,
                 );
             }
             w.delivered = delivered;
@@ -624,12 +625,8 @@ async fn reconciled(w: &mut RenkeiWorld, step: &Step) -> StepResult {
         .unwrap_or_default();
     let found = k.reconcile(&provider, &month).map_err(|e| e.to_string())?;
     for d in &found {
-        w.record(
-            line(step),
-            EvidenceKind::Note,
-            format!("突合 {}", d.describe()),
-            serde_json::to_value(d).unwrap_or_default(),
-        );
+        let (text, data) = readable_difference(w, d);
+        w.record(line(step), EvidenceKind::Note, format!("突合 {text}"), data);
     }
     if found == w.delivered {
         Ok(())
@@ -784,4 +781,87 @@ async fn vendor_import(
     };
     w.record(line, EvidenceKind::Note, text, serde_json::Value::Null);
     Ok(())
+}
+
+/// A difference between 予定 and 実績 as a care manager reads it: 利用者名, サービス名, 日付 and
+/// 時間 (the names from the 居宅's own records), with the codes kept beside them.
+fn readable_difference(w: &RenkeiWorld, d: &Difference) -> (String, serde_json::Value) {
+    let (kind, insured, service, day, time) = match d {
+        Difference::Cancelled {
+            insured,
+            service,
+            day,
+            time,
+        } => ("中止", insured, service, day, clock_span(time)),
+        Difference::Added {
+            insured,
+            service,
+            day,
+            time,
+        } => ("追加", insured, service, day, clock_span(time)),
+        Difference::TimeChanged {
+            insured,
+            service,
+            day,
+            planned,
+            actual,
+        } => (
+            "時間変更",
+            insured,
+            service,
+            day,
+            format!("{} → {}", clock_span(planned), clock_span(actual)),
+        ),
+    };
+    let people = w.kyotaku.as_ref().map(|k| &k.world);
+    let user = people
+        .and_then(|p| p.users.iter().find(|u| &u.insured == insured))
+        .map_or_else(|| format!("被保険者番号 {insured}"), |u| u.name.clone());
+    let service_name = people
+        .and_then(|p| {
+            p.providers
+                .iter()
+                .flat_map(|x| &x.services)
+                .find(|s| s.code == service)
+        })
+        .map_or_else(|| service.clone(), |s| s.name.to_string());
+    let date = japanese_day(day);
+    let text = format!("{kind}: {user}さん {service_name} {date} {time}");
+    let data = serde_json::json!({
+        "difference": kind,
+        "user_name": user,
+        "insured": insured,
+        "service_name": service_name,
+        "service": service,
+        "date": date,
+        "time": time,
+    });
+    (text, data)
+}
+
+/// `1000-1100` as `10:00〜11:00`; `9999` (no time) as `時間指定なし`.
+fn clock_span(t: &str) -> String {
+    let hm = |s: &str| {
+        if s.len() == 4 {
+            format!("{}:{}", &s[..2], &s[2..])
+        } else {
+            s.to_string()
+        }
+    };
+    match t.split_once('-') {
+        Some((a, b)) => format!("{}〜{}", hm(a), hm(b)),
+        None if t == "9999" => "時間指定なし".into(),
+        None => t.to_string(),
+    }
+}
+
+/// `20261204` as `12月4日`.
+fn japanese_day(d: &str) -> String {
+    match (
+        d.get(4..6).and_then(|m| m.parse::<u32>().ok()),
+        d.get(6..8).and_then(|x| x.parse::<u32>().ok()),
+    ) {
+        (Some(m), Some(day)) => format!("{m}月{day}日"),
+        _ => d.to_string(),
+    }
 }

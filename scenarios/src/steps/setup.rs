@@ -24,7 +24,7 @@ async fn pin_clock(w: &mut RenkeiWorld, step: &Step, at: String) -> StepResult {
         line(step),
         EvidenceKind::Clock,
         format!("時計を {at} に固定"),
-        json!({"now": at}),
+        json!({"now": at, "pinned": true}),
     );
     Ok(())
 }
