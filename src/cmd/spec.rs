@@ -13,6 +13,10 @@ pub struct Args {
     /// List the diagnostic codes instead.
     #[arg(long)]
     diagnostics: bool,
+    /// List the rule inventory: every normative statement of the standard and what renkei does
+    /// with it, with the coverage (rules checked / stated).
+    #[arg(long)]
+    rules: bool,
     /// List the writer's conversion table for characters outside MS932.
     #[arg(long)]
     conversions: bool,
@@ -23,6 +27,10 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<Verdict> {
     let out = std::io::stdout();
     let mut out = out.lock();
+    if a.rules {
+        human::print_rules(&mut out, a.format == Format::Json, a.revision.as_deref())?;
+        return Ok(Verdict::Clean);
+    }
     human::print_spec(
         &mut out,
         a.format == Format::Json,
