@@ -13,6 +13,11 @@ fn main() {
         .collect();
     dirs.sort();
     let mut out = String::from("/// (folder, revision.toml, items.tsv, codes.toml) of every embedded revision.\npub(crate) const EMBEDDED: &[(&str, &str, &str, &str)] = &[\n");
+    let rule_dirs: Vec<_> = dirs
+        .iter()
+        .filter(|d| d.join("rules.toml").is_file())
+        .cloned()
+        .collect();
     for d in dirs {
         for f in ["revision.toml", "items.tsv", "codes.toml"] {
             println!("cargo:rerun-if-changed={}", d.join(f).display());
@@ -21,6 +26,16 @@ fn main() {
         let p = d.display().to_string().replace('\\', "/");
         out.push_str(&format!(
             "    ({name:?}, include_str!(\"{p}/revision.toml\"), include_str!(\"{p}/items.tsv\"), include_str!(\"{p}/codes.toml\")),\n"
+        ));
+    }
+    out.push_str("];\n");
+    out.push_str("/// (folder, rules.toml) of every revision with a rule inventory.\npub(crate) const RULES: &[(&str, &str)] = &[\n");
+    for d in &rule_dirs {
+        println!("cargo:rerun-if-changed={}", d.join("rules.toml").display());
+        let name = d.file_name().unwrap().to_string_lossy().to_string();
+        let p = d.display().to_string().replace('\\', "/");
+        out.push_str(&format!(
+            "    ({name:?}, include_str!(\"{p}/rules.toml\")),\n"
         ));
     }
     out.push_str("];\n");

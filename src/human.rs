@@ -43,10 +43,20 @@ pub fn print_run_summary(
     Ok(())
 }
 
-/// A validation report like a compiler's: one block per diagnostic, then the summary.
-pub fn print_report(out: &mut impl Write, report: &Report, warnings: bool) -> io::Result<()> {
+/// A validation report like a compiler's: one block per diagnostic — the first `group_after`
+/// of one code and item in a file in full, the rest as one line 「同じ問題があと N 行」 —, then a
+/// per-code summary, the notes and the counts.
+pub fn print_report(
+    out: &mut impl Write,
+    report: &Report,
+    warnings: bool,
+    group_after: usize,
+) -> io::Result<()> {
     let (mut errors, mut warns) = (0, 0);
+    let mut by_code: std::collections::BTreeMap<(Code, &str), usize> = Default::default();
     for f in &report.files {
+        // Diagnostics of one code and item, in file order.
+        let mut groups: Vec<(GroupKey, Vec<&renkei_spec::diagnostic::Diagnostic>)> = Vec::new();
         for d in &f.diagnostics {
             let sev = match d.severity {
                 Severity::Error => {
@@ -55,34 +65,57 @@ pub fn print_report(out: &mut impl Write, report: &Report, warnings: bool) -> io
                 }
                 Severity::Warning => {
                     warns += 1;
-                    if !warnings {
-                        continue;
-                    }
                     "warning"
                 }
             };
-            writeln!(out, "{sev}[{}]: {}", d.code.as_str(), d.message)?;
-            let mut at = f.path.clone();
-            if let Some(l) = d.line {
-                at.push_str(&format!(":{l}"));
-                if let Some(c) = d.column {
-                    at.push_str(&format!(":{c}"));
-                }
+            *by_code.entry((d.code, sev)).or_default() += 1;
+            if d.severity == Severity::Warning && !warnings {
+                continue;
             }
-            match d.byte_offset {
-                Some(o) => writeln!(out, "  --> {at} (byte {o})")?,
-                None => writeln!(out, "  --> {at}")?,
+            let key = (d.code, d.item.as_deref());
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, v)) => v.push(d),
+                None => groups.push((key, vec![d])),
             }
-            if let Some(i) = &d.item {
-                writeln!(out, "   = 項目: {i}")?;
+        }
+        for (_, ds) in &groups {
+            for d in ds.iter().take(group_after.max(1)) {
+                print_diagnostic(out, &f.path, d)?;
             }
-            if let Some(a) = &d.assumed {
-                writeln!(out, "   = 前提 (assumed): {a}")?;
+            let rest = &ds[group_after.max(1).min(ds.len())..];
+            if !rest.is_empty() {
+                let lines: Vec<String> = rest
+                    .iter()
+                    .filter_map(|d| d.line)
+                    .take(10)
+                    .map(|l| l.to_string())
+                    .collect();
+                let more = if rest.len() > lines.len() {
+                    ", …"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "   = 同じ問題があと {} 行 ({}: lines {}{more})",
+                    rest.len(),
+                    rest[0].code.as_str(),
+                    lines.join(", ")
+                )?;
             }
         }
     }
     for f in report.files.iter().filter(|f| !f.valid) {
         writeln!(out, "invalid: {}", f.path)?;
+    }
+    if !by_code.is_empty() {
+        writeln!(out, "summary by code:")?;
+        for ((code, sev), n) in &by_code {
+            writeln!(out, "  {sev:<7} {:<34} {n}", code.as_str())?;
+        }
+    }
+    for n in &report.notes {
+        writeln!(out, "note: {n}")?;
     }
     let s = &report.summary;
     let hidden = if warnings || warns == 0 {
@@ -95,6 +128,94 @@ pub fn print_report(out: &mut impl Write, report: &Report, warnings: bool) -> io
         "{} files: {} valid, {} invalid; {errors} errors, {warns} warnings{hidden}",
         s.files, s.valid, s.invalid
     )
+}
+
+/// Diagnostics grouped in human output: one code on one item.
+type GroupKey<'a> = (Code, Option<&'a str>);
+
+fn print_diagnostic(
+    out: &mut impl Write,
+    path: &str,
+    d: &renkei_spec::diagnostic::Diagnostic,
+) -> io::Result<()> {
+    let sev = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    writeln!(out, "{sev}[{}]: {}", d.code.as_str(), d.message)?;
+    let at = d.location(path);
+    match d.byte_offset {
+        Some(o) => writeln!(out, "  --> {at} (byte {o})")?,
+        None => writeln!(out, "  --> {at}")?,
+    }
+    if let Some(i) = &d.item {
+        writeln!(out, "   = 項目: {i}")?;
+    }
+    if let Some(a) = &d.assumed {
+        writeln!(out, "   = 前提: {a}")?;
+    }
+    Ok(())
+}
+
+/// `renkei spec --rules`: the rule inventory, then its coverage (human), or both as JSON.
+pub fn print_rules(out: &mut impl Write, json: bool, revision: Option<&str>) -> anyhow::Result<()> {
+    let std = Standard::get();
+    let rev = match revision {
+        Some(r) => std
+            .revision(r)
+            .ok_or_else(|| anyhow::anyhow!("unknown revision {r} (known: {})", known(std)))?,
+        None => std.default_revision(),
+    };
+    let inv = renkei_spec::rules::inventory(&rev.revision).ok_or_else(|| {
+        anyhow::anyhow!(
+            "revision {} has no rule inventory (spec/revisions/{}/rules.toml)",
+            rev.revision,
+            rev.revision
+        )
+    })?;
+    let c = inv.coverage();
+    if json {
+        let v = serde_json::json!({"revision": rev.revision, "coverage": c, "rules": inv.rules});
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "ケアプランデータ連携標準仕様 {} — 規定の一覧 (rule inventory)",
+        rev.label
+    )?;
+    for r in &inv.rules {
+        writeln!(out)?;
+        let sev = match r.severity {
+            renkei_spec::rules::RuleSeverity::Error => "error",
+            renkei_spec::rules::RuleSeverity::Warning => "warning",
+        };
+        writeln!(out, "{} [{}, {sev}] {}", r.id, r.status.label(), r.place)?;
+        writeln!(out, "  「{}」", r.quote)?;
+        if !r.codes.is_empty() {
+            writeln!(out, "  codes: {}", r.codes.join(", "))?;
+        }
+        if let Some(a) = &r.assumption {
+            let text = rev.assumptions.get(a).map_or(a.as_str(), String::as_str);
+            writeln!(out, "  前提 (assumed): {text}")?;
+        }
+        if let Some(n) = &r.note {
+            writeln!(out, "  note: {n}")?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "coverage: {} of {} rules checked ({} checked, {} on an assumption), {} open, {} not checkable from files",
+        c.checked + c.assumed,
+        c.stated,
+        c.checked,
+        c.assumed,
+        c.open,
+        c.not_checkable
+    )?;
+    Ok(())
 }
 
 /// `renkei spec`: the standard, its diagnostics or its conversion table.

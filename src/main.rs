@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod ci_formats;
 mod cmd;
 mod human;
 

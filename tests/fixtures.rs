@@ -146,3 +146,31 @@ fn case_ids_are_unique_and_namespaced() {
         }
     }
 }
+
+/// Every rule of the inventory that renkei checks has a fixture that triggers it: some case
+/// of the manifest expects each of its codes (or, for a rule of warnings only, is valid with
+/// it). Codes that no file can trigger on its own are listed with the reason.
+#[test]
+fn every_checked_rule_has_a_fixture_that_triggers_it() {
+    let m = manifest();
+    let inv = renkei_spec::rules::inventory("4.1").expect("4.1 inventory");
+    // renkei's own limit of diagnostics per file: a fixture would be a file of 10,000 errors;
+    // tests/validate_cli.rs triggers it with --max-errors.
+    let untriggered_by_design = ["structure.too-many-diagnostics"];
+    let mut missing = Vec::new();
+    for r in inv.rules.iter().filter(|r| r.status.is_checked()) {
+        for code in &r.codes {
+            if untriggered_by_design.contains(&code.as_str()) {
+                continue;
+            }
+            if !m.cases.iter().any(|c| c.expect.contains(code)) {
+                missing.push(format!("{}: {code}", r.id));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "checked rules with no triggering fixture:\n{}",
+        missing.join("\n")
+    );
+}

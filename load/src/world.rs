@@ -369,6 +369,7 @@ impl LoadWorld {
             hub,
             pki: PkiSettings::default(),
             offices,
+            lookup: Default::default(),
         }
     }
 

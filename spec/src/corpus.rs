@@ -272,7 +272,7 @@ pub const FIELD_TRAPS: &[(&str, &str, &[u8], &[&str])] = &[
         "csv.encoding.truncated-before-comma",
         "a lead byte 0x88 right before the comma of an unquoted field",
         b"\x82\xA0\x88",
-        &["encoding.truncated"],
+        &["encoding.truncated", "structure.free-text-unquoted"],
     ),
     (
         "csv.encoding.invalid-sequence",
@@ -587,29 +587,19 @@ pub fn cases() -> Vec<(Case, Files)> {
     b.set("UPHOSOKU", 2, 10, &raw);
     add("valid.csv.quoted-comma-quote-newline", "free text with ～ (8160), － (817C), a comma, doubled quotes and a line break inside quotes", true, &[], &b);
 
+    // Free text written without quotes (the standard: 「※フリーテキストは""（半角）で囲い」).
+    // This case was `valid.csv.unquoted-text` while quoting was read as optional; that ID is
+    // retired, not reused.
     let mut b = Build::new(&usage());
-    // Unquote every free-text value that needs no quotes (the standard describes quoting only
-    // for free text, and 5C trail bytes must not be read as escapes).
-    b.map("UPHOSOKU", |v| {
-        rewrite_fields(v, |f, quoted| {
-            let inner = if quoted { &f[1..f.len() - 1] } else { f };
-            if quoted
-                && !inner
-                    .iter()
-                    .any(|&c| matches!(c, b',' | b'"' | b'\r' | b'\n'))
-            {
-                inner.to_vec()
-            } else {
-                f.to_vec()
-            }
-        });
-        None
-    });
+    let i = find(&b.files, "UPHOSOKU");
+    let (a, e) = field_range(&b.files[i].1, 2, 6);
+    let inner = b.files[i].1[a + 1..e - 1].to_vec();
+    b.set("UPHOSOKU", 2, 6, &inner);
     add(
-        "valid.csv.unquoted-text",
-        "free text written without quotes where it holds no comma, quote or line break",
-        true,
-        &[],
+        "csv.structure.free-text-unquoted",
+        "利用者氏名 (free text) written without quotes: the layouts say free text is enclosed in \"\"",
+        false,
+        &["structure.free-text-unquoted"],
         &b,
     );
 
@@ -1480,6 +1470,7 @@ pub fn cases() -> Vec<(Case, Files)> {
         &["consistency.missing-plan"],
         &b,
     );
+    new_check_cases(&w, &mut add);
     let mut b = Build::new(&kihon());
     b.set("UPKIHON_SUB1", 1, 4, b"20250316");
     add(
@@ -1490,6 +1481,198 @@ pub fn cases() -> Vec<(Case, Files)> {
         &b,
     );
     out
+}
+
+/// The record (1-based) of the `kind` file whose item `item` (0-based) `pick` accepts.
+fn record_where(b: &Build, kind: &str, item: usize, pick: impl Fn(&str) -> bool) -> usize {
+    values_of(&b.files[find(&b.files, kind)].1)
+        .iter()
+        .position(|r| r.get(item).is_some_and(|v| pick(v)))
+        .map(|n| n + 1)
+        .unwrap_or_else(|| panic!("no {kind} record with item {} as asked", item + 1))
+}
+
+/// The cases of the checks of issue 11: 福祉用具 codes, 第7表 sums, サービス種類 of a
+/// サービスコード, periods, garbled text, another revision's records, tab-separated records.
+fn new_check_cases(w: &World, add: &mut impl FnMut(&str, &str, bool, &[&str], &Build)) {
+    let usage = || sample::usage_unit(w, "4.1", 0, "202505", "20250425103000");
+    let is_welfare = |c: &str| c.starts_with("17") && !c.ends_with("AAAA");
+
+    let mut b = Build::new(&usage());
+    let r = record_where(&b, "UPPLAN", 14, is_welfare);
+    b.set("UPPLAN", r, 16, b"");
+    add(
+        "csv.item.welfare-equipment-code",
+        "a 福祉用具貸与 (17) row of 第6表 with neither TAISコード nor 福祉用具届出コード",
+        false,
+        &["item.welfare-equipment-code"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let r = record_where(&b, "UPPLAN", 14, is_welfare);
+    b.set("UPPLAN", r, 16, b"");
+    b.set("UPPLAN", r, 17, b"\"A0001-000123\"");
+    add(
+        "valid.item.welfare-notified-code",
+        "a 福祉用具貸与 row with a 福祉用具届出コード and no TAISコード (either one is enough)",
+        true,
+        &[],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let r = record_where(&b, "UPSIKYU", 8, |c| c.ends_with("AAAA"));
+    b.set("UPSIKYU", r, 18, b"1");
+    add(
+        "csv.item.total-sum-subtotal",
+        "a 第7表 種類別小計 (AAAA) whose 給付管理単位数 is edited to 1",
+        false,
+        &["item.total-sum"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let i = find(&b.files, "UPSIKYU");
+    let rows = values_of(&b.files[i].1);
+    let sub = rows
+        .iter()
+        .find(|r| r[8].ends_with("AAAA"))
+        .cloned()
+        .expect("a subtotal row");
+    let (insured, office, ty) = (sub[2].clone(), sub[6].clone(), sub[8][..2].to_string());
+    b.drop_records("UPSIKYU", |r| {
+        r[2] == insured && r[8] == sub[8] && r[6] == office
+    });
+    let first = values_of(&b.files[i].1)
+        .iter()
+        .position(|r| r[2] == insured && r[6] == office && r[8].starts_with(&ty))
+        .expect("the group's rows");
+    let (a, _) = record_range(&b.files[i].1, first + 1);
+    b.mark(i, a);
+    add(
+        "csv.consistency.missing-subtotal",
+        "第7表: a サービス種類 with two service rows and no 種類別小計 (AAAA) row",
+        false,
+        &["consistency.missing-subtotal"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let r = record_where(&b, "UPSIKYU", 8, |c| c == "999999");
+    b.set("UPSIKYU", r, 18, b"123");
+    add(
+        "csv.item.total-sum-total",
+        "a 第7表 全合計 (999999) whose 給付管理単位数 is not the sum of the service rows",
+        false,
+        &["item.total-sum"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let r = record_where(&b, "UPPLAN", 14, |c| !is_welfare(c));
+    b.set("UPPLAN", r, 15, b"991111");
+    add(
+        "csv.item.service-type-unknown",
+        "a サービスコード 991111 in 第6表: サービス種類 99 is in no code list of the standard",
+        false,
+        &["item.service-type-unknown"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    for f in b.files.iter_mut() {
+        let p: Vec<&str> = f.0.split('_').collect();
+        f.0 = format!("{}_{}_{}_{}_{}_15_{}", p[0], p[1], p[2], p[3], p[4], p[6]);
+    }
+    b.file = None;
+    b.line = None;
+    add(
+        "csv.consistency.receiver-type",
+        "a 予定 addressed to the office as 通所介護 (15), where its users have only its 訪問介護 (11)",
+        false,
+        &["consistency.receiver"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.set("UPHOSOKU", 1, 14, b"20991231");
+    add(
+        "csv.item.period-limit",
+        "利用者補足情報: 限度額適用開始年月日 after 限度額適用終了年月日",
+        false,
+        &["item.period"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let mut raw = b"\"".to_vec();
+    crate::ms932::encode("譌･譛ｬ 螟ｪ驛・", &mut raw, &mut Vec::new()).expect("encodable");
+    raw.push(b'"');
+    b.set("UPHOSOKU", 2, 6, &raw);
+    add(
+        "csv.encoding.mojibake",
+        "利用者氏名 「譌･譛ｬ 螟ｪ驛・」: 「日本 太郎」 in UTF-8 read as MS932, its last byte lost (a warning)",
+        true,
+        &["encoding.mojibake"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let mut raw = b"\"?".to_vec();
+    crate::ms932::encode("橋 花子", &mut raw, &mut Vec::new()).expect("encodable");
+    raw.push(b'"');
+    b.set("UPHOSOKU", 2, 6, &raw);
+    add(
+        "csv.encoding.question-mark",
+        "利用者氏名 「?橋 花子」: a ? where an encoder gave up on 髙 (a warning)",
+        true,
+        &["encoding.question-mark"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let old = files_of(&sample::usage_unit(w, "3.2", 0, "202505", "20250425103000"));
+    let i = find(&b.files, "UPPLAN");
+    b.files[i].1 = old[find(&old, "UPPLAN")].1.clone();
+    b.mark(i, 0);
+    add(
+        "csv.structure.other-revision",
+        "a 3.2 第6表 (22 items, CSVバージョン 202208) under a 4.1 name: told once, not per record",
+        false,
+        &["structure.other-revision"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    let i = find(&b.files, "UPPLAN");
+    let mut again = b.files[i].clone();
+    again.0 = again.0.replacen("_43_", "_46_", 1);
+    b.files.push(again);
+    b.file = Some(b.files[b.files.len() - 1].0.clone());
+    b.line = None;
+    add(
+        "unit.duplicate-kind",
+        "a second 第6表 in the send unit, its name giving another 送信元サービス種類 (46)",
+        false,
+        &["consistency.unit-duplicate", "consistency.unit-parties"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.set("UPPLAN", 3, 1, b"202208");
+    b.rename("UPPLAN", |n| n.replacen("UPPLAN_", "UPPLANX_", 1));
+    add(
+        "csv.consistency.csv-version-mixed",
+        "a file of a kind the standard does not name (UPPLANX) whose records mix CSVバージョン 202407 and 202208",
+        false,
+        &[
+            "consistency.csv-version-mixed",
+            "consistency.unit-combination",
+            "filename.unknown-kind",
+        ],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.map("UPPLAN", |v| {
+        replace_all(v, b",", b"\t");
+        Some(0)
+    });
+    add(
+        "csv.structure.tab-separated",
+        "第6表 written with tabs between the items: told once as tab-separated",
+        false,
+        &["structure.tab-separated"],
+        &b,
+    );
 }
 
 /// `renkei fixtures`: writes the corpus and its manifest under `out`; returns the number of cases.

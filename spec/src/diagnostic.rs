@@ -104,6 +104,10 @@ codes! {
     EncodingGaiji = "encoding.gaiji", Encoding, Error;
     /// A control character (NUL, or C0 other than TAB and line breaks in quoted text).
     EncodingControl = "encoding.control-char", Encoding, Error;
+    /// Text that reads as UTF-8 bytes taken for MS932 (文字化け, e.g. 「譌･蜷」): a heuristic.
+    EncodingMojibake = "encoding.mojibake", Encoding, Warning;
+    /// A half-width `?` between non-ASCII characters, where an encoder gave up on a character.
+    EncodingQuestionMark = "encoding.question-mark", Encoding, Warning;
 
     /// The file holds no record.
     StructureEmptyFile = "structure.empty-file", Structure, Error;
@@ -127,6 +131,12 @@ codes! {
     StructureLineEndingMixed = "structure.line-ending-mixed", Structure, Error;
     /// The last record has no line ending.
     StructureNoFinalNewline = "structure.no-final-newline", Structure, Warning;
+    /// A free-text item (フリーテキスト) with a value that is not enclosed in `"`.
+    StructureFreeTextUnquoted = "structure.free-text-unquoted", Structure, Error;
+    /// The records have the item count and CSVバージョン of another revision than the name's.
+    StructureOtherRevision = "structure.other-revision", Structure, Error;
+    /// The records are separated by tabs, not commas.
+    StructureTabSeparated = "structure.tab-separated", Structure, Error;
     /// The first line is a header row; the standard's files have none.
     StructureHeaderRow = "structure.header-row", Structure, Error;
     /// An image file is not a JPEG.
@@ -160,6 +170,12 @@ codes! {
     ItemServiceNotLinked = "item.service-not-linked", Item, Warning;
     /// A 第7表 subtotal/total row breaks its rules (ALL9 pairs, 単位数 0, empty 割引).
     ItemTotalRow = "item.total-row", Item, Error;
+    /// A 第7表 subtotal/total row's sum differs from the sum of the rows it totals.
+    ItemTotalSum = "item.total-sum", Item, Error;
+    /// A サービスコード whose サービス種類 (first two characters) is in no code list of the standard.
+    ItemServiceTypeUnknown = "item.service-type-unknown", Item, Error;
+    /// 福祉用具貸与 (17, 67): neither TAISコード nor 福祉用具届出コード is filled.
+    ItemWelfareEquipmentCode = "item.welfare-equipment-code", Item, Error;
     /// 利用者補足情報: a 限度額 slot is filled after an empty one.
     ItemLimitSlotOrder = "item.limit-slot-order", Item, Error;
     /// A period whose start is after its end.
@@ -191,6 +207,8 @@ codes! {
     ConsistencyMissingHosoku = "consistency.missing-hosoku", Consistency, Error;
     /// A user of 第6表 has no 第7表 total row (サービスコード 999999).
     ConsistencyMissingTotal = "consistency.missing-total", Consistency, Error;
+    /// 第7表: an office's サービス種類 with several service rows has no 種類別小計 (AAAA) row.
+    ConsistencyMissingSubtotal = "consistency.missing-subtotal", Consistency, Error;
     /// A user of 第7表 or 利用者補足情報 has no 第6表 record in the unit.
     ConsistencyMissingUsage = "consistency.missing-usage", Consistency, Error;
     /// A 第2表/第3表/利用者補足情報 record has no 第1表 record with its keys.
@@ -266,7 +284,27 @@ const DESCRIPTIONS: &[(Code, &str)] = &[
     (Code::EncodingUnmapped, "MS932 の文字に対応しない2バイト列"),
     (Code::EncodingGaiji, "外字（第1バイト 0xF0–0xF9）は使用禁止"),
     (Code::EncodingControl, "制御文字（NUL など）を含む"),
+    (
+        Code::EncodingMojibake,
+        "UTF-8 のバイトを MS932 として読んだ文字化けらしい文字列（推定）",
+    ),
+    (
+        Code::EncodingQuestionMark,
+        "全角文字の間の半角 ? （変換できなかった文字の置き換えらしい、推定）",
+    ),
     (Code::StructureEmptyFile, "レコードが1件もない"),
+    (
+        Code::StructureFreeTextUnquoted,
+        "フリーテキスト項目の値がダブルクォートで囲まれていない",
+    ),
+    (
+        Code::StructureOtherRevision,
+        "レコードがファイル名と別の版（項目数・CSVバージョン）のもの",
+    ),
+    (
+        Code::StructureTabSeparated,
+        "区切り文字がタブ（CSV はカンマ区切り）",
+    ),
     (Code::StructureFieldCount, "項目数がレイアウトと合わない"),
     (
         Code::StructureQuoteUnterminated,
@@ -324,6 +362,18 @@ const DESCRIPTIONS: &[(Code, &str)] = &[
     ),
     (Code::ItemTotalRow, "第7表の小計・合計行の規則に反する"),
     (
+        Code::ItemTotalSum,
+        "第7表の小計・合計行の値が集計対象の行の合計と合わない",
+    ),
+    (
+        Code::ItemServiceTypeUnknown,
+        "サービスコードのサービス種類が標準仕様のどのコード表にもない",
+    ),
+    (
+        Code::ItemWelfareEquipmentCode,
+        "福祉用具貸与でTAISコードと福祉用具届出コードがどちらも空",
+    ),
+    (
         Code::ItemLimitSlotOrder,
         "限度額管理の枠が1枠から順に設定されていない",
     ),
@@ -379,6 +429,10 @@ const DESCRIPTIONS: &[(Code, &str)] = &[
     (
         Code::ConsistencyMissingTotal,
         "第7表に合計行（999999）がない",
+    ),
+    (
+        Code::ConsistencyMissingSubtotal,
+        "サービスコードが複数行の種類に種類別小計（AAAA）の行がない",
     ),
     (
         Code::ConsistencyMissingUsage,

@@ -19,6 +19,7 @@ pub mod filename;
 pub mod model;
 pub mod ms932;
 pub mod reader;
+pub mod rules;
 pub mod sample;
 pub mod standard;
 pub mod validate;

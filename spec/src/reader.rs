@@ -148,6 +148,30 @@ impl RawRecord {
         true
     }
 
+    /// Whether each field is in quotes, into `out` (one flag per field). A record with no
+    /// quote has none; a record with plain quoting (see [`RawRecord::plain_quoting`]) is walked
+    /// field by field without allocating, since each quoted field there is `"` + its bytes + `"`;
+    /// any other record goes through [`RawRecord::spans`].
+    pub fn quoted_fields(&self, out: &mut Vec<bool>) {
+        out.clear();
+        let raw = self.content();
+        if memchr::memchr(b'"', raw).is_none() {
+            out.resize(self.nfields, false);
+            return;
+        }
+        if self.plain_quoting() {
+            let mut at = 0;
+            for i in 0..self.nfields {
+                let q = raw.get(at) == Some(&b'"');
+                out.push(q);
+                at += self.field_range(i).len() + if q { 2 } else { 0 } + 1;
+            }
+            return;
+        }
+        out.extend(self.spans().0.iter().map(|s| s.quoted));
+        out.resize(self.nfields, false);
+    }
+
     /// Splits the raw record into field spans and finds quoting problems. The spans follow
     /// csv-core's reading (RFC 4180 with lenient recovery), so field `i` here is field `i` there.
     pub fn spans(&self) -> (Vec<FieldSpan>, Vec<QuoteProblem>) {

@@ -676,6 +676,15 @@ pub fn usage_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &st
                         ("サービス事業所名", prov.name.clone()),
                         ("サービス事業所コード", prov.office.clone()),
                         ("サービスコード", svc.code.to_string()),
+                        // 福祉用具貸与 rows carry a TAISコード (the 第6表 row's, 明細 1).
+                        (
+                            "TAISコード",
+                            if svc.code.starts_with("17") {
+                                format!("00170-{:06}", 101)
+                            } else {
+                                String::new()
+                            },
+                        ),
                         ("単位数", s(svc.units)),
                         ("回数／日数", s(count)),
                         ("サービス単位金額", s(units)),

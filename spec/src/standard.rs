@@ -284,6 +284,18 @@ pub enum ItemRole {
     CertStart,
     /// 認定有効期間終了日.
     CertEnd,
+    /// 限度額適用開始年月日.
+    LimitStart,
+    /// 限度額適用終了年月日.
+    LimitEnd,
+    /// TAISコード (福祉用具).
+    TaisCode,
+    /// 福祉用具届出コード.
+    WelfareCode,
+    /// 第7表 サービス単位金額 (summed by the subtotal and total rows).
+    UnitAmount,
+    /// 第7表 給付管理単位数 (summed by the subtotal and total rows).
+    BenefitUnits,
 }
 
 /// How a length is counted.
@@ -361,6 +373,12 @@ pub struct ItemSpec {
 }
 
 impl ItemSpec {
+    /// Whether it is free text (書式「フリーテキスト」): its value is enclosed in `"` (the
+    /// footnote of every layout: 「※フリーテキストは""（半角）で囲い」).
+    pub fn is_free_text(&self) -> bool {
+        self.ty == ItemType::Text && self.format.contains("フリーテキスト")
+    }
+
     /// Whether a failure of `check` on this item is only a warning.
     pub fn soft(&self, check: Check) -> bool {
         self.warn_only.contains(&check)

@@ -17,6 +17,10 @@ pub struct Args {
     /// List the diagnostic codes instead.
     #[arg(long)]
     diagnostics: bool,
+    /// List the rule inventory: every normative statement of the standard and what renkei does
+    /// with it, with the coverage (rules checked / stated).
+    #[arg(long)]
+    rules: bool,
     /// List the writer's conversion table for characters outside MS932.
     #[arg(long)]
     conversions: bool,
@@ -29,6 +33,10 @@ pub fn run(a: Args) -> anyhow::Result<Verdict> {
     let mut out = out.lock();
     if a.revisions {
         human::print_revisions(&mut out, a.format == Format::Json)?;
+        return Ok(Verdict::Clean);
+    }
+    if a.rules {
+        human::print_rules(&mut out, a.format == Format::Json, a.revision.as_deref())?;
         return Ok(Verdict::Clean);
     }
     // File kinds are upper case in the standard; accept them in any case.

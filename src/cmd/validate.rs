@@ -6,8 +6,21 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use renkei_spec::validate::{Options, UnitChecks};
 
-use super::{Format, Verdict};
-use crate::human;
+use super::Verdict;
+use crate::{ci_formats, human};
+
+/// Output format of `renkei validate`.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ValidateFormat {
+    /// For people: grouped diagnostics and a per-code summary.
+    Human,
+    /// For programs: every diagnostic kept.
+    Json,
+    /// JUnit XML: one testcase per file, one failure per error.
+    Junit,
+    /// SARIF 2.1.0, for code scanning and editors.
+    Sarif,
+}
 
 /// When send-unit (ファイル連番) checks run.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -26,9 +39,16 @@ const EXIT_CODES: &str = "Exit codes:\n  0  every file is valid\n  1  a file is 
 #[derive(clap::Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct Args {
-    /// Output: human (like a compiler's) or json (the whole report).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    /// Output: human (like a compiler's), json (the whole report), junit or sarif (CI).
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
+    format: ValidateFormat,
+    /// Diagnostics kept per file; the rest are counted (structure.too-many-diagnostics).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    max_errors: usize,
+    /// Diagnostics of one kind shown in full per file in human output before the rest are
+    /// grouped into one line.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    group_after: usize,
     /// Send-unit (ファイル連番) checks.
     #[arg(long, value_enum, default_value_t = Units::Auto)]
     units: Units,
@@ -47,17 +67,22 @@ pub fn run(a: Args) -> anyhow::Result<Verdict> {
             Units::On => UnitChecks::On,
             Units::Off => UnitChecks::Off,
         },
-        ..Options::default()
+        max_diagnostics: a.max_errors.max(1),
     };
     let report = renkei_spec::validate::validate_paths(&a.paths, &opts)?;
     let out = std::io::stdout();
     let mut out = out.lock();
     match a.format {
-        Format::Json => {
+        ValidateFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        Format::Human => human::print_report(&mut out, &report, a.warnings)?,
+        ValidateFormat::Junit => write!(out, "{}", ci_formats::junit(&report))?,
+        ValidateFormat::Sarif => {
+            serde_json::to_writer_pretty(&mut out, &ci_formats::sarif(&report))?;
+            writeln!(out)?;
+        }
+        ValidateFormat::Human => human::print_report(&mut out, &report, a.warnings, a.group_after)?,
     }
     Ok(Verdict::from_ok(report.summary.invalid == 0))
 }

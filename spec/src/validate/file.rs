@@ -13,6 +13,7 @@ use crate::standard::{FileFormat, FileSpec, ItemType, Revision, Standard};
 
 use super::item::{self, ItemProblem};
 use super::record::{self, RecordProblem, Roles, ALL9_OFFICE, TOTAL_CODE};
+use super::sums::TotalSums;
 use super::Options;
 
 /// A user, by 保険者番号 and 被保険者番号.
@@ -250,6 +251,7 @@ pub fn validate_reader<R: Read>(
         }
         if bad(Code::FilenameServiceType) {
             t.sender.service_type = None;
+            t.receiver.service_type = None;
         }
         t
     });
@@ -370,6 +372,22 @@ pub fn validate_reader<R: Read>(
     // its item check with no problem (see [`Seen`]).
     let mut clean_text = Seen::new(nitems);
     let mut passed = Seen::new(nitems);
+    // Which fields are free text (フリーテキスト), whose values are enclosed in quotes.
+    let free_text: Vec<bool> = spec
+        .map(|s| s.items.iter().map(|it| it.is_free_text()).collect())
+        .unwrap_or_default();
+    let mut quoted: Vec<bool> = Vec::with_capacity(64);
+    // Fields of the current record whose quoting was already reported.
+    let mut quote_problem_fields: Vec<usize> = Vec::new();
+    // A whole-file explanation of wrong field counts, told once (another revision, tabs).
+    let mut told_layout: Option<Code> = None;
+    let mut sums = spec
+        .filter(|s| s.kind == "UPSIKYU")
+        .map(|_| TotalSums::default());
+    // The receiver's サービス種類 from the name: a user must have a service of that office and type.
+    let receiver_type = trusted
+        .as_ref()
+        .and_then(|n| n.receiver.service_type.clone());
 
     while reader.read(&mut rec)? {
         rep.records += 1;
@@ -386,7 +404,10 @@ pub fn validate_reader<R: Read>(
         }
         // Quoting.
         let mut unterminated = false;
-        if memchr::memchr(b'"', &rec.raw).is_some() && !rec.plain_quoting() {
+        // A tab-separated record is one field full of quotes: it is told as such below.
+        let tab_separated = rec.len() == 1 && memchr::memchr(b'\t', &rec.raw).is_some();
+        quote_problem_fields.clear();
+        if memchr::memchr(b'"', &rec.raw).is_some() && !rec.plain_quoting() && !tab_separated {
             let (_, qp) = rec.spans();
             for p in qp {
                 let (code, field, at, msg) = match p {
@@ -407,6 +428,7 @@ pub fn validate_reader<R: Read>(
                         "閉じたダブルクォートの後に文字があります",
                     ),
                 };
+                quote_problem_fields.push(field);
                 rep.push(
                     Diagnostic::new(code, msg).at(
                         rec.line_at(at),
@@ -549,6 +571,12 @@ pub fn validate_reader<R: Read>(
                     non_ascii_diags.push(d);
                     is_bad = true;
                 }
+                if !is_bad {
+                    if let Some((code, pos, msg)) = garbled(bytes) {
+                        let d = Diagnostic::new(code, msg);
+                        non_ascii_diags.push(w.diag(d, i, pos).item_opt(spec, i));
+                    }
+                }
                 if first_non_ascii.is_none() {
                     let pos = bytes.iter().position(|b| !b.is_ascii()).unwrap_or(0);
                     first_non_ascii = Some(w.at(i, pos));
@@ -602,7 +630,13 @@ pub fn validate_reader<R: Read>(
             _ => continue,
         };
         if rec.len() != spec.items.len() {
-            if !unterminated {
+            let why = layout_mismatch(&rec, value(0), spec, rev);
+            if let Some((code, msg)) = why {
+                if told_layout != Some(code) {
+                    told_layout = Some(code);
+                    rep.push(w.diag(Diagnostic::new(code, msg), 0, 0), max);
+                }
+            } else if !unterminated {
                 let field = rec.len().min(spec.items.len());
                 let (l, c, o) = if rec.len() > spec.items.len() {
                     w.at(field, 0)
@@ -613,11 +647,14 @@ pub fn validate_reader<R: Read>(
                     Diagnostic::new(
                         Code::StructureFieldCount,
                         format!(
-                            "項目数が {} です: {}（{}）は {} 項目です",
+                            "項目数が {} です: 第{}版の {}（{}）は {} 項目です（期待 {}、実際 {}）",
                             rec.len(),
+                            rev.revision,
                             spec.name,
                             spec.kind,
-                            spec.items.len()
+                            spec.items.len(),
+                            spec.items.len(),
+                            rec.len()
                         ),
                     )
                     .at(l, c, o),
@@ -638,6 +675,24 @@ pub fn validate_reader<R: Read>(
         // CSVバージョン against the file's revision.
         if ok[0] {
             check_version(&mut rep, &mut w, v[0], Some(rev), &mut first_version, max);
+        }
+        // Free text is enclosed in quotes.
+        if free_text.iter().any(|&f| f) {
+            rec.quoted_fields(&mut quoted);
+            for (i, (&f, &q)) in free_text.iter().zip(&quoted).enumerate() {
+                if f && !q && !rec.field(i).is_empty() && !quote_problem_fields.contains(&i) {
+                    let d = Diagnostic::new(
+                        Code::StructureFreeTextUnquoted,
+                        format!(
+                            "フリーテキスト項目「{}」の値がダブルクォートで囲まれていません（期待 \"…\"、実際 囲みなし）: フリーテキストは\"\"（半角）で囲みます",
+                            spec.items[i].name
+                        ),
+                    )
+                    .item(&spec.items[i].name)
+                    .assumed(rev.assumptions.get("free_text_empty").map(String::as_str));
+                    rep.push(w.diag(d, i, 0), max);
+                }
+            }
         }
         // Items.
         let mut field_start = 0;
@@ -706,6 +761,9 @@ pub fn validate_reader<R: Read>(
             let d = w.diag(d, p.field, 0);
             rep.push(d, max);
         }
+        if let Some(sums) = sums.as_mut() {
+            sums.row(roles, &v, &ok, |i| w.at(i, 0));
+        }
         // Facts for the unit checks.
         if !key_ok {
             rep.facts.partial = true;
@@ -714,8 +772,14 @@ pub fn validate_reader<R: Read>(
             let link = roles.link(&spec.kind, &v);
             let same = last_key.0 == v[a] && last_key.1 == v[b] && last_key.2 == link;
             let is_total = roles.service_code.is_some_and(|i| v[i] == TOTAL_CODE);
+            let of_receiver_type = |v: &[&str]| match (&receiver_type, roles.service_code) {
+                (Some(t), Some(c)) => v[c].get(..2) == Some(t.as_str()),
+                _ => true,
+            };
             let to_receiver = roles.provider_office.is_some_and(|p| {
-                trusted.as_ref().is_some_and(|n| v[p] == n.receiver.office) && v[p] != ALL9_OFFICE
+                trusted.as_ref().is_some_and(|n| v[p] == n.receiver.office)
+                    && v[p] != ALL9_OFFICE
+                    && of_receiver_type(&v)
             });
             if same && !is_total && (!check_receiver || !to_receiver || last_receiver_seen) {
                 spare_values = recycle(v);
@@ -747,7 +811,8 @@ pub fn validate_reader<R: Read>(
                             place,
                             has_receiver: false,
                         });
-                    u.has_receiver |= v[p] == n.receiver.office && v[p] != ALL9_OFFICE;
+                    u.has_receiver |=
+                        v[p] == n.receiver.office && v[p] != ALL9_OFFICE && of_receiver_type(&v);
                     last_receiver_seen = u.has_receiver;
                 }
             }
@@ -802,14 +867,23 @@ pub fn validate_reader<R: Read>(
             rep.push(d, max);
         }
     }
+    if let Some(sums) = sums {
+        for p in sums.finish() {
+            let d = Diagnostic::new(p.code, p.message)
+                .item(p.item)
+                .at(p.at.0, p.at.1, p.at.2);
+            rep.push(d, max);
+        }
+    }
     if let (Some(spec), Some(n)) = (spec, &trusted) {
         for ((_, insured), u) in users.iter().filter(|(_, u)| !u.has_receiver) {
             rep.push(
                 Diagnostic::new(
                     Code::ConsistencyReceiver,
                     format!(
-                        "被保険者番号 {insured} の利用者には送信先事業所 {} のサービスがありません（送信先に関係のない利用者は送信しません）",
-                        n.receiver.office
+                        "被保険者番号 {insured} の利用者には送信先事業所 {}{} のサービスがありません（送信先に関係のない利用者は送信しません）",
+                        n.receiver.office,
+                        receiver_type.as_deref().map(|t| format!("（サービス種類 {t}）")).unwrap_or_default()
                     ),
                 )
                 .at(u.place.0, Some(spec.index_of(crate::standard::ItemRole::Insured).unwrap_or(2) as u32 + 1), u.place.1)
@@ -847,6 +921,94 @@ fn next_unprintable(data: &[u8], from: usize) -> Option<usize> {
         },
         |b| !(0x20..0x7F).contains(&b),
     )
+}
+
+/// Why a record's field count is not its layout's, when the whole file tells it: the records
+/// are tab-separated, or they have the item count and CSVバージョン of another revision.
+fn layout_mismatch(
+    rec: &RawRecord,
+    first: &str,
+    spec: &FileSpec,
+    rev: &Revision,
+) -> Option<(Code, String)> {
+    if rec.len() == 1 && memchr::memchr(b'\t', rec.field(0)).is_some() {
+        let tabs = rec.field(0).iter().filter(|&&b| b == b'\t').count();
+        return Some((
+            Code::StructureTabSeparated,
+            format!(
+                "レコードがタブ区切りです（{} 個のタブ、カンマなし）: 標準仕様のファイル形式は CSV（,）です（期待 カンマ区切り {} 項目）",
+                tabs,
+                spec.items.len()
+            ),
+        ));
+    }
+    let std = Standard::get();
+    let other = std.by_csv_version(first.get(..6).unwrap_or(first))?;
+    let theirs = other.file(&spec.kind)?;
+    (other.revision != rev.revision && theirs.items.len() == rec.len()).then(|| {
+        (
+            Code::StructureOtherRevision,
+            format!(
+                "レコードは {} 項目で CSVバージョン {first} です: これは第{}版のファイルですが、ファイル名は第{}版の形式です（第{}版の {} は {} 項目、CSVバージョン {}）。以降のレコードの項目数は報告しません",
+                rec.len(),
+                other.revision,
+                rev.revision,
+                rev.revision,
+                spec.kind,
+                spec.items.len(),
+                rev.csv_version
+            ),
+        )
+    })
+}
+
+/// Text that looks garbled (a heuristic, warnings only): the field's bytes, read as MS932, are
+/// well formed, yet they are also valid UTF-8 spelling Japanese (kana, kanji, full-width forms)
+/// — UTF-8 text that went through an MS932 decoder and back (「譌･蜷」 for 「日名」); or a
+/// half-width `?` just before a non-ASCII character, at the start of the field or after a
+/// space or another non-ASCII character — a character an encoder could not convert (「?橋」).
+/// Genuine MS932 Japanese almost never forms valid UTF-8: kana lead bytes (0x82, 0x83) and most
+/// kanji lead bytes are UTF-8 continuation bytes. `?` (0x3F) is never an MS932 trail byte, so
+/// it is always a real question mark.
+fn garbled(bytes: &[u8]) -> Option<(Code, usize, String)> {
+    let japanese =
+        |c: char| matches!(c as u32, 0x3000..=0x30FF | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF);
+    // Each run of bytes ≥ 0x80: its longest UTF-8 prefix, two Japanese characters or more and
+    // nothing else, with at most one cut character (3 bytes) after it — the last UTF-8
+    // character often loses a byte on the way (「譌･蜷・」).
+    let mut at = 0;
+    while let Some(start) = bytes[at..].iter().position(|&b| b >= 0x80).map(|p| p + at) {
+        let len = bytes[start..].iter().take_while(|&&b| b >= 0x80).count();
+        let run = &bytes[start..start + len];
+        at = start + len;
+        let valid = match std::str::from_utf8(run) {
+            Ok(_) => run.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        let Ok(prefix) = std::str::from_utf8(&run[..valid]) else {
+            continue;
+        };
+        if prefix.chars().count() >= 2 && prefix.chars().all(japanese) && run.len() - valid <= 3 {
+            return Some((
+                Code::EncodingMojibake,
+                start,
+                format!(
+                    "文字化けの疑い: このバイト列は UTF-8 の「{}」と読めます（UTF-8 の文字を MS932 として読み直した文字列らしい。期待 MS932 の文字、実際 UTF-8 のバイト列）",
+                    prefix.chars().take(20).collect::<String>()
+                ),
+            ));
+        }
+    }
+    let q = bytes.iter().enumerate().position(|(p, &b)| {
+        b == b'?'
+            && bytes.get(p + 1).is_some_and(|&n| n >= 0x80)
+            && (p == 0 || bytes[p - 1] == b' ' || bytes[p - 1] >= 0x80)
+    })?;
+    Some((
+        Code::EncodingQuestionMark,
+        q,
+        "全角文字の前の半角 ? : 変換できなかった文字が ? に置き換えられた疑いがあります（期待 元の文字か MS932 の代替文字）".to_string(),
+    ))
 }
 
 fn ending_name(e: LineEnding) -> &'static str {

@@ -8,6 +8,7 @@
 pub mod file;
 pub mod item;
 pub mod record;
+pub mod sums;
 pub mod unit;
 
 #[cfg(test)]
@@ -62,6 +63,12 @@ pub enum InputError {
         /// The operating system's error.
         source: io::Error,
     },
+    /// The paths hold no interface file: an empty folder, or only sidecar files.
+    #[error("{paths}: インタフェースファイルがありません（空のフォルダか、パスの誤り？） / no interface file found")]
+    NoFiles {
+        /// The paths, as given, joined by ", ".
+        paths: String,
+    },
 }
 
 /// The report of a whole run, in the JSON shape of `renkei validate --format json`.
@@ -71,6 +78,9 @@ pub struct Report {
     pub files: Vec<FileReport>,
     /// The counts.
     pub summary: Summary,
+    /// What the run did not do, in Japanese (e.g. send-unit checks on a lone file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// How many files were checked, and how many passed.
@@ -119,6 +129,15 @@ pub fn validate_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Input
             files.push((p.clone(), paths.len() > 1));
         }
     }
+    if files.is_empty() {
+        return Err(InputError::NoFiles {
+            paths: paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
     let mut reports = Vec::with_capacity(files.len());
     for (p, units) in files {
         let mut r = validate_file(&p, opts)?;
@@ -129,7 +148,20 @@ pub fn validate_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Input
         };
         reports.push(r);
     }
-    Ok(finish(reports, opts))
+    let mut report = finish(reports, opts);
+    let alone: Vec<&str> = report
+        .files
+        .iter()
+        .filter(|f| !f.unit_checks && f.name.is_some())
+        .map(|f| f.path.as_str())
+        .collect();
+    if opts.units != UnitChecks::Off && !alone.is_empty() {
+        report.notes.push(format!(
+            "送信単位（ファイル連番）の検査は行っていません: {} は単独で指定されました。同じ送信単位のファイルを一緒に（またはフォルダで）指定するか --units on で検査します",
+            alone.join(", ")
+        ));
+    }
+    Ok(report)
 }
 
 /// Validates the files of one send unit held in memory, as `(file name, bytes)`: each file,
@@ -155,6 +187,7 @@ fn finish(mut reports: Vec<FileReport>, opts: &Options) -> Report {
             invalid: reports.len() - valid,
         },
         files: reports,
+        notes: Vec::new(),
     }
 }
 

@@ -70,6 +70,18 @@ pub struct Roles {
     pub cert_start: Option<usize>,
     /// 認定有効期間終了日.
     pub cert_end: Option<usize>,
+    /// 限度額適用開始年月日.
+    pub limit_start: Option<usize>,
+    /// 限度額適用終了年月日.
+    pub limit_end: Option<usize>,
+    /// TAISコード.
+    pub tais_code: Option<usize>,
+    /// 第7表 サービス単位金額.
+    pub unit_amount: Option<usize>,
+    /// 第7表 給付管理単位数.
+    pub benefit_units: Option<usize>,
+    /// 福祉用具届出コード.
+    pub welfare_code: Option<usize>,
     /// First field of each 区分支給限度 slot (4 items each).
     pub limit_slots: Vec<usize>,
     /// The last two-character サービス種類 looked up and whether it is linked: records come
@@ -108,6 +120,12 @@ impl Roles {
             discounted_units: f(ItemRole::DiscountedUnits),
             cert_start: f(ItemRole::CertStart),
             cert_end: f(ItemRole::CertEnd),
+            limit_start: f(ItemRole::LimitStart),
+            limit_end: f(ItemRole::LimitEnd),
+            tais_code: f(ItemRole::TaisCode),
+            unit_amount: f(ItemRole::UnitAmount),
+            benefit_units: f(ItemRole::BenefitUnits),
+            welfare_code: f(ItemRole::WelfareCode),
             limit_slots: slots.chunks(4).map(|c| c[0]).collect(),
             linked_memo: Cell::new(None),
         }
@@ -218,7 +236,15 @@ pub fn check(
     }
     if let Some((i, code)) = get(roles.service_code) {
         let ty = &code[..2.min(code.len())];
-        if code != TOTAL_CODE && !roles.service_type_linked(rev, ty) {
+        if code != TOTAL_CODE && !rev.service_type_known(ty) {
+            push(
+                Code::ItemServiceTypeUnknown,
+                i,
+                format!(
+                    "サービスコード {code} のサービス種類 {ty} は標準仕様のサービス種類コードにありません（期待: 標準仕様 §1.3–1.4 のサービス種類、例 11 訪問介護。サービスコード表そのものは標準仕様に含まれないため、種類の2桁だけを確かめます）"
+                ),
+            );
+        } else if code != TOTAL_CODE && !roles.service_type_linked(rev, ty) {
             push(
                 Code::ItemServiceNotLinked,
                 i,
@@ -228,6 +254,22 @@ pub fn check(
                         .unwrap_or("未知の種類")
                 ),
             );
+        }
+        // 福祉用具貸与: TAISコード or 福祉用具届出コード.
+        if let (Some(t), Some(c)) = (roles.tais_code, roles.welfare_code) {
+            let welfare = rev.code_label("welfare_equipment_types", ty).is_some();
+            if welfare && !is_total_code(code) && v[t].is_empty() && v[c].is_empty() {
+                push(
+                    Code::ItemWelfareEquipmentCode,
+                    t,
+                    format!(
+                        "サービスコード {code}（{}）の行は「{}」か「{}」のどちらかを入力します（どちらも空）",
+                        rev.code_label("welfare_equipment_types", ty).unwrap_or(""),
+                        item(t),
+                        item(c)
+                    ),
+                );
+            }
         }
         // 第7表 subtotal and total rows.
         if let Some(u) = roles.units {
@@ -294,13 +336,23 @@ pub fn check(
             _ => {}
         }
     }
-    if let (Some((_, s)), Some((ei, e))) = (get(roles.cert_start), get(roles.cert_end)) {
-        if s > e {
-            push(
-                Code::ItemPeriod,
-                ei,
-                format!("認定有効期間の開始日 {s} が終了日 {e} より後です"),
-            );
+    // Every period (a start date and an end date) starts on or before its end.
+    for (start, end) in [
+        (roles.cert_start, roles.cert_end),
+        (roles.limit_start, roles.limit_end),
+    ] {
+        if let (Some((si, s)), Some((ei, e))) = (get(start), get(end)) {
+            if s > e {
+                push(
+                    Code::ItemPeriod,
+                    ei,
+                    format!(
+                        "「{}」{s} が「{}」{e} より後です（期待: 開始日 ≦ 終了日）",
+                        item(si),
+                        item(ei)
+                    ),
+                );
+            }
         }
     }
     if spec.kind == "UPHOSOKU" {
@@ -500,12 +552,43 @@ mod tests {
         let i = field(c.roles.service_code);
         let other = (10..100)
             .map(|n| n.to_string())
-            .find(|t| !c.rev.service_type_linked(t))
+            .find(|t| !c.rev.service_type_linked(t) && c.rev.service_type_known(t))
             .expect("some service type is not linked");
         let r = c.record(c.roles.service_code, |code| code != TOTAL_CODE);
         c.accepts_then_refuses(Code::ItemServiceNotLinked, r, |r| {
             r[i] = format!("{other}1111")
         });
+    }
+
+    #[test]
+    fn a_service_codes_type_is_in_the_standards_lists() {
+        let c = Case::new(usage_unit(), "UPPLAN");
+        let i = field(c.roles.service_code);
+        let r = c.record(c.roles.service_code, |code| code != TOTAL_CODE);
+        c.accepts_then_refuses(Code::ItemServiceTypeUnknown, r, |r| r[i] = "991111".into());
+    }
+
+    #[test]
+    fn a_welfare_equipment_row_has_a_tais_or_notified_code() {
+        for kind in ["UPPLAN", "UPSIKYU"] {
+            let c = Case::new(usage_unit(), kind);
+            let (t, n) = (field(c.roles.tais_code), field(c.roles.welfare_code));
+            let mut r = c.record(c.roles.service_code, |code| {
+                code.starts_with("17") && !is_total_code(code)
+            });
+            // Either code is enough.
+            r[t].clear();
+            r[n] = "A0001-000123".into();
+            c.accepts_then_refuses(Code::ItemWelfareEquipmentCode, r, |r| r[n].clear());
+        }
+    }
+
+    #[test]
+    fn a_limit_period_starts_before_it_ends() {
+        let c = Case::new(usage_unit(), "UPHOSOKU");
+        let i = field(c.roles.limit_start);
+        let r = c.record(c.roles.limit_start, |_| true);
+        c.accepts_then_refuses(Code::ItemPeriod, r, |r| r[i] = "20991231".into());
     }
 
     #[test]

@@ -49,15 +49,27 @@ fn check_group(
     // Parties and revision.
     for &i in &idx[1..] {
         let n = name(i);
+        let party = |p: &crate::filename::Party| match &p.service_type {
+            Some(t) => format!("{}（種類 {t}）", p.office),
+            None => p.office.clone(),
+        };
         let mut differs = Vec::new();
         if n.sender != n0.sender {
-            differs.push("送信元");
+            differs.push(format!(
+                "送信元 {}（期待 {}）",
+                party(&n.sender),
+                party(&n0.sender)
+            ));
         }
         if n.receiver != n0.receiver {
-            differs.push("送信先");
+            differs.push(format!(
+                "送信先 {}（期待 {}）",
+                party(&n.receiver),
+                party(&n0.receiver)
+            ));
         }
         if n.revision != n0.revision {
-            differs.push("版");
+            differs.push(format!("版 第{}版（期待 第{}版）", n.revision, n0.revision));
         }
         if !differs.is_empty() {
             out.push((
@@ -65,7 +77,7 @@ fn check_group(
                 Diagnostic::new(
                     Code::ConsistencyUnitParties,
                     format!(
-                        "ファイル連番 {seq} の送信単位で{}が {} と異なります",
+                        "ファイル連番 {seq} の送信単位で {} が {} と異なります",
                         differs.join("・"),
                         file_name(&reports[first].path)
                     ),
