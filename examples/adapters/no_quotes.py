@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A broken exporter: free text is written without the "…" the standard requires, so a
-comma, a quote or a line break inside it breaks the record."""
+"""A broken exporter: free text is written without the "…" the standard requires on every
+free-text item (so every export with free text is refused, and a comma, a quote or a line
+break inside it also breaks the record)."""
 
 import renkei_wrap
 
