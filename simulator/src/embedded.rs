@@ -114,7 +114,7 @@ impl EmbeddedHub {
         })
     }
 
-    /// The demo world of hub.md, dated around `now`.
+    /// The demo world of simulator/HUB-RULES.md, dated around `now`.
     pub async fn demo(now: OffsetDateTime) -> Result<EmbeddedHub, EmbeddedError> {
         let (w, ids) = crate::world::demo(now);
         EmbeddedHub::start(w, ids, now, |_| {}).await

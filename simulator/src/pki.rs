@@ -489,7 +489,7 @@ impl HubTlsMaterial {
 
 /// What `renkei pki init` writes a PKI for.
 pub enum InitSource<'a> {
-    /// The demo world of hub.md: also writes `world.toml` and `demo.json`.
+    /// The demo world of simulator/HUB-RULES.md: also writes `world.toml` and `demo.json`.
     Demo,
     /// A world read from a file.
     World(&'a World),
@@ -544,7 +544,7 @@ pub fn init_dir(
     if let Some(ids) = demo {
         let world_path = dir.join("world.toml");
         let text = format!(
-            "# The demo world of hub.md, written by `renkei pki init --demo` on {}.\n\
+            "# The demo world of simulator/HUB-RULES.md, written by `renkei pki init --demo` on {}.\n\
              # Serve it with: renkei hub serve --world {} --pki {} --data DATA\n\n{}",
             crate::clock::rfc3339(now),
             world_path.display(),

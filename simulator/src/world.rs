@@ -1,6 +1,6 @@
 //! The world file (世界ファイル, TOML): the offices a hub knows — number, name, service type,
 //! login ID and password, licence, certificate — and the hub's settings, including every value
-//! hub.md marks as **(assumed)**, so a user changes an assumption without touching code.
+//! simulator/HUB-RULES.md marks as **(assumed)**, so a user changes an assumption without touching code.
 //!
 //! `renkei hub serve`, `renkei pki init`, the scenarios and the load generator all start
 //! from a world.
@@ -68,7 +68,7 @@ impl OfficeLookup {
     }
 }
 
-/// The hub's settings. Every field marked (assumed) is a value hub.md chose where nothing
+/// The hub's settings. Every field marked (assumed) is a value simulator/HUB-RULES.md chose where nothing
 /// public fixes it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -257,7 +257,7 @@ pub enum CertType {
 }
 
 impl CertType {
-    /// Every certificate type, in the order of hub.md's table.
+    /// Every certificate type, in the order of simulator/HUB-RULES.md's table.
     pub const ALL: [CertType; 5] = [
         CertType::CareInsurance,
         CertType::CareplanDelegated,
@@ -719,7 +719,7 @@ pub struct DemoIdentity {
     pub expect: String,
 }
 
-/// The demo world of hub.md, dated around `now`: two offices that work, and one office for
+/// The demo world of simulator/HUB-RULES.md, dated around `now`: two offices that work, and one office for
 /// each refusal (expired, not yet valid, revoked, wrong type, unknown CA, proxy ID, lapsed
 /// licence, temporary password).
 pub fn demo(now: OffsetDateTime) -> (World, Vec<DemoIdentity>) {

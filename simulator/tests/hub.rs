@@ -1,4 +1,4 @@
-//! The hub's rules over real mutual TLS on loopback: for each rule of hub.md, the accepted
+//! The hub's rules over real mutual TLS on loopback: for each rule of simulator/HUB-RULES.md, the accepted
 //! case and the refusal with its code.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The hub's HTTP API (hub.md; documented with curl examples in `simulator/HUB-API.md`).
+//! The hub's HTTP API (simulator/HUB-RULES.md; documented with curl examples in `simulator/HUB-API.md`).
 //! Handlers only translate HTTP to the rules in [`super::Hub`] and back; the body of a send
 //! is streamed ([`upload`]), never collected whole in memory.
 

@@ -1,4 +1,4 @@
-//! The hub's refusals, each with a stable code (hub.md, API) and the HTTP status that fits.
+//! The hub's refusals, each with a stable code (simulator/HUB-RULES.md, API) and the HTTP status that fits.
 
 use serde::Serialize;
 

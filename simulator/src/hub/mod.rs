@@ -8,7 +8,7 @@
 //! - the mailbox, in this file ([`Hub`]'s methods): pages of lists, download and the receipt
 //!   rule, withdrawal, the quota, retention and the periodic maintenance;
 //! - [`tls`]: the rustls server configuration (client certificates, CRLs, the clock);
-//! - [`api`]: the HTTP API of hub.md (axum), its body limits and streaming;
+//! - [`api`]: the HTTP API of simulator/HUB-RULES.md (axum), its body limits and streaming;
 //! - [`server`]: the accept loop, connection limits and timeouts, the request log.
 
 pub mod api;

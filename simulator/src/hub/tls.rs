@@ -2,7 +2,7 @@
 //! and verified by rustls's WebPKI client verifier against the PKI's root, with every issuing
 //! CA's CRL and `enforce_revocation_expiration` (an expired CRL is unknown revocation status,
 //! refused). Time comes from the injected clock, so a scenario decides whether a certificate
-//! or a CRL has expired. The handshake's refusals become the TLS alerts of hub.md:
+//! or a CRL has expired. The handshake's refusals become the TLS alerts of simulator/HUB-RULES.md:
 //! certificate_expired (expired, not yet valid), certificate_revoked, unknown_ca (unknown
 //! issuer, expired CRL).
 

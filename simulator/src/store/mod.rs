@@ -227,7 +227,7 @@ pub struct FileRecord {
     pub downloaded_at: Option<OffsetDateTime>,
 }
 
-/// The status a send shows (hub.md, Statuses).
+/// The status a send shows (simulator/HUB-RULES.md, Statuses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum SendStatus {
     /// 未受信: not every file downloaded yet.
