@@ -2,12 +2,12 @@
 //!
 //! Readers never wait behind the writer: each read takes a connection from a small pool
 //! (WAL lets them read while a write commits). Writes go through a two-stage pipeline
-//! ([`writer`]) that commits the writes which queued together in one transaction (group
+//! (`sqlite/writer.rs`) that commits the writes which queued together in one transaction (group
 //! commit): a few fsyncs for many sends, and each caller is answered only after the commit
 //! that holds its write.
 //!
 //! The files' bytes are not in the database: the pipeline appends them to segment files
-//! beside it ([`super::segments`]) and flushes those before the commit that says where they
+//! beside it (`store/segments.rs`) and flushes those before the commit that says where they
 //! are. The database holds only what the sends are, so commits and checkpoints stay small
 //! however many bytes go through.
 
