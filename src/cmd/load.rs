@@ -26,6 +26,7 @@ enum Sub {
     /// Write a load world (DIR/world.toml, DIR/load-world.toml) and its PKI, for
     /// `renkei hub serve --world DIR/world.toml --pki DIR` and `renkei load --hub …`.
     Init {
+        /// The folder to write the world and its PKI into.
         #[arg(long)]
         dir: PathBuf,
         #[command(flatten)]
@@ -36,6 +37,7 @@ enum Sub {
         /// The shards' output folders.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
+        /// Where the merged load.json and index.html go.
         #[arg(long, default_value = "load-merged")]
         out: PathBuf,
     },
@@ -46,6 +48,7 @@ struct WorldArgs {
     /// `small` (the default, about a minute) or `national` (≈ 41,600 居宅, ≈ 287,000 offices).
     #[arg(long, default_value = "small")]
     scale: String,
+    /// The seed the world is generated from (the same seed, the same world).
     #[arg(long)]
     seed: Option<u64>,
     /// 居宅介護支援事業所.
@@ -57,6 +60,7 @@ struct WorldArgs {
     /// Providers per 居宅, `min..max`.
     #[arg(long)]
     providers_per_kyotaku: Option<String>,
+    /// 利用者 per 居宅 (spread over its providers).
     #[arg(long)]
     users_per_kyotaku: Option<u32>,
     /// Provider service type shares, `11=0.3,15=0.2,…`.
@@ -65,10 +69,13 @@ struct WorldArgs {
     /// Share of offices on the system, 0–1.
     #[arg(long)]
     adoption: Option<f64>,
+    /// Share of pairs whose plan changes mid-month (a second 予定 under a new ファイル連番), 0–1.
     #[arg(long)]
     change_rate: Option<f64>,
+    /// Share of pairs whose 実績 is corrected (sent again under a new ファイル連番), 0–1.
     #[arg(long)]
     correction_rate: Option<f64>,
+    /// Share of pairs that get a deletion (削除, DLTPLAN) mid-month, 0–1.
     #[arg(long)]
     deletion_rate: Option<f64>,
 }
@@ -98,6 +105,7 @@ struct RunArgs {
     /// A previous load.json: fail (99) when send p99 or sends/s regress beyond --tolerance.
     #[arg(long)]
     baseline: Option<PathBuf>,
+    /// How far p99 and sends/s may regress against --baseline (`10%` or `0.1`).
     #[arg(long, default_value = "10%")]
     tolerance: String,
     /// Play the i-th of N slices of the world (`0/4`).
@@ -106,8 +114,10 @@ struct RunArgs {
     /// An external hub (`https://host:port`), with --world and --pki from `renkei load init`.
     #[arg(long)]
     hub: Option<String>,
+    /// The external hub's world (`DIR/world.toml` from `renkei load init`).
     #[arg(long)]
     world: Option<PathBuf>,
+    /// The external hub's PKI folder (`DIR` from `renkei load init`).
     #[arg(long)]
     pki: Option<PathBuf>,
     /// `kill-hub every 30s`: start `renkei hub serve` and kill and restart it.
