@@ -185,6 +185,9 @@ pub fn render(r: &LoadReport) -> String {
             if g.passed { "held" } else { "crossed" }
         ));
     }
+    if gates.is_empty() {
+        gates.push_str("<tr><td colspan=3>none given (--threshold, --baseline)</td></tr>");
+    }
     let recon_rows: Vec<(&str, u64)> = vec![
         ("acknowledged", rc.acknowledged),
         ("delivered", rc.delivered),
@@ -216,6 +219,8 @@ td:first-child,th:first-child{{text-align:left}}
 .verdict{{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;background:{colour}}}
 tr.bad td{{background:#fde2e2}} tr.ok td{{background:#e6f6ea}}
 .facts{{font-size:14px;line-height:1.6}}
+svg{{max-width:100%;height:auto}} .scroll{{overflow-x:auto}}
+@media (max-width:600px){{body{{margin:10px}}}}
 </style></head><body>
 <h1>renkei load: {profile} ({month}) <span class="verdict">{verdict}</span></h1>
 <div class="facts">
@@ -233,11 +238,11 @@ Machine: {cores} cores, load average {l0} → {l1}. Certificates: {certs} in {ce
 {errors}
 <table><tr><th>code</th><th>count</th></tr>{codes}</table>
 <h2>Endpoints (ms, from the scheduled time)</h2>
-<table><tr><th>endpoint</th><th>ok</th><th>errors</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>{endpoints}</table>
+<div class="scroll"><table><tr><th>endpoint</th><th>ok</th><th>errors</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>{endpoints}</table></div>
 <h2>Reconciliation (every receiver's inbox read back)</h2>
 <table>{recon}</table>
 <h2>Gates</h2>
-<table><tr><th>gate</th><th>measured</th><th></th></tr>{gates}</table>
+<table><tr><th>gate</th><th>measured</th><th>verdict</th></tr>{gates}</table>
 </body></html>
 "#,
         profile = esc(&r.profile.name),
