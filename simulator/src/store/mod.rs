@@ -39,6 +39,28 @@ pub fn open_store(spec: &str, data_dir: &Path) -> Result<Arc<dyn Store>, StoreEr
     }
 }
 
+/// A send's 送信ID from its `seq` (both stores number sends the same way).
+fn id_of(seq: i64) -> String {
+    format!("S{seq:08}")
+}
+
+/// The `seq` of a 送信ID (`S` and at least 8 digits), or `None` for anything else.
+fn seq_of(id: &str) -> Option<i64> {
+    id.strip_prefix('S')
+        .filter(|d| d.len() >= 8 && d.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|d| d.parse().ok())
+}
+
+/// A time as the stores keep it: Unix seconds.
+fn ts(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+/// A stored time back (the epoch for a value out of range).
+fn from_ts(v: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(v).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
 /// A send as the hub accepts it.
 #[derive(Debug)]
 pub struct NewSend {

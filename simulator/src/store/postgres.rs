@@ -32,7 +32,10 @@ use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 use time::OffsetDateTime;
 
-use super::{FileRecord, NewSend, Page, PageRequest, SendRecord, Store, StoreError};
+use super::{
+    from_ts, id_of, seq_of, ts, FileRecord, NewSend, Page, PageRequest, SendRecord, Store,
+    StoreError,
+};
 
 /// Most connections one store opens (each hub process has its own pool).
 pub const POOL_SIZE: usize = 8;
@@ -122,26 +125,6 @@ const DELETE_BLOBS: &str = "DELETE FROM blobs WHERE send_seq = $1";
 
 const LIVE_BYTES: &str = "SELECT COALESCE(SUM(bytes), 0)::BIGINT FROM sends
     WHERE sender = $1 AND sent_at >= $2 AND withdrawn_at IS NULL AND purged_at IS NULL";
-
-/// A send's 送信ID from its `seq`.
-fn id_of(seq: i64) -> String {
-    format!("S{seq:08}")
-}
-
-/// The `seq` of a 送信ID (`S` and at least 8 digits), or `None` for anything else.
-fn seq_of(id: &str) -> Option<i64> {
-    id.strip_prefix('S')
-        .filter(|d| d.len() >= 8 && d.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|d| d.parse().ok())
-}
-
-fn ts(t: OffsetDateTime) -> i64 {
-    t.unix_timestamp()
-}
-
-fn from_ts(v: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(v).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
 
 /// The server's message (with its SQLSTATE) when there is one, else the client's.
 fn backend(e: postgres::Error) -> StoreError {

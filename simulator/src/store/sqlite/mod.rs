@@ -22,7 +22,10 @@ use time::OffsetDateTime;
 
 use self::writer::{Tx, Writer};
 use super::segments::{self, Location, SegmentLog, SEGMENT_BYTES};
-use super::{FileRecord, NewSend, Page, PageRequest, SendRecord, Store, StoreError};
+use super::{
+    from_ts, id_of, seq_of, ts, FileRecord, NewSend, Page, PageRequest, SendRecord, Store,
+    StoreError,
+};
 
 /// Read connections kept open.
 const READERS: usize = 4;
@@ -149,24 +152,6 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     }
     conn.pragma_update(None, "user_version", LAYOUT)
         .map_err(backend)
-}
-
-fn id_of(seq: i64) -> String {
-    format!("S{seq:08}")
-}
-
-fn seq_of(id: &str) -> Option<i64> {
-    id.strip_prefix('S')
-        .filter(|d| d.len() >= 8 && d.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|d| d.parse().ok())
-}
-
-fn ts(t: OffsetDateTime) -> i64 {
-    t.unix_timestamp()
-}
-
-fn from_ts(v: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(v).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// How a connection is opened: the writer with `synchronous = FULL` (or OFF for a scratch
