@@ -161,15 +161,7 @@ impl Flow {
     fn serial(&self) -> String {
         let t = self.hub.clock.now().to_offset(renkei_simulator::clock::JST);
         self.hub.clock.advance(time::Duration::minutes(1));
-        format!(
-            "{:04}{:02}{:02}{:02}{:02}{:02}",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        renkei_simulator::clock::file_serial(t)
     }
 
     async fn play(

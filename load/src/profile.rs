@@ -377,15 +377,7 @@ impl Schedule {
     /// The ファイル連番 of a send made at `at`: the simulated instant, YYYYMMDDHHMMSS.
     pub fn serial(&self, at: u32) -> String {
         let t = self.instant(at);
-        format!(
-            "{:04}{:02}{:02}{:02}{:02}{:02}",
-            t.year(),
-            t.month() as u8,
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        renkei_simulator::clock::file_serial(t)
     }
 }
 

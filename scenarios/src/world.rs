@@ -144,15 +144,7 @@ impl RenkeiWorld {
         if let Some(h) = &self.hub {
             h.clock.advance(time::Duration::minutes(1));
         }
-        format!(
-            "{:04}{:02}{:02}{:02}{:02}{:02}",
-            t.year(),
-            t.month() as u8,
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        renkei_simulator::clock::file_serial(t)
     }
 
     /// The client of `name`'s office, logged in (again, if its token may have lapsed).

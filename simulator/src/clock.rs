@@ -133,6 +133,20 @@ impl TimeProvider for RustlsTime {
     }
 }
 
+/// The ファイル連番 of a file made at `t`: its JST date and time, `YYYYMMDDHHMMSS`.
+pub fn file_serial(t: OffsetDateTime) -> String {
+    let t = t.to_offset(JST);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// Writes an instant as RFC 3339 in JST (`2026-11-24T10:00:00+09:00`).
 pub fn rfc3339(t: OffsetDateTime) -> String {
     let t = t.to_offset(JST).replace_nanosecond(0).unwrap_or(t);
