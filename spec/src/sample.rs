@@ -73,6 +73,10 @@ pub struct User {
     pub limit: i64,
     /// Indexes into the world's providers.
     pub providers: Vec<usize>,
+    /// The user's own routine (利用者ごとの曜日・時間帯): 0 keeps the catalogue's days and
+    /// times; `n` moves every planned weekday `n` days on (mod 7) and every time `n` × 30
+    /// minutes later (mod 4), so that files of many users do not repeat one schedule.
+    pub routine: u32,
 }
 
 /// The care manager's office, its providers and users.
@@ -339,6 +343,7 @@ impl World {
                 care_level: level,
                 limit,
                 providers,
+                routine: 0,
             });
         }
         // Every provider serves somebody.
@@ -498,42 +503,64 @@ fn weekday(y: u32, m: u32, d: u32) -> u32 {
 type Line<'w> = (&'w User, usize, Service, String, String, String);
 
 fn plan_lines<'w>(world: &'w World, month: &str) -> Vec<Line<'w>> {
-    let (y, m) = calendar::parse_month(month).unwrap_or((2025, 5));
     let mut lines = Vec::new();
     for u in &world.users {
-        for &p in &u.providers {
-            for (si, svc) in world.providers[p].services.iter().enumerate() {
-                let (st, en) = svc
-                    .time
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .unwrap_or(("9999".into(), "9999".into()));
-                if svc.weekdays.is_empty() {
+        user_lines(world, u, month, &mut lines);
+    }
+    lines
+}
+
+/// Appends the planned lines of user `u` for `month`, provider by provider.
+fn user_lines<'w>(world: &'w World, u: &'w User, month: &str, lines: &mut Vec<Line<'w>>) {
+    let (y, m) = calendar::parse_month(month).unwrap_or((2025, 5));
+    for &p in &u.providers {
+        for (si, svc) in world.providers[p].services.iter().enumerate() {
+            let (st, en) = svc
+                .time
+                .map(|(a, b)| (later(a, u.routine), later(b, u.routine)))
+                .unwrap_or(("9999".into(), "9999".into()));
+            if svc.weekdays.is_empty() {
+                lines.push((
+                    u,
+                    p,
+                    *svc,
+                    format!("{y:04}{m:02}01"),
+                    st.clone(),
+                    en.clone(),
+                ));
+                continue;
+            }
+            for d in 1..=calendar::days_in_month(y, m) {
+                // The user's routine moves the catalogue's weekdays `routine` days on.
+                let base = (weekday(y, m, d) + 6 * 7 - u.routine % 7 - 1) % 7 + 1;
+                if world.planned_weekdays(p, si, d).contains(&base) {
                     lines.push((
                         u,
                         p,
                         *svc,
-                        format!("{y:04}{m:02}01"),
+                        format!("{y:04}{m:02}{d:02}"),
                         st.clone(),
                         en.clone(),
                     ));
-                    continue;
-                }
-                for d in 1..=calendar::days_in_month(y, m) {
-                    if world.planned_weekdays(p, si, d).contains(&weekday(y, m, d)) {
-                        lines.push((
-                            u,
-                            p,
-                            *svc,
-                            format!("{y:04}{m:02}{d:02}"),
-                            st.clone(),
-                            en.clone(),
-                        ));
-                    }
                 }
             }
         }
     }
-    lines
+}
+
+/// `hhmm` moved `routine % 4` half hours later, within the day.
+fn later(hhmm: &str, routine: u32) -> String {
+    let shift = (routine % 4) * 30;
+    match (
+        hhmm.get(..2).map(str::parse::<u32>),
+        hhmm.get(2..).map(str::parse::<u32>),
+    ) {
+        (Some(Ok(h)), Some(Ok(m))) if shift > 0 => {
+            let t = (h * 60 + m + shift).min(23 * 60 + 59);
+            format!("{:02}{:02}", t / 60, t % 60)
+        }
+        _ => hhmm.to_string(),
+    }
 }
 
 fn usage_row<'x>(
@@ -622,13 +649,18 @@ pub fn usage_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &st
     );
     let made = made_on(month);
     let users: Vec<&User> = world.users_of(p).collect();
-    let lines: Vec<Line> = plan_lines(world, month)
-        .into_iter()
-        .filter(|l| users.iter().any(|u| std::ptr::eq(*u, l.0)))
+    // Each user's lines, in user order (第6表 carries all of a user's services).
+    let per_user: Vec<Vec<Line>> = users
+        .iter()
+        .map(|u| {
+            let mut l = Vec::new();
+            user_lines(world, u, month, &mut l);
+            l
+        })
         .collect();
     let mut rows = Vec::new();
     let mut meisai: HashMap<(&str, &str), usize> = HashMap::new();
-    for l in &lines {
+    for l in per_user.iter().flatten() {
         let n = if l.2.code.starts_with("17") {
             let e = meisai.entry((l.0.insured.as_str(), l.2.code)).or_insert(0);
             *e += 1;
@@ -655,7 +687,7 @@ pub fn usage_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &st
         r
     };
     let mut rows = Vec::new();
-    for u in &users {
+    for (u, lines) in users.iter().zip(&per_user) {
         let mut total_units = 0i64;
         for &pp in &u.providers {
             let prov = &world.providers[pp];
@@ -663,7 +695,7 @@ pub fn usage_unit(world: &World, rev: &str, p: usize, month: &str, sequence: &st
             for svc in &prov.services {
                 let count = lines
                     .iter()
-                    .filter(|l| std::ptr::eq(l.0, *u) && l.1 == pp && l.2.code == svc.code)
+                    .filter(|l| l.1 == pp && l.2.code == svc.code)
                     .count() as i64;
                 if count == 0 {
                     continue;
@@ -1173,6 +1205,20 @@ pub fn big_usage_file(seed: u64, users: usize, month: &str) -> SendUnit {
     for u in &mut w.users {
         u.providers = (0..4).collect();
         u.providers.shuffle(&mut rng);
+    }
+    usage_unit(&w, "4.1", 0, month, "20250425103000")
+}
+
+/// A whole 予定 send unit (第6表 + 第7表 + 利用者補足情報) of `users` users for benchmarks, with
+/// the variety of a real office: every user uses all four providers in their own routine
+/// (weekdays and times differ from user to user), names, addresses and 被保険者番号 differ.
+pub fn varied_usage_unit(seed: u64, users: usize, month: &str) -> SendUnit {
+    let mut w = World::generate(seed, users);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xF00D);
+    for u in &mut w.users {
+        u.providers = (0..4).collect();
+        u.providers.shuffle(&mut rng);
+        u.routine = rng.gen_range(0..28);
     }
     usage_unit(&w, "4.1", 0, month, "20250425103000")
 }

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use super::file::Key;
 use super::record::{is_total_code, Roles, TOTAL_CODE};
 use crate::diagnostic::Code;
 
@@ -23,7 +24,7 @@ pub type At = (u64, Option<u32>, u64);
 #[derive(Debug)]
 struct TotalRow {
     /// `None` for the 全合計 row; the (office, type) of a 種類別小計.
-    group: Option<(String, String)>,
+    group: Option<Key>,
     code: String,
     benefit_units: Option<(i64, At)>,
     unit_amount: Option<(i64, At)>,
@@ -32,8 +33,8 @@ struct TotalRow {
 /// The sums of one user's service rows.
 #[derive(Debug, Default)]
 struct UserSums {
-    /// (office, type) → its service rows' sums.
-    groups: HashMap<(String, String), Group>,
+    /// (office, type) and its service rows' sums: a few per user, looked up in order.
+    groups: Vec<(Key, Group)>,
     /// 給付管理単位数 of every service row.
     benefit_units: i64,
     totals: Vec<TotalRow>,
@@ -62,10 +63,45 @@ pub struct SumProblem {
     pub message: String,
 }
 
-/// The running sums of one 第7表 file.
+impl UserSums {
+    /// The group of this office and サービス種類, made when first seen.
+    fn group(&mut self, office: &str, service_type: &str) -> &mut Group {
+        let i = match self
+            .groups
+            .iter()
+            .position(|(k, _)| k.is(&[office, service_type]))
+        {
+            Some(i) => i,
+            None => {
+                let key = Key::new(&[office, service_type]);
+                self.groups.push((key, Group::default()));
+                self.groups.len() - 1
+            }
+        };
+        &mut self.groups[i].1
+    }
+
+    /// Adds the sums of the same user's rows read elsewhere in the file.
+    fn merge(&mut self, other: UserSums) {
+        for (k, g) in other.groups {
+            let mine = self.group(k.part(0), k.part(1));
+            mine.benefit_units += g.benefit_units;
+            mine.unit_amount += g.unit_amount;
+            mine.rows += g.rows;
+            mine.first = mine.first.or(g.first);
+        }
+        self.benefit_units += other.benefit_units;
+        self.totals.extend(other.totals);
+    }
+}
+
+/// The running sums of one 第7表 file. Rows come grouped by user: the current user's sums are
+/// kept apart and go into the map when another user's row comes (merged, if the user came
+/// before).
 #[derive(Debug, Default)]
 pub struct TotalSums {
-    users: HashMap<(String, String), UserSums>,
+    users: HashMap<Key, UserSums>,
+    current: Option<(Key, UserSums)>,
     /// A record whose user, code or summed values could not be read: some sum is unknown, so
     /// nothing is compared (the item checks report the record).
     partial: bool,
@@ -91,21 +127,15 @@ impl TotalSums {
             self.partial = true;
             return;
         }
-        let office = roles
-            .provider_office
-            .map(|o| v[o].to_string())
-            .unwrap_or_default();
+        let office = roles.provider_office.map_or("", |o| v[o]);
         let code = v[c];
         let get = |r: Option<usize>| r.filter(|&i| ok[i]).and_then(|i| int(v[i]).map(|n| (i, n)));
-        let user = self
-            .users
-            .entry((v[a].to_string(), v[b].to_string()))
-            .or_default();
+        let user = self.user(v[a], v[b]);
         if is_total_code(code) {
             let group = if code == TOTAL_CODE {
                 None
             } else if code.ends_with("AAAA") {
-                Some((office, code[..2].to_string()))
+                Some(Key::new(&[office, &code[..2]]))
             } else {
                 return; // EEEE, ZZZZ: not compared
             };
@@ -120,10 +150,7 @@ impl TotalSums {
         }
         let units = get(roles.benefit_units).map_or(0, |(_, n)| n);
         let amount = get(roles.unit_amount).map_or(0, |(_, n)| n);
-        let g = user
-            .groups
-            .entry((office, code[..2].to_string()))
-            .or_default();
+        let g = user.group(office, &code[..2]);
         g.benefit_units += units;
         g.unit_amount += amount;
         g.rows += 1;
@@ -133,24 +160,54 @@ impl TotalSums {
         user.benefit_units += units;
     }
 
+    /// The sums of this user, current from now on.
+    fn user(&mut self, insurer: &str, insured: &str) -> &mut UserSums {
+        let same = matches!(&self.current, Some((k, _)) if k.is(&[insurer, insured]));
+        if !same {
+            self.flush();
+            let key = Key::new(&[insurer, insured]);
+            let sums = self.users.remove(&key).unwrap_or_default();
+            self.current = Some((key, sums));
+        }
+        let current = self
+            .current
+            .get_or_insert_with(|| (Key::new(&[insurer, insured]), UserSums::default()));
+        &mut current.1
+    }
+
+    /// The current user's sums into the map.
+    fn flush(&mut self) {
+        if let Some((key, sums)) = self.current.take() {
+            match self.users.get_mut(&key) {
+                Some(u) => u.merge(sums),
+                None => {
+                    self.users.insert(key, sums);
+                }
+            }
+        }
+    }
+
     /// Compares every subtotal and total row with its sums, in file order of the users' keys.
-    pub fn finish(self) -> Vec<SumProblem> {
+    pub fn finish(mut self) -> Vec<SumProblem> {
         let mut out = Vec::new();
         if self.partial {
             return out;
         }
-        for ((_, insured), u) in self.users {
+        self.flush();
+        for (user, u) in self.users {
+            let insured = user.part(1);
             for t in &u.totals {
                 let (want_units, want_amount, what) = match &t.group {
                     Some(g) => {
                         let (s, m) = u
                             .groups
-                            .get(g)
-                            .map_or((0, 0), |g| (g.benefit_units, g.unit_amount));
+                            .iter()
+                            .find(|(k, _)| k == g)
+                            .map_or((0, 0), |(_, g)| (g.benefit_units, g.unit_amount));
                         (
                             s,
                             Some(m),
-                            format!("事業所 {} のサービス種類 {} の行", g.0, g.1),
+                            format!("事業所 {} のサービス種類 {} の行", g.part(0), g.part(1)),
                         )
                     }
                     None => (u.benefit_units, None, "すべてのサービスの行".to_string()),
@@ -186,7 +243,7 @@ impl TotalSums {
                         item: "サービスコード",
                         message: format!(
                             "被保険者番号 {insured} の事業所 {} のサービス種類 {} はサービスコードが {} 行ありますが、種類別小計（{}AAAA）の行がありません（サービスコードが複数行の場合は必須）",
-                            g.0, g.1, rows.rows, g.1
+                            g.part(0), g.part(1), rows.rows, g.part(1)
                         ),
                     });
                 }

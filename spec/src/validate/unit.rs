@@ -214,8 +214,14 @@ fn check_group(
         get("UPSIKYU").filter(|(_, t)| !t.facts.partial),
     ) {
         let mut seen = std::collections::BTreeSet::new();
-        for ((a, b, _), place) in &plan.facts.links {
-            if seen.insert((a, b)) && !total.facts.totals.contains(&(a.clone(), b.clone())) {
+        for (key, place) in &plan.facts.links {
+            let user = key.user();
+            if total.facts.totals.contains(&user) || seen.contains(&user) {
+                continue;
+            }
+            let b = user.part(1).to_string();
+            seen.insert(user);
+            {
                 out.push((
                     pi,
                     Diagnostic::new(
@@ -231,7 +237,7 @@ fn check_group(
 }
 
 fn missing(code: Code, key: &LinkKey, place: Place, what: &str, kind: &str) -> Diagnostic {
-    let (insurer, insured, link) = key;
+    let (insurer, insured, link) = (key.part(0), key.part(1), key.part(2));
     Diagnostic::new(
         code,
         format!("保険者番号 {insurer}・被保険者番号 {insured}（{link}）に対応する{what}（{kind}）のレコードが同じ送信単位にありません"),
