@@ -999,18 +999,20 @@ mod tests {
     /// `blobs`, `segment` when the row points into a segment, read from the database itself.
     fn where_kept(db: &Path, id: &str) -> Vec<String> {
         let c = Connection::open(db).unwrap();
-        c.prepare(
-            "SELECT CASE WHEN f.segment IS NULL AND b.bytes IS NOT NULL THEN 'inline'
+        let kept = c
+            .prepare(
+                "SELECT CASE WHEN f.segment IS NULL AND b.bytes IS NOT NULL THEN 'inline'
                          WHEN f.segment IS NOT NULL AND b.bytes IS NULL THEN 'segment'
                          ELSE 'both or neither' END
              FROM files f LEFT JOIN blobs b ON b.send_seq = f.send_seq AND b.pos = f.pos
              WHERE f.send_seq = ?1 ORDER BY f.pos",
-        )
-        .unwrap()
-        .query_map([seq_of(id).unwrap()], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+            )
+            .unwrap()
+            .query_map([seq_of(id).unwrap()], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        kept
     }
 
     fn assert_reads_back(s: &SqliteStore, id: &str, sent: &NewSend) {
