@@ -7,7 +7,7 @@
 //! that holds its write.
 //!
 //! Where a send's bytes go depends on its size ([`SqliteSettings::inline_send_bytes`], by
-//! default [`INLINE_SEND_BYTES`](super::INLINE_SEND_BYTES) = 256 KiB for all its files together):
+//! default [`INLINE_SEND_BYTES`] = 256 KiB for all its files together):
 //! - a **small send** (at most the threshold; a typical 予定 or 実績 send unit is ~40 KB) keeps
 //!   its bytes in the `blobs` table, written in the same group transaction as its rows: one
 //!   fsync (the WAL commit, shared by the group) before the 2xx;
