@@ -99,7 +99,10 @@ pub fn open_store(spec: &str, dir: &Path) -> Result<(Arc<dyn Store>, String), Be
     match spec {
         "sqlite" => Ok((
             Arc::new(SqliteStore::open(dir)?),
-            "SQLite (WAL, synchronous = FULL)".into(),
+            format!(
+                "SQLite (WAL, synchronous = FULL, sends ≤ {} KiB inline)",
+                crate::store::INLINE_SEND_BYTES / 1024
+            ),
         )),
         s if s.starts_with("postgres://") || s.starts_with("postgresql://") => {
             let schema = format!(

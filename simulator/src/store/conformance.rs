@@ -191,3 +191,69 @@ pub fn concurrent_sends_each_get_their_own_id<S: Store + 'static>(
     assert_eq!((ids.len(), distinct.len()), (320, 320));
     ids
 }
+
+/// A send with files of these sizes (distinct bytes in each), from 1310101011 to 1310102019.
+pub fn sized(serial: &str, sizes: &[usize]) -> NewSend {
+    let files = sizes
+        .iter()
+        .enumerate()
+        .map(|(n, size)| {
+            let seed = 3 + 2 * n as u8;
+            let body = (0..*size)
+                .map(|i| (i as u8).wrapping_mul(seed) ^ (i >> 8) as u8)
+                .collect();
+            NewFile::in_memory(format!("f{n}.CSV"), body)
+        })
+        .collect();
+    NewSend {
+        files,
+        ..send(serial)
+    }
+}
+
+/// Sends on both sides of [`super::INLINE_SEND_BYTES`] (a small send is stored whole with its
+/// rows, a large one file by file) are answered with the same record and read back
+/// byte-identical; a duplicate of each is refused; withdrawing either takes its bytes.
+pub fn small_and_large_sends_read_back_byte_identical(s: &dyn Store) {
+    let limit = super::INLINE_SEND_BYTES as usize;
+    let shapes: [&[usize]; 4] = [
+        &[20_000, 15_000, 5_000],
+        &[limit - 1000, 1000],
+        &[limit - 1000, 1001],
+        &[150_000, 150_000, 7],
+    ];
+    let mut ids = Vec::new();
+    for (n, sizes) in shapes.iter().enumerate() {
+        let serial = format!("2026112410000{n}");
+        let r = s.insert_send(sized(&serial, sizes)).unwrap();
+        assert_eq!(Some(&r), s.get(&r.id).unwrap().as_ref(), "{serial}");
+        assert_eq!(r.files.len(), sizes.len());
+        let sent = sized(&serial, sizes);
+        for (f, got) in sent.files.iter().zip(&r.files) {
+            assert_eq!(
+                (&f.name, f.size, &f.sha256),
+                (&got.name, got.size, &got.sha256)
+            );
+            let bytes = s.file_bytes(&r.id, &f.name).unwrap().unwrap();
+            assert!(
+                bytes == f.body.read().unwrap().as_ref(),
+                "{serial} {}",
+                f.name
+            );
+        }
+        match s.insert_send(sized(&serial, sizes)) {
+            Err(StoreError::Duplicate(id)) => assert_eq!(id, r.id),
+            other => panic!("{serial}: a duplicate was not refused: {other:?}"),
+        }
+        ids.push(r.id);
+    }
+    let t = datetime!(2026-11-24 02:00 UTC);
+    for id in [&ids[0], &ids[3]] {
+        assert_eq!(s.withdraw(id, t).unwrap().status(), SendStatus::Withdrawn);
+        assert_eq!(s.file_bytes(id, "f0.CSV").unwrap(), None);
+    }
+    assert_eq!(
+        s.file_bytes(&ids[2], "f1.CSV").unwrap().unwrap().len(),
+        1001
+    );
+}

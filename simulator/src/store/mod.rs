@@ -61,6 +61,13 @@ fn from_ts(v: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(v).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// (assumed) A send of at most this many bytes (all its files together) is a small send,
+/// whose bytes a store writes in the same commit as its rows: SQLite keeps them inline in
+/// the database instead of a segment file (one fsync, not two), PostgreSQL stores the whole
+/// send in one statement (its files' bytes read into memory together). 256 KiB is six
+/// typical send units of ~40 KB and far below an image attachment of several MB.
+pub const INLINE_SEND_BYTES: u64 = 256 * 1024;
+
 /// A send as the hub accepts it.
 #[derive(Debug)]
 pub struct NewSend {

@@ -1,10 +1,12 @@
-//! The bytes of the SQLite store's files: append-only segment files beside the database.
+//! The bytes of the SQLite store's large sends: append-only segment files beside the
+//! database.
 //!
-//! The database holds what a send is (its rows); a file's bytes are appended to the current
-//! segment (`files/00000001.seg`, …) by the writer thread, which flushes the segment to disk
-//! once per group, before the commit that records where the bytes are. So the bytes are
-//! written once, sequentially, with one fsync for the whole group, and the database (and its
-//! WAL and checkpoints) stays the size of the metadata, however many sends it holds.
+//! The database holds what a send is (its rows, and the bytes of a small send, see
+//! `sqlite/mod.rs`); a large send's files' bytes are appended to the current segment
+//! (`hub-files/00000001.seg`, …) by the writer's bytes stage, which flushes the segment to
+//! disk once per group, before the commit that records where the bytes are. So those bytes
+//! are written once, sequentially, with one fsync for the whole group, and the database (and
+//! its WAL and checkpoints) never carries a large send's bytes.
 //!
 //! Crash rules: a segment may hold bytes past the last commit (a group that never
 //! committed); on open they are cut off ([`SegmentLog::open`]). A segment file with no row in

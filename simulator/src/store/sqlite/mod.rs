@@ -6,10 +6,22 @@
 //! commit): a few fsyncs for many sends, and each caller is answered only after the commit
 //! that holds its write.
 //!
-//! The files' bytes are not in the database: the pipeline appends them to segment files
-//! beside it (`store/segments.rs`) and flushes those before the commit that says where they
-//! are. The database holds only what the sends are, so commits and checkpoints stay small
-//! however many bytes go through.
+//! Where a send's bytes go depends on its size ([`SqliteSettings::inline_send_bytes`], by
+//! default [`INLINE_SEND_BYTES`] = 256 KiB for all its files together):
+//! - a **small send** (at most the threshold; a typical 予定 or 実績 send unit is ~40 KB) keeps
+//!   its bytes in the `blobs` table, written in the same group transaction as its rows: one
+//!   fsync (the WAL commit, shared by the group) before the 2xx;
+//! - a **large send** (above it) has its bytes appended to segment files beside the database
+//!   (`store/segments.rs`), flushed before the commit that says where they are: two fsyncs
+//!   (the segment's, then the commit's), each shared by the group.
+//!
+//! So one send adds at most the threshold to the WAL (a group of 256 writes at most 64 MiB)
+//! before the checkpointer copies it into the database and the WAL is truncated back to
+//! [`WAL_SIZE_LIMIT`]; an image attachment of many megabytes never passes through the WAL or
+//! the database. The bytes of a withdrawn or purged send are deleted either way (its `blobs`
+//! rows in the same transaction; a segment once every file in it is gone), and both kinds
+//! read back the same way. Measured with `renkei hub bench` (docs/BENCH.md): a typical send
+//! waits for one fsync instead of two.
 
 mod writer;
 
@@ -24,7 +36,7 @@ use self::writer::{Tx, Writer};
 use super::segments::{self, Location, SegmentLog, SEGMENT_BYTES};
 use super::{
     from_ts, id_of, seq_of, ts, FileRecord, NewSend, Page, PageRequest, SendRecord, Store,
-    StoreError,
+    StoreError, INLINE_SEND_BYTES,
 };
 
 /// Read connections kept open.
@@ -37,6 +49,25 @@ pub const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 /// The folder of the segment files, beside the database.
 const SEGMENTS_DIR: &str = "hub-files";
 
+/// How a [`SqliteStore`] keeps bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteSettings {
+    /// Sends of at most this many bytes (all files together) keep them inline in the
+    /// database; larger ones in segment files. 0: every send with bytes in segments.
+    pub inline_send_bytes: u64,
+    /// A segment file is closed for writing once it holds this many bytes.
+    pub segment_bytes: u64,
+}
+
+impl Default for SqliteSettings {
+    fn default() -> Self {
+        SqliteSettings {
+            inline_send_bytes: INLINE_SEND_BYTES,
+            segment_bytes: SEGMENT_BYTES,
+        }
+    }
+}
+
 /// The SQLite store: a write pipeline, a pool of readers.
 pub struct SqliteStore {
     writer: Writer,
@@ -44,6 +75,8 @@ pub struct SqliteStore {
     open_reader: Box<dyn Fn() -> Result<Connection, StoreError> + Send + Sync>,
     /// Where the segment files are.
     segments: PathBuf,
+    /// Sends of at most this many bytes keep them inline.
+    inline_send_bytes: u64,
     /// Dropped with the store, which ends the checkpointer.
     _stop_checkpoints: mpsc::Sender<()>,
     /// Kept for [`SqliteStore::in_memory`]: the folder goes when the store does.
@@ -183,9 +216,14 @@ fn open_connection(path: &Path, durable: bool, reader: bool) -> Result<Connectio
 impl SqliteStore {
     /// Opens (or creates) `dir/hub.sqlite3`.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(dir, SqliteSettings::default())
+    }
+
+    /// Opens (or creates) `dir/hub.sqlite3` with other [`SqliteSettings`] than the default.
+    pub fn open_with(dir: &Path, settings: SqliteSettings) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Backend(format!("{}: {e}", dir.display())))?;
-        SqliteStore::at(&dir.join("hub.sqlite3"), true, None, SEGMENT_BYTES)
+        SqliteStore::at(&dir.join("hub.sqlite3"), true, None, settings)
     }
 
     /// A store in a temporary folder of its own, without fsync (tests that need no
@@ -193,14 +231,14 @@ impl SqliteStore {
     pub fn in_memory() -> Result<SqliteStore, StoreError> {
         let dir = tempfile::tempdir().map_err(|e| StoreError::Backend(e.to_string()))?;
         let path = dir.path().join("hub.sqlite3");
-        SqliteStore::at(&path, false, Some(dir), SEGMENT_BYTES)
+        SqliteStore::at(&path, false, Some(dir), SqliteSettings::default())
     }
 
     fn at(
         path: &Path,
         durable: bool,
         scratch: Option<tempfile::TempDir>,
-        segment_bytes: u64,
+        settings: SqliteSettings,
     ) -> Result<SqliteStore, StoreError> {
         let conn = open_connection(path, durable, false)?;
         migrate(&conn)?;
@@ -210,7 +248,7 @@ impl SqliteStore {
             &segments_dir,
             durable,
             &committed_segments(&conn)?,
-            segment_bytes,
+            settings.segment_bytes,
         )
         .map_err(|e| StoreError::Backend(format!("{}: {e}", segments_dir.display())))?;
         let writer = Writer::start(conn, log)?;
@@ -226,6 +264,7 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             open_reader: Box::new(move || open_connection(&path, durable, true)),
             segments: segments_dir,
+            inline_send_bytes: settings.inline_send_bytes,
             _stop_checkpoints: stop,
             _scratch: scratch,
         })
@@ -394,8 +433,15 @@ fn live_seq(
     .map_err(backend)
 }
 
+/// Where a send's bytes are kept: inline in the `blobs` table (written by [`insert`] in the
+/// rows' transaction), or already appended to the segments at these locations.
+enum Placement {
+    Inline,
+    Segments(Vec<Location>),
+}
+
 /// Appends a send's files to the current segment (streamed: one file in memory at most,
-/// whatever the send's size), the bytes stage of [`insert`].
+/// whatever the send's size), the bytes stage of [`insert`] for a large send.
 fn append_files(log: &mut SegmentLog, send: &NewSend) -> Result<Vec<Location>, StoreError> {
     send.files
         .iter()
@@ -406,8 +452,9 @@ fn append_files(log: &mut SegmentLog, send: &NewSend) -> Result<Vec<Location>, S
         .collect()
 }
 
-/// Stores one send's rows inside the group's transaction, its files at `at`.
-fn insert(tx: &Tx<'_>, send: &NewSend, at: &[Location]) -> Result<SendRecord, StoreError> {
+/// Stores one send's rows inside the group's transaction: its files' bytes inline, or at
+/// the segment locations the bytes stage appended them to.
+fn insert(tx: &Tx<'_>, send: &NewSend, placement: &Placement) -> Result<SendRecord, StoreError> {
     let conn = tx.conn;
     if let Some(seq) = live_seq(conn, &send.sender, &send.receiver, &send.serial)? {
         return Err(StoreError::Duplicate(id_of(seq)));
@@ -426,7 +473,13 @@ fn insert(tx: &Tx<'_>, send: &NewSend, at: &[Location]) -> Result<SendRecord, St
     .map_err(backend)?;
     let seq = conn.last_insert_rowid();
     let mut end = None;
-    for (pos, (f, at)) in send.files.iter().zip(at).enumerate() {
+    for (pos, f) in send.files.iter().enumerate() {
+        let at = match placement {
+            Placement::Inline => None,
+            Placement::Segments(at) => Some(at.get(pos).ok_or_else(|| {
+                StoreError::Backend(format!("{}: the file's bytes were not appended", f.name))
+            })?),
+        };
         conn.prepare_cached(
             "INSERT INTO files (send_seq, pos, name, size, sha256, segment, seg_offset)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -438,11 +491,31 @@ fn insert(tx: &Tx<'_>, send: &NewSend, at: &[Location]) -> Result<SendRecord, St
             f.name,
             f.size as i64,
             f.sha256,
-            at.segment,
-            at.offset as i64
+            at.map(|a| a.segment),
+            at.map(|a| a.offset as i64)
         ])
         .map_err(backend)?;
-        end = Some((at.segment, at.offset + f.size));
+        match at {
+            Some(at) => end = Some((at.segment, at.offset + f.size)),
+            None => {
+                let bytes = f
+                    .body
+                    .read()
+                    .map_err(|e| StoreError::Backend(format!("{}: {e}", f.name)))?;
+                if bytes.len() as u64 != f.size {
+                    return Err(StoreError::Backend(format!(
+                        "{}: the file has {} bytes, {} were counted",
+                        f.name,
+                        bytes.len(),
+                        f.size
+                    )));
+                }
+                conn.prepare_cached("INSERT INTO blobs (send_seq, pos, bytes) VALUES (?1, ?2, ?3)")
+                    .map_err(backend)?
+                    .execute(params![seq, pos as i64, bytes.as_ref()])
+                    .map_err(backend)?;
+            }
+        }
     }
     if let Some((segment, end)) = end {
         conn.prepare_cached(
@@ -457,7 +530,8 @@ fn insert(tx: &Tx<'_>, send: &NewSend, at: &[Location]) -> Result<SendRecord, St
     load(conn, seq)?.ok_or_else(|| StoreError::NotFound(id_of(seq)))
 }
 
-/// Where a live send's file is: in a segment, or (stored by layout 2) its bytes themselves.
+/// Where a live send's file is: in a segment, or its bytes themselves (a small send's, or
+/// any send stored by layout 2).
 enum Stored {
     Segment(Location, u64),
     Blob(Vec<u8>),
@@ -616,9 +690,18 @@ fn purge(tx: &Tx<'_>, cutoff: i64, at: i64) -> Result<(usize, Vec<i64>), StoreEr
 
 impl Store for SqliteStore {
     fn insert_send(&self, send: NewSend) -> Result<SendRecord, StoreError> {
+        // Small sends skip the bytes stage's flush: their bytes ride in the commit.
+        let inline = send.total_bytes() <= self.inline_send_bytes;
         self.writer.write(
-            move |log| Ok((append_files(log, &send)?, send)),
-            |tx, (at, send)| insert(tx, &send, &at),
+            move |log| {
+                let placement = if inline {
+                    Placement::Inline
+                } else {
+                    Placement::Segments(append_files(log, &send)?)
+                };
+                Ok((placement, send))
+            },
+            |tx, (placement, send)| insert(tx, &send, &placement),
         )
     }
 
@@ -733,7 +816,7 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::conformance::{self, send};
+    use crate::store::conformance::{self, send, sized};
     use crate::store::NewFile;
     use std::sync::Arc;
     use time::macros::datetime;
@@ -800,6 +883,13 @@ mod tests {
     #[test]
     fn the_quota_counts_live_bytes_only() {
         conformance::the_quota_counts_live_bytes_only(&SqliteStore::in_memory().unwrap());
+    }
+
+    #[test]
+    fn small_and_large_sends_read_back_byte_identical() {
+        conformance::small_and_large_sends_read_back_byte_identical(
+            &SqliteStore::in_memory().unwrap(),
+        );
     }
 
     #[test]
@@ -881,8 +971,12 @@ mod tests {
         let path = dir.path().join("hub.sqlite3");
         let segs = dir.path().join(SEGMENTS_DIR);
         let count = || std::fs::read_dir(&segs).unwrap().count();
+        let every_send_in_segments = SqliteSettings {
+            inline_send_bytes: 0,
+            segment_bytes: 1,
+        };
         // Each group starts a segment: three sends one after another, three segments.
-        let s = SqliteStore::at(&path, true, None, 1).unwrap();
+        let s = SqliteStore::at(&path, true, None, every_send_in_segments).unwrap();
         let a = s.insert_send(unit("20261124100000", 10)).unwrap();
         let b = s.insert_send(unit("20261124100001", 10)).unwrap();
         let c = s.insert_send(unit("20261124100002", 10)).unwrap();
@@ -896,8 +990,117 @@ mod tests {
         assert_eq!(count(), 1);
         assert_eq!(s.file_bytes(&c.id, "a.CSV").unwrap(), None);
         drop(s);
-        let s = SqliteStore::at(&path, true, None, 1).unwrap();
+        let s = SqliteStore::at(&path, true, None, every_send_in_segments).unwrap();
         let d = s.insert_send(unit("20261124100003", 10)).unwrap();
         assert_eq!(s.file_bytes(&d.id, "b.CSV").unwrap().unwrap().len(), 10);
+    }
+
+    /// For each file of send `id` (in upload order): `inline` when its bytes are a row of
+    /// `blobs`, `segment` when the row points into a segment, read from the database itself.
+    fn where_kept(db: &Path, id: &str) -> Vec<String> {
+        let c = Connection::open(db).unwrap();
+        let kept = c
+            .prepare(
+                "SELECT CASE WHEN f.segment IS NULL AND b.bytes IS NOT NULL THEN 'inline'
+                         WHEN f.segment IS NOT NULL AND b.bytes IS NULL THEN 'segment'
+                         ELSE 'both or neither' END
+             FROM files f LEFT JOIN blobs b ON b.send_seq = f.send_seq AND b.pos = f.pos
+             WHERE f.send_seq = ?1 ORDER BY f.pos",
+            )
+            .unwrap()
+            .query_map([seq_of(id).unwrap()], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        kept
+    }
+
+    fn assert_reads_back(s: &SqliteStore, id: &str, sent: &NewSend) {
+        for f in &sent.files {
+            let got = s
+                .file_bytes(id, &f.name)
+                .unwrap()
+                .expect("the file is there");
+            assert!(got == f.body.read().unwrap().as_ref(), "{id} {}", f.name);
+        }
+    }
+
+    #[test]
+    fn a_small_send_is_kept_inline_and_a_large_one_in_a_segment_both_read_back_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("hub.sqlite3");
+        let segs = dir.path().join(SEGMENTS_DIR);
+        // A typical send unit (~40 KB) and one of 300 KB, past INLINE_SEND_BYTES.
+        let small = sized("20261124100000", &[20_000, 15_000, 5_000]);
+        let large = sized("20261124100001", &[150_000, 150_000]);
+        assert!(small.total_bytes() <= INLINE_SEND_BYTES);
+        assert!(large.total_bytes() > INLINE_SEND_BYTES);
+        let (a, b) = {
+            let s = SqliteStore::open(dir.path()).unwrap();
+            let a = s.insert_send(sized("20261124100000", &[20_000, 15_000, 5_000]));
+            let a = a.unwrap().id;
+            assert_eq!(bytes_under(&segs), 0, "a small send wrote no segment");
+            let b = s.insert_send(sized("20261124100001", &[150_000, 150_000]));
+            let b = b.unwrap().id;
+            assert_eq!(bytes_under(&segs), 300_000);
+            (a, b)
+        };
+        assert_eq!(where_kept(&db, &a), ["inline", "inline", "inline"]);
+        assert_eq!(where_kept(&db, &b), ["segment", "segment"]);
+        let s = SqliteStore::open(dir.path()).unwrap();
+        assert_reads_back(&s, &a, &small);
+        assert_reads_back(&s, &b, &large);
+        // Withdrawing a small send deletes its bytes with it.
+        s.withdraw(&a, datetime!(2026-11-24 02:00 UTC)).unwrap();
+        let c = Connection::open(&db).unwrap();
+        let left: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM blobs WHERE send_seq = ?1",
+                [seq_of(&a).unwrap()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0);
+        assert_eq!(s.file_bytes(&a, "f0.CSV").unwrap(), None);
+        assert_reads_back(&s, &b, &large);
+    }
+
+    #[test]
+    fn a_send_of_exactly_the_threshold_is_inline_and_one_byte_more_goes_to_a_segment() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("hub.sqlite3");
+        let settings = SqliteSettings {
+            inline_send_bytes: 1000,
+            ..SqliteSettings::default()
+        };
+        let at = sized("20261124100000", &[400, 600]);
+        let over = sized("20261124100001", &[400, 601]);
+        let none = sized("20261124100002", &[]);
+        let ids: Vec<String> = {
+            let s = SqliteStore::open_with(dir.path(), settings).unwrap();
+            [&at, &over, &none]
+                .iter()
+                .map(|u| {
+                    let sizes: Vec<usize> = u.files.iter().map(|f| f.size as usize).collect();
+                    s.insert_send(sized(&u.serial, &sizes)).unwrap().id
+                })
+                .collect()
+        };
+        assert_eq!(where_kept(&db, &ids[0]), ["inline", "inline"]);
+        assert_eq!(where_kept(&db, &ids[1]), ["segment", "segment"]);
+        assert!(where_kept(&db, &ids[2]).is_empty());
+        let s = SqliteStore::open_with(dir.path(), settings).unwrap();
+        assert_reads_back(&s, &ids[0], &at);
+        assert_reads_back(&s, &ids[1], &over);
+        assert_eq!(s.get(&ids[2]).unwrap().unwrap().files.len(), 0);
+        // 0 sends every send's bytes to the segments.
+        let every = SqliteSettings {
+            inline_send_bytes: 0,
+            ..settings
+        };
+        drop(s);
+        let s = SqliteStore::open_with(dir.path(), every).unwrap();
+        let tiny = s.insert_send(sized("20261124100003", &[1])).unwrap().id;
+        assert_eq!(where_kept(&db, &tiny), ["segment"]);
     }
 }

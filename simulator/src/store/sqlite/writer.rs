@@ -1,12 +1,14 @@
 //! The SQLite store's writes: two threads in a pipeline.
 //!
 //! The **bytes stage** takes the writes that queued while it was busy (a group), appends
-//! their files' bytes to the current segment and flushes the segment once for the group.
-//! The **rows stage** then runs the group's rows in one transaction, each write in a
-//! savepoint of its own (a failing write leaves the others alone), commits, and answers each
-//! caller. While the rows stage commits one group, the bytes stage already flushes the next:
-//! a send waits for two flushes, but the store does them side by side. Bytes always reach
-//! the disk before the rows that point at them.
+//! their segment bytes (a large send's files) to the current segment and flushes the segment
+//! once for the group — not at all when nothing was appended (a group of small sends, whose
+//! bytes go in with their rows, and of other writes). The **rows stage** then runs the
+//! group's rows in one transaction, each write in a savepoint of its own (a failing write
+//! leaves the others alone), commits, and answers each caller. While the rows stage commits
+//! one group, the bytes stage already flushes the next: a large send waits for two flushes,
+//! a small one for the commit's only. Bytes always reach the disk before the rows that point
+//! at them.
 
 use std::sync::mpsc;
 use std::sync::Mutex;
