@@ -13,20 +13,23 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// One line of a chart: its name, colour and points.
-type Series<'a> = (&'a str, RGBColor, Vec<(u32, f64)>);
+/// One line of a chart: its name, colour and its runs of points (a line is drawn within a
+/// run, none between runs: a gap where there was nothing).
+type Series<'a> = (&'a str, RGBColor, Vec<Vec<(u32, f64)>>);
 
 const W: u32 = 960;
 const H: u32 = 300;
 
-/// A line chart of `series` (name, colour, points) over x in 0..`x_max`, x labelled by
-/// `label`; an empty chart says so.
+/// A line chart of `series` (name, colour, runs of points) over x in 0..`x_max`, x
+/// labelled by `label`; with `markers`, every point is also drawn as a dot (a run of one
+/// point shows).
 fn chart(
     title: &str,
     y_desc: &str,
     x_max: u32,
     series: &[Series<'_>],
     label: &dyn Fn(u32) -> String,
+    markers: bool,
 ) -> String {
     let mut svg = String::new();
     {
@@ -34,7 +37,7 @@ fn chart(
         let _ = root.fill(&WHITE);
         let y_max = series
             .iter()
-            .flat_map(|s| s.2.iter().map(|p| p.1))
+            .flat_map(|s| s.2.iter().flatten().map(|p| p.1))
             .fold(0.0f64, f64::max)
             .max(1.0)
             * 1.1;
@@ -53,15 +56,26 @@ fn chart(
             .x_label_formatter(&|x| label(*x))
             .y_desc(y_desc)
             .draw();
-        for (name, colour, points) in series {
+        for (name, colour, runs) in series {
             let colour = *colour;
-            if let Ok(s) = c.draw_series(LineSeries::new(
-                points.iter().copied(),
-                colour.stroke_width(2),
-            )) {
-                s.label(*name).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
+            for (i, run) in runs.iter().enumerate() {
+                let Ok(s) = c.draw_series(LineSeries::new(
+                    run.iter().copied(),
+                    colour.stroke_width(2),
+                )) else {
+                    continue;
+                };
+                if i == 0 {
+                    s.label(*name).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
+                    });
+                }
+                if markers {
+                    let _ = c.draw_series(
+                        run.iter()
+                            .map(|p| Circle::new(*p, 3, colour.filled())),
+                    );
+                }
             }
         }
         let _ = c
@@ -73,6 +87,58 @@ fn chart(
         let _ = root.present();
     }
     svg
+}
+
+/// The report's days placed on the calendar.
+struct DayAxis<'a> {
+    /// The day at x = 0.
+    first_day: Option<time::Date>,
+    /// Days on the axis (the last day's x + 1).
+    span: u32,
+    /// Each day row with its x (days after `first_day`), in order.
+    rows: Vec<(u32, &'a crate::report::DayRow)>,
+}
+
+/// Places `days` (YYYY-MM-DD) on a day axis from the earlier of their first day and
+/// `hours_start` to the later of their last day and `hours_end` (the first and last days
+/// with sends in the hours).
+fn day_offsets(
+    days: &[crate::report::DayRow],
+    hours_start: Option<time::Date>,
+    hours_end: Option<time::Date>,
+) -> DayAxis<'_> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let parsed: Vec<(time::Date, &crate::report::DayRow)> = days
+        .iter()
+        .filter_map(|d| Some((time::Date::parse(&d.day, &fmt).ok()?, d)))
+        .collect();
+    let first_day = parsed.iter().map(|p| p.0).chain(hours_start).min();
+    let last_day = parsed.iter().map(|p| p.0).chain(hours_end).max();
+    let Some((first, last)) = first_day.zip(last_day) else {
+        return DayAxis {
+            first_day: None,
+            span: 1,
+            rows: Vec::new(),
+        };
+    };
+    let x = |d: time::Date| u32::try_from((d - first).whole_days()).unwrap_or(0);
+    DayAxis {
+        first_day: Some(first),
+        span: x(last) + 1,
+        rows: parsed.into_iter().map(|(d, row)| (x(d), row)).collect(),
+    }
+}
+
+/// Splits points (x ascending) into runs of consecutive x.
+fn runs(points: impl Iterator<Item = (u32, f64)>) -> Vec<Vec<(u32, f64)>> {
+    let mut out: Vec<Vec<(u32, f64)>> = Vec::new();
+    for p in points {
+        match out.last_mut() {
+            Some(run) if run.last().is_some_and(|q| q.0 + 1 == p.0) => run.push(p),
+            _ => out.push(vec![p]),
+        }
+    }
+    out
 }
 
 /// The page.
@@ -114,15 +180,16 @@ pub fn render(r: &LoadReport) -> String {
             (
                 "started",
                 RGBColor(70, 110, 200),
-                hours.iter().map(|h| (h.0, h.1 as f64)).collect(),
+                vec![hours.iter().map(|h| (h.0, h.1 as f64)).collect()],
             ),
             (
                 "acknowledged",
                 RGBColor(40, 160, 90),
-                hours.iter().map(|h| (h.0, h.2 as f64)).collect(),
+                vec![hours.iter().map(|h| (h.0, h.2 as f64)).collect()],
             ),
         ],
         &hour_label,
+        false,
     );
     let errors = chart(
         "Failed sends per simulated hour",
@@ -131,33 +198,37 @@ pub fn render(r: &LoadReport) -> String {
         &[(
             "errors",
             RGBColor(200, 50, 50),
-            hours.iter().map(|h| (h.0, h.3 as f64)).collect(),
+            vec![hours.iter().map(|h| (h.0, h.3 as f64)).collect()],
         )],
         &hour_label,
+        false,
     );
+    // The x axis is the calendar: one step per simulated day from the first day of the run
+    // (of the hours or the days) to the last, a day without sends a gap in the lines.
+    let t_last = r.hours.last().and_then(|h| parse(&h.hour));
+    let days = day_offsets(&r.days, t0.map(|t| t.date()), t_last.map(|t| t.date()));
     let day_label = |x: u32| {
-        r.days
-            .get(x as usize)
-            .map(|d| d.day.get(5..).unwrap_or_default().to_string())
+        days.first_day
+            .map(|d| {
+                let d = d + time::Duration::days(i64::from(x));
+                format!("{:02}-{:02}", d.month() as u8, d.day())
+            })
             .unwrap_or_default()
     };
-    let pick = |f: fn(&crate::report::DayRow) -> f64| -> Vec<(u32, f64)> {
-        r.days
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (i as u32, f(d)))
-            .collect()
+    let pick = |f: fn(&crate::report::DayRow) -> f64| -> Vec<Vec<(u32, f64)>> {
+        runs(days.rows.iter().map(|(x, d)| (*x, f(d))))
     };
     let latency = chart(
-        "Send latency from the scheduled time, per simulated day",
+        "Send latency from the scheduled time, per simulated day (JST)",
         "ms",
-        r.days.len() as u32,
+        days.span,
         &[
             ("p50", RGBColor(40, 160, 90), pick(|d| d.p50_ms)),
             ("p90", RGBColor(220, 150, 30), pick(|d| d.p90_ms)),
             ("p99", RGBColor(200, 50, 50), pick(|d| d.p99_ms)),
         ],
         &day_label,
+        true,
     );
     let rc = &r.reconciliation;
     let verdict = if rc.passed() { "PASS" } else { "FAIL" };
@@ -273,4 +344,43 @@ Machine: {cores} cores, load average {l0} → {l1}. Certificates: {certs} in {ce
         certs = r.world.certificates,
         cert_ms = r.world.certificate_ms_per_1000,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::DayRow;
+
+    fn day(d: &str, p50: f64) -> DayRow {
+        DayRow {
+            day: d.into(),
+            p50_ms: p50,
+            p90_ms: p50,
+            p99_ms: p50,
+            histogram: String::new(),
+        }
+    }
+
+    #[test]
+    fn days_sit_on_the_calendar_with_gaps_where_nothing_was_sent() {
+        let days = [
+            day("2026-12-30", 1.0),
+            day("2026-12-31", 2.0),
+            day("2027-01-03", 3.0),
+        ];
+        let d = |s: &str| {
+            time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+        };
+        // The hours began two days before the first day with a latency and end later.
+        let axis = day_offsets(&days, d("2026-12-28"), d("2027-01-10"));
+        assert_eq!(axis.first_day, d("2026-12-28"));
+        assert_eq!(axis.span, 14);
+        let xs: Vec<u32> = axis.rows.iter().map(|r| r.0).collect();
+        assert_eq!(xs, [2, 3, 6]);
+        let r = runs(axis.rows.iter().map(|(x, d)| (*x, d.p50_ms)));
+        assert_eq!(r, vec![vec![(2, 1.0), (3, 2.0)], vec![(6, 3.0)]]);
+        // Nothing at all: an axis of one empty day.
+        let empty = day_offsets(&[], None, None);
+        assert_eq!((empty.span, empty.rows.len()), (1, 0));
+    }
 }

@@ -5,7 +5,8 @@
 //! - [`profile`]: the month as a TOML profile, and the schedule it gives a world;
 //! - [`target`]: the embedded hub, or an external one; [`chaos`]: a served hub killed and
 //!   restarted;
-//! - [`run`]: the open-model runner (offices log in, send, poll, import);
+//! - [`run`]: the open-model runner (offices log in, send, poll, import), its live clients
+//!   bounded by `sessions`;
 //! - [`reconcile`]: every acknowledged send read back from its receiver's inbox;
 //! - [`metrics`]: HDR histograms and counts, serialized so shards merge;
 //! - [`report`]: load.json and the terminal summary; [`html`]: index.html with SVG charts;
@@ -20,6 +21,7 @@ pub mod profile;
 pub mod reconcile;
 pub mod report;
 pub mod run;
+mod sessions;
 pub mod target;
 pub mod units;
 pub mod world;

@@ -114,6 +114,13 @@ pub struct OfficeCounts {
     pub replays: u64,
     /// 実績 not sent because the pair's 予定 was never acknowledged or imported.
     pub jisseki_without_yotei: u64,
+    /// Office clients made (TLS set-up and connection pool); one is made again after the
+    /// least recently used was dropped, presenting the office's token without a new login.
+    #[serde(default)]
+    pub clients: u64,
+    /// Office clients dropped to keep at most `max_sessions` live.
+    #[serde(default)]
+    pub clients_evicted: u64,
 }
 
 /// Everything measured during a run.

@@ -576,6 +576,8 @@ impl LoadReport {
             a.retries += b.retries;
             a.replays += b.replays;
             a.jisseki_without_yotei += b.jisseki_without_yotei;
+            a.clients += b.clients;
+            a.clients_evicted += b.clients_evicted;
             out.reconciliation.add(&p.reconciliation);
             let r = &mut out.run;
             r.scheduled += p.run.scheduled;

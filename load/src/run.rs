@@ -5,7 +5,11 @@
 //! schedule lag shows), and its latency counts from the scheduled time, so a slow hub shows
 //! in the latency instead of slowing the load down. Each office is one [`HubClient`] with
 //! its own certificate and login ID: it logs in once, reuses its connection, and logs in
-//! again when the hub says its token is no longer valid. A request that gets no answer or
+//! again when the hub says its token is no longer valid. Live clients are bounded
+//! ([`RunOptions::max_sessions`], least recently used out); an office whose client was
+//! dropped keeps its token, so it reconnects without logging in again. Memory is thus
+//! bounded by the concurrency, not by the offices touched; what grows with the sends is the
+//! ledger the reconciliation needs. A request that gets no answer or
 //! a 5xx is retried with backoff until the run's end; a repeated send is a replay (same
 //! files, same ファイル連番), which the hub never delivers twice (HUB-API.md).
 //!
@@ -31,6 +35,7 @@ use renkei_simulator::client::{ClientError, ClientIdentity, ClientOptions, HubCl
 
 use crate::metrics::Metrics;
 use crate::profile::{Profile, Schedule, Shard};
+use crate::sessions::Lru;
 use crate::units::{self, SendKind};
 use crate::world::{self, LoadWorld};
 
@@ -79,6 +84,9 @@ pub struct RunOptions {
     pub max_sends: u64,
     /// Sends and polls in flight at most.
     pub max_in_flight: usize,
+    /// Offices' live clients (TLS set-up and connection) kept at most; the least recently
+    /// used one not in use is dropped past it. An office's login token outlives its client.
+    pub max_sessions: usize,
     /// Time allowed after the end for the sends in flight.
     pub grace: Duration,
     /// Time allowed for one request.
@@ -91,6 +99,7 @@ impl Default for RunOptions {
             duration: Duration::from_secs(60),
             max_sends: 1_000_000,
             max_in_flight: 512,
+            max_sessions: 1024,
             grace: Duration::from_secs(30),
             timeout: Duration::from_secs(30),
         }
@@ -206,7 +215,12 @@ pub(crate) struct Shared {
     deadline: Instant,
     /// Simulated seconds per wall second.
     compression: f64,
-    sessions: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<Session>>>>,
+    /// Live clients, bounded (least recently used out).
+    sessions: Mutex<Lru<tokio::sync::Mutex<Session>>>,
+    /// Each office's login token, kept when its client is dropped.
+    tokens: Mutex<HashMap<u32, Box<str>>>,
+    /// Sends and polls in flight.
+    gate: Arc<Semaphore>,
     metrics: Mutex<Metrics>,
     ledger: Mutex<Vec<SendRecord>>,
     by_send_id: Mutex<HashMap<String, usize>>,
@@ -239,10 +253,11 @@ fn token_invalid(e: &ClientError) -> bool {
 }
 
 impl Shared {
-    /// The office's session, made on first use.
+    /// The office's session: its live client, or a new one (presenting the office's token
+    /// when it has one).
     fn session(&self, office: u32) -> Result<Arc<tokio::sync::Mutex<Session>>, RunError> {
-        if let Some(s) = lock(&self.sessions).get(&office) {
-            return Ok(s.clone());
+        if let Some(s) = lock(&self.sessions).get(office) {
+            return Ok(s);
         }
         let number = self.world.offices[office as usize].number.clone();
         let fail = |message: String| RunError::Identity {
@@ -272,11 +287,24 @@ impl Shared {
             },
         )
         .map_err(|e| fail(e.to_string()))?;
+        let token = lock(&self.tokens).get(&office).map(|t| t.to_string());
+        let logged_in = token.is_some();
+        client.set_token(token);
         let s = Arc::new(tokio::sync::Mutex::new(Session {
             client: Arc::new(client),
-            logged_in: false,
+            logged_in,
         }));
-        Ok(lock(&self.sessions).entry(office).or_insert(s).clone())
+        let (kept, evicted) = {
+            let mut cache = lock(&self.sessions);
+            let kept = cache.insert(office, s.clone());
+            (kept, cache.evicted)
+        };
+        if Arc::ptr_eq(&kept, &s) {
+            let mut m = lock(&self.metrics);
+            m.office.clients += 1;
+            m.office.clients_evicted = evicted;
+        }
+        Ok(kept)
     }
 
     /// The run's end plus the grace: no retry goes past it.
@@ -295,7 +323,8 @@ impl Shared {
             let r = s.client.login(&id, &pw).await;
             s.client.take_exchanges();
             match r {
-                Ok(_) => {
+                Ok(r) => {
+                    lock(&self.tokens).insert(office, r.token.into_boxed_str());
                     let mut m = lock(&self.metrics);
                     m.ok("login", t.elapsed(), t.elapsed());
                     m.office.logins += 1;
@@ -511,6 +540,10 @@ fn schedule_poll(sh: &Arc<Shared>, office: u32) {
     let sh2 = sh.clone();
     tokio::spawn(async move {
         tokio::time::sleep_until(at).await;
+        // A poll counts against the in-flight bound like a send (and so holds a client).
+        let Ok(_permit) = sh2.gate.clone().acquire_owned().await else {
+            return;
+        };
         lock(&sh2.pending_polls).remove(&office);
         poll(sh2, office, at).await;
     });
@@ -670,7 +703,9 @@ pub async fn run(
         deadline: t0 + opts.duration,
         compression,
         opts: opts.clone(),
-        sessions: Mutex::new(HashMap::new()),
+        sessions: Mutex::new(Lru::new(opts.max_sessions)),
+        tokens: Mutex::new(HashMap::new()),
+        gate: Arc::new(Semaphore::new(opts.max_in_flight.max(1))),
         metrics: Mutex::new(Metrics::default()),
         ledger: Mutex::new(Vec::new()),
         by_send_id: Mutex::new(HashMap::new()),
@@ -712,7 +747,7 @@ pub async fn run(
             }
         })
     };
-    let gate = Arc::new(Semaphore::new(opts.max_in_flight.max(1)));
+    let gate = sh.gate.clone();
     let mut tasks = tokio::task::JoinSet::new();
     for event in schedule.events.iter().take(scheduled as usize) {
         let at = sh.wall_of(event.at);

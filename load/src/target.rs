@@ -84,9 +84,19 @@ pub struct Embedded {
     pub hub: Arc<Hub>,
 }
 
-/// Starts the simulator's hub on 127.0.0.1 for `hub_world`. Every office connects from the
-/// same loopback address, so the per-address connection cap is lifted to the total cap.
+/// Starts the simulator's hub on 127.0.0.1 for `hub_world`, on the machine's clock. Every
+/// office connects from the same loopback address, so the per-address connection cap is
+/// lifted to the total cap.
 pub async fn start_embedded(hub_world: World, pki: &Pki) -> Result<Embedded, TargetError> {
+    start_embedded_with_clock(hub_world, pki, SharedClock::system()).await
+}
+
+/// [`start_embedded`] on `clock` (a test moves it to expire the offices' tokens).
+pub async fn start_embedded_with_clock(
+    hub_world: World,
+    pki: &Pki,
+    clock: SharedClock,
+) -> Result<Embedded, TargetError> {
     let data = tempfile::tempdir().map_err(|e| TargetError::Io(e.to_string()))?;
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(data.path())?);
     let limits = Limits {
@@ -95,7 +105,7 @@ pub async fn start_embedded(hub_world: World, pki: &Pki) -> Result<Embedded, Tar
         ..Limits::default()
     };
     let hub = Arc::new(
-        Hub::new(hub_world, store, SharedClock::system(), HubLog::Off).with_limits(limits),
+        Hub::new(hub_world, store, clock, HubLog::Off).with_limits(limits),
     );
     let server = HubServer::start(
         hub.clone(),

@@ -96,6 +96,10 @@ struct RunArgs {
     /// Sends and polls in flight at most.
     #[arg(long, default_value_t = 512)]
     max_in_flight: usize,
+    /// Offices' live clients (TLS set-up and connection) kept at most; past it the least
+    /// recently used is dropped and its office reconnects later with the same token.
+    #[arg(long, default_value_t = 1024)]
+    max_sessions: usize,
     /// Output folder: load.json and index.html.
     #[arg(long, default_value = "load-out")]
     out: PathBuf,
@@ -233,6 +237,7 @@ fn play_month(a: RunArgs) -> anyhow::Result<Verdict> {
             duration,
             max_sends: a.max_sends,
             max_in_flight: a.max_in_flight.max(1),
+            max_sessions: a.max_sessions.max(1),
             grace: Duration::from_secs(30),
             timeout: Duration::from_secs(30),
         },
