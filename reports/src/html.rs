@@ -67,7 +67,7 @@ table.dt{width:auto;font-size:.8rem;margin:.2rem 0 .3rem}table.dt td{font-family
 pre.doc{background:var(--bg);border:1px solid var(--line);padding:.3rem .5rem;margin:.2rem 0;font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere}
 .pv{margin:.15rem 0 .5rem;border:1px solid var(--line);border-radius:6px;max-width:100%}
 .pv table{width:auto;margin:0;font-size:.76rem}.pv th,.pv td{white-space:nowrap;overflow-wrap:normal}.pv th{background:var(--bg);font-weight:600}
-.pv caption{text-align:left;padding:.15rem .4rem;font-size:.76rem;color:#57606a;white-space:nowrap}
+.pvh{margin:0;padding:.15rem .4rem;font-size:.76rem;color:#57606a;border-bottom:1px solid var(--line)}
 .rules .counts{display:flex;flex-wrap:wrap;gap:.4rem;margin:.3rem 0;padding:0;list-style:none}
 .rules .counts a{display:inline-block;border:1px solid var(--line);border-radius:6px;padding:.15rem .5rem;text-decoration:none;color:var(--fg);background:var(--bg)}
 .rules .counts b{font-size:1.05rem;margin-right:.2rem}
@@ -75,7 +75,9 @@ pre.doc{background:var(--bg);border:1px solid var(--line);padding:.3rem .5rem;ma
 .rules td:first-child{white-space:nowrap}.rules .seen{color:var(--ok);font-weight:600}
 .rs-checked{border-left:4px solid var(--ok)}.rs-assumed{border-left:4px solid #bf8700}.rs-open{border-left:4px solid var(--ng)}.rs-not_checkable{border-left:4px solid var(--skip)}
 .codes a{color:inherit;text-decoration:none}
-@media (max-width:640px){.prov th{width:auto;white-space:normal}.rules td:first-child{white-space:normal}}
+@media (max-width:640px){.prov th{width:auto;white-space:normal}
+.rules table,.rules tbody,.rules tr,.rules td{display:block;width:auto}.rules tr:first-child{display:none}
+.rules tr{border-bottom:1px solid var(--line);padding:.3rem .4rem}.rules td{border:0;padding:.05rem 0}.rules td:first-child{font-weight:700}}
 "#;
 
 /// The small script of the tools: search, "failures only", expand and collapse all, and
@@ -392,7 +394,7 @@ fn step_argument(o: &mut String, step: &Step) {
 fn file_preview(o: &mut String, p: &FilePreview) {
     let _ = write!(
         o,
-        "<div class=\"scroll pv\" data-kind=\"{}\"><table><caption>{} {} — 先頭 {} 件 / 全 {} 件</caption><thead><tr>",
+        "<div class=\"pv\" data-kind=\"{}\"><p class=\"pvh\">{} {} — 先頭 {} 件 / 全 {} 件</p><div class=\"scroll\"><table><thead><tr>",
         escape(&p.kind),
         escape(&p.kind),
         escape(&p.title),
@@ -410,7 +412,7 @@ fn file_preview(o: &mut String, p: &FilePreview) {
         }
         o.push_str("</tr>");
     }
-    o.push_str("</tbody></table></div>");
+    o.push_str("</tbody></table></div></div>");
 }
 
 /// A step's evidence: differences between 予定 and 実績 as one table (利用者名, サービス名,

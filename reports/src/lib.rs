@@ -394,8 +394,8 @@ mod tests {
         assert_eq!(r.features[0].scenarios[1].steps[0].evidence[0].preview(), Some(preview));
         let h = super::html::render(&r);
         assert!(h.contains(
-            "<div class=\"scroll pv\" data-kind=\"UPPLAN\"><table><caption>UPPLAN サービス提供票（予定） — 先頭 2 件 / 全 12 件</caption>\
-             <thead><tr><th scope=\"col\">保険者番号</th><th scope=\"col\">被保険者番号</th><th scope=\"col\">サービス内容</th></tr></thead>"
+            "<div class=\"pv\" data-kind=\"UPPLAN\"><p class=\"pvh\">UPPLAN サービス提供票（予定） — 先頭 2 件 / 全 12 件</p>\
+             <div class=\"scroll\"><table><thead><tr><th scope=\"col\">保険者番号</th><th scope=\"col\">被保険者番号</th><th scope=\"col\">サービス内容</th></tr></thead>"
         ), "{h}");
         assert!(h.contains("<tr><td>131016</td><td>1000000124</td><td>身体&lt;介護&gt;</td></tr>"));
         assert!(
@@ -404,13 +404,13 @@ mod tests {
         );
         // The preview sits inside the evidence line, in a box that scrolls sideways by
         // itself (the page never does).
-        let at = h.find("<div class=\"scroll pv\"").unwrap();
+        let at = h.find("<div class=\"pv\"").unwrap();
         assert!(h[..at].ends_with("sha256 ab</code>"), "{}", &h[..at]);
-        assert!(h[at..].contains("</tbody></table></div></li>"));
+        assert!(h[at..].contains("</tbody></table></div></div></li>"));
         assert!(h.contains(".scroll{overflow-x:auto;max-width:100%}"));
         assert!(h.contains(".pv th,.pv td{white-space:nowrap"));
         // Evidence without a preview has no table.
-        assert_eq!(h.matches("class=\"scroll pv\"").count(), 1);
+        assert_eq!(h.matches("<div class=\"pv\"").count(), 1);
     }
 
     #[test]
