@@ -590,3 +590,68 @@ pub fn load_tick(bar: &indicatif::ProgressBar, s: &renkei_load::run::Snapshot) {
         s.p99_ms
     ));
 }
+
+/// `renkei steps`: the step catalogue, grouped by module, each pattern with its keywords and
+/// an example to paste (Gherkin lines; the notes under it are `#` comments, so a pasted block
+/// stays a valid feature).
+pub fn print_steps(
+    out: &mut impl Write,
+    modules: &[renkei_scenarios::catalogue::Module],
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let v = serde_json::json!({"modules": modules});
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let total: usize = modules.iter().map(|m| m.steps.len()).sum();
+    let per: Vec<String> = modules
+        .iter()
+        .map(|m| format!("{} {}", m.name, m.steps.len()))
+        .collect();
+    writeln!(
+        out,
+        "renkei steps — 手順の一覧: {total} step patterns ({})",
+        per.join(", ")
+    )?;
+    writeln!(
+        out,
+        "Paste the examples under a シナリオ: of a feature that starts with `# language: ja`\n\
+         (前提 = Given, もし = When, ならば = Then; かつ repeats the keyword before it), then run\n\
+         `renkei run --features DIR`. In a pattern, … is any text, N a number, YYYYMM a month,\n\
+         YYYYMMDD a date, CODE or code a code written as in the example, (a|b) one of the words."
+    )?;
+    for m in modules {
+        writeln!(out)?;
+        if m.doc.is_empty() {
+            writeln!(out, "■ {}", m.name)?;
+        } else {
+            writeln!(out, "■ {} — {}", m.name, m.doc)?;
+        }
+        for p in &m.steps {
+            let kws: Vec<&str> = p.keywords.iter().map(|k| k.japanese()).collect();
+            writeln!(out)?;
+            writeln!(out, "  {}  [{}]", p.template, kws.join("/"))?;
+            if !p.doc.is_empty() {
+                writeln!(out, "    # {}", p.doc)?;
+            }
+            match &p.example {
+                Some(ex) => {
+                    write!(out, "{}", ex.gherkin("    "))?;
+                    writeln!(
+                        out,
+                        "    # from {}; {} use(s) in the shipped features",
+                        ex.origin, p.uses
+                    )?;
+                }
+                None => writeln!(
+                    out,
+                    "    # no example yet: add `/// 例: {} …` above {}",
+                    kws[0], p.source
+                )?,
+            }
+        }
+    }
+    Ok(())
+}

@@ -39,6 +39,9 @@ enum Command {
     /// Run every scenario (flows ①–⑫ and the failure cases) against embedded hubs and write
     /// junit.xml, cucumber.json and index.html.
     Run(cmd::run::Args),
+    /// List every step pattern the scenarios understand, each with an example line to paste
+    /// into a feature of your own (run it with `renkei run --features DIR`).
+    Steps(cmd::steps::Args),
     /// The PKI the mock hub trusts (root, issuing CAs, CRLs, office certificates).
     Pki {
         #[command(subcommand)]
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Sample(a) => cmd::sample::run(a),
         Command::Fixtures(a) => cmd::fixtures::run(a),
         Command::Run(a) => cmd::run::run(a),
+        Command::Steps(a) => cmd::steps::run(a),
         Command::Pki { command } => cmd::pki::run(command),
         Command::Hub { command } => cmd::hub::run(command),
         Command::Certify(a) => cmd::certify::run(a),

@@ -47,14 +47,22 @@ pub fn render(run: &Run) -> String {
                             if st.status == Status::Failed {
                                 result["error_message"] = json!(st.error.clone().unwrap_or_default());
                             }
-                            json!({
+                            let mut step = json!({
                                 "keyword": format!("{} ", st.keyword.trim()),
                                 "name": st.text,
                                 "line": st.line,
                                 "result": result,
                                 "output": st.evidence.iter().map(|e| format!("{}: {}", e.kind, e.text)).collect::<Vec<_>>(),
                                 "renkei_evidence": st.evidence,
-                            })
+                            });
+                            // The format's own places for a step's argument.
+                            if !st.table.is_empty() {
+                                step["rows"] = json!(st.table.iter().map(|r| json!({"cells": r})).collect::<Vec<_>>());
+                            }
+                            if let Some(d) = &st.docstring {
+                                step["doc_string"] = json!({"value": d, "line": st.line + 1});
+                            }
+                            step
                         })
                         .collect();
                     json!({

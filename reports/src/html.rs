@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::escape;
-use crate::model::{Evidence, EvidenceKind, Feature, Run, Scenario, Status, Step, FLOW_STEPS};
+use crate::model::{
+    Coverage, Evidence, EvidenceKind, Feature, FilePreview, RuleStatus, Run, Scenario, Status,
+    Step, FLOW_STEPS,
+};
 
 const CSS: &str = r#"
 :root{--ok:#1a7f37;--ng:#cf222e;--skip:#8c959f;--bg:#f6f8fa;--fg:#1f2328;--line:#d0d7de}
@@ -60,7 +63,21 @@ figcaption{color:#57606a}
 .ek{display:inline-block;font-size:.7rem;border:1px solid var(--line);border-radius:4px;padding:0 .3rem;margin-right:.2rem;color:#57606a;background:var(--bg)}
 code.sha{font-size:.7rem;color:#6e7781}
 table.diff{width:auto;min-width:60%;font-size:.82rem;margin:.2rem 0 .4rem 1.1rem}table.diff th{background:var(--bg)}
-@media (max-width:640px){.prov th{width:auto;white-space:normal}}
+table.dt{width:auto;font-size:.8rem;margin:.2rem 0 .3rem}table.dt td{font-family:ui-monospace,monospace}
+pre.doc{background:var(--bg);border:1px solid var(--line);padding:.3rem .5rem;margin:.2rem 0;font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere}
+.pv{margin:.15rem 0 .5rem;border:1px solid var(--line);border-radius:6px;max-width:100%}
+.pv table{width:auto;margin:0;font-size:.76rem}.pv th,.pv td{white-space:nowrap;overflow-wrap:normal}.pv th{background:var(--bg);font-weight:600}
+.pvh{margin:0;padding:.15rem .4rem;font-size:.76rem;color:#57606a;border-bottom:1px solid var(--line)}
+.rules .counts{display:flex;flex-wrap:wrap;gap:.4rem;margin:.3rem 0;padding:0;list-style:none}
+.rules .counts a{display:inline-block;border:1px solid var(--line);border-radius:6px;padding:.15rem .5rem;text-decoration:none;color:var(--fg);background:var(--bg)}
+.rules .counts b{font-size:1.05rem;margin-right:.2rem}
+.rules details{margin:.35rem 0}.rules table{margin:0;font-size:.8rem}
+.rules td:first-child{white-space:nowrap}.rules .seen{color:var(--ok);font-weight:600}
+.rs-checked{border-left:4px solid var(--ok)}.rs-assumed{border-left:4px solid #bf8700}.rs-open{border-left:4px solid var(--ng)}.rs-not_checkable{border-left:4px solid var(--skip)}
+.codes a{color:inherit;text-decoration:none}
+@media (max-width:640px){.prov th{width:auto;white-space:normal}
+.rules table,.rules tbody,.rules tr,.rules td{display:block;width:auto}.rules tr:first-child{display:none}
+.rules tr{border-bottom:1px solid var(--line);padding:.3rem .4rem}.rules td{border:0;padding:.05rem 0}.rules td:first-child{font-weight:700}}
 "#;
 
 /// The small script of the tools: search, "failures only", expand and collapse all, and
@@ -88,7 +105,10 @@ const SCRIPT: &str = r#"
   document.getElementById('close-all').addEventListener('click',function(){items.forEach(function(d){d.open=false;});});
   function reveal(){
     var id=decodeURIComponent(location.hash.slice(1));var el=id&&document.getElementById(id);
-    if(el&&el.tagName==='DETAILS'){el.hidden=false;el.open=true;var s=el.closest('section');if(s)s.hidden=false;el.scrollIntoView();}
+    if(!el)return;
+    var d=el.tagName==='DETAILS'?el:el.closest('details');if(!d)return;
+    for(;d;d=d.parentElement&&d.parentElement.closest('details')){d.hidden=false;d.open=true;}
+    var s=el.closest('section.feature');if(s)s.hidden=false;el.scrollIntoView();
   }
   window.addEventListener('hashchange',reveal);reveal();apply();
 })();
@@ -342,11 +362,57 @@ fn step(o: &mut String, step: &Step) {
         step.status.japanese(),
         step.duration_ms
     );
+    step_argument(o, step);
     if let Some(e) = &step.error {
         let _ = write!(o, "<pre class=\"err\">{}</pre>", escape(e));
     }
     evidence(o, &step.evidence);
     o.push_str("</li>");
+}
+
+/// A step's Gherkin argument as the feature wrote it: its data table as a table, its doc
+/// string as preformatted text.
+fn step_argument(o: &mut String, step: &Step) {
+    if !step.table.is_empty() {
+        o.push_str("<div class=\"scroll\"><table class=\"dt\">");
+        for row in &step.table {
+            o.push_str("<tr>");
+            for cell in row {
+                let _ = write!(o, "<td>{}</td>", escape(cell));
+            }
+            o.push_str("</tr>");
+        }
+        o.push_str("</table></div>");
+    }
+    if let Some(d) = &step.docstring {
+        let _ = write!(o, "<pre class=\"doc\">{}</pre>", escape(d));
+    }
+}
+
+/// The first records of a file as a table under its evidence line: the items' Japanese names
+/// as the header, scrolling inside its own box when it is wider than the page.
+fn file_preview(o: &mut String, p: &FilePreview) {
+    let _ = write!(
+        o,
+        "<div class=\"pv\" data-kind=\"{}\"><p class=\"pvh\">{} {} — 先頭 {} 件 / 全 {} 件</p><div class=\"scroll\"><table><thead><tr>",
+        escape(&p.kind),
+        escape(&p.kind),
+        escape(&p.title),
+        p.rows.len(),
+        p.records
+    );
+    for c in &p.columns {
+        let _ = write!(o, "<th scope=\"col\">{}</th>", escape(c));
+    }
+    o.push_str("</tr></thead><tbody>");
+    for row in &p.rows {
+        o.push_str("<tr>");
+        for i in 0..p.columns.len().max(row.len()) {
+            let _ = write!(o, "<td>{}</td>", escape(row.get(i).map_or("", String::as_str)));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</tbody></table></div></div>");
 }
 
 /// A step's evidence: differences between 予定 and 実績 as one table (利用者名, サービス名,
@@ -382,10 +448,14 @@ fn evidence(o: &mut String, list: &[Evidence]) {
         };
         let _ = write!(
             o,
-            "<li><span class=\"ek\">{}</span> {}{extra}</li>",
+            "<li><span class=\"ek\">{}</span> {}{extra}",
             kind_label(e.kind),
             escape(&e.text)
         );
+        if let Some(p) = e.preview() {
+            file_preview(o, &p);
+        }
+        o.push_str("</li>");
     }
     o.push_str("</ul>");
     if !differences.is_empty() {
@@ -470,23 +540,116 @@ fn coverage(o: &mut String, run: &Run) {
         );
     }
     o.push_str("</table>");
+    rules(o, &run.coverage);
+    let rule_of = |code: &str| {
+        run.coverage
+            .rules
+            .iter()
+            .find(|r| r.codes.iter().any(|c| c == code))
+            .map(|r| r.id.clone())
+    };
     codes(
         o,
         "診断コード",
         &run.coverage.all_diagnostics,
         &run.coverage.diagnostics,
+        &rule_of,
     );
     codes(
         o,
         "連携基盤の規則（エラーコード・TLSアラート）",
         &run.coverage.all_hub_rules,
         &run.coverage.hub_rules,
+        &|_| None,
     );
+}
+
+/// The anchor of a rule's row.
+fn rule_anchor(id: &str) -> String {
+    format!("rule-{}", anchor_safe(id))
+}
+
+/// The standard's rules (規定) from the rule inventory: how many are stated, checked,
+/// checked on an assumption, not checked yet and not checkable from files, each group a
+/// section one can link to (`#rules-checked`, …) listing its rules with their codes, the
+/// codes this run showed marked.
+fn rules(o: &mut String, c: &Coverage) {
+    if c.rules.is_empty() {
+        return;
+    }
+    let counts = c.rule_counts();
+    let _ = write!(
+        o,
+        "<section class=\"rules\" id=\"rules\"><h3>標準仕様の規定（第{}版）: {} 件</h3><ul class=\"counts\">",
+        escape(&c.rules_revision),
+        c.rules.len()
+    );
+    for (status, n) in &counts {
+        let _ = write!(
+            o,
+            "<li><a class=\"rs-{0}\" href=\"#rules-{0}\" data-status=\"{0}\"><b>{n}</b>{1}</a></li>",
+            status.as_str(),
+            status.japanese()
+        );
+    }
+    let seen = c.rules.iter().filter(|r| c.rule_exercised(r)).count();
+    let _ = write!(
+        o,
+        "</ul><p><small>検査する規定のうち {seen} 件は、この実行のシナリオでも診断が出たことを確かめました（<span class=\"seen\">●</span>）。規定の一覧は <code>renkei spec --rules</code> でも見られます。</small></p>"
+    );
+    for (status, n) in counts {
+        if n == 0 {
+            continue;
+        }
+        let _ = write!(
+            o,
+            "<details id=\"rules-{0}\" class=\"rs-{0}\"><summary><strong>{1}</strong> <small>{n} 件</small></summary><div class=\"scroll\"><table><tr><th>ID</th><th>場所</th><th>規定（本文）</th><th>{2}</th></tr>",
+            status.as_str(),
+            status.japanese(),
+            match status {
+                RuleStatus::Checked | RuleStatus::Assumed => "診断コード",
+                RuleStatus::Open | RuleStatus::NotCheckable => "理由",
+            }
+        );
+        for r in c.rules.iter().filter(|r| r.status == status) {
+            let mut last = String::new();
+            for code in &r.codes {
+                let mark = if c.diagnostics.contains_key(code) {
+                    "<span class=\"seen\" title=\"この実行で出た\">●</span>"
+                } else {
+                    ""
+                };
+                let _ = write!(last, "<code>{}</code>{mark} ", escape(code));
+            }
+            if let Some(a) = &r.assumption {
+                let _ = write!(last, "<br><small>前提: {}</small>", escape(a));
+            }
+            if let Some(n) = r.note.as_ref().filter(|_| r.codes.is_empty()) {
+                let _ = write!(last, "{}", escape(n));
+            }
+            let _ = write!(
+                o,
+                "<tr id=\"{}\"><td><code>{}</code></td><td>{}</td><td>「{}」</td><td>{last}</td></tr>",
+                rule_anchor(&r.id),
+                escape(&r.id),
+                escape(&r.place),
+                escape(&r.quote)
+            );
+        }
+        o.push_str("</table></div></details>");
+    }
+    o.push_str("</section>");
 }
 
 /// One family of codes: every code there is (hit or not), then codes seen that the family does
 /// not list, so nothing seen is hidden.
-fn codes(o: &mut String, title: &str, all: &[String], seen: &BTreeMap<String, usize>) {
+fn codes(
+    o: &mut String,
+    title: &str,
+    all: &[String],
+    seen: &BTreeMap<String, usize>,
+    rule_of: &dyn Fn(&str) -> Option<String>,
+) {
     let hit = all.iter().filter(|c| seen.contains_key(*c)).count();
     let _ = write!(
         o,
@@ -494,16 +657,17 @@ fn codes(o: &mut String, title: &str, all: &[String], seen: &BTreeMap<String, us
         all.len()
     );
     for c in all {
+        // A code links to the rule that states it, when the inventory has one.
+        let text = match rule_of(c) {
+            Some(id) => format!("<a href=\"#{}\">{}</a>", rule_anchor(&id), escape(c)),
+            None => escape(c),
+        };
         match seen.get(c) {
             Some(n) => {
-                let _ = write!(
-                    o,
-                    "<span class=\"hit\" title=\"{n} 回\">{}</span>",
-                    escape(c)
-                );
+                let _ = write!(o, "<span class=\"hit\" title=\"{n} 回\">{text}</span>");
             }
             None => {
-                let _ = write!(o, "<span>{}</span>", escape(c));
+                let _ = write!(o, "<span>{text}</span>");
             }
         }
     }

@@ -17,7 +17,8 @@ pub mod junit;
 pub mod model;
 
 pub use model::{
-    Coverage, Evidence, EvidenceKind, Feature, Provenance, Run, Scenario, Status, Step,
+    Coverage, Evidence, EvidenceKind, Feature, FilePreview, Provenance, RuleRow, RuleStatus, Run,
+    Scenario, Status, Step,
 };
 
 /// Writes the three report files into `dir`; returns their paths.
@@ -70,6 +71,8 @@ mod tests {
             duration_ms: 3,
             error: (status == Status::Failed)
                 .then(|| "expected 201, got 403 <LICENCE_EXPIRED>".into()),
+            table: Vec::new(),
+            docstring: None,
             evidence: vec![Evidence {
                 kind: EvidenceKind::Hub,
                 text: "POST /v1/sends 403 LICENCE_EXPIRED".into(),
@@ -367,6 +370,140 @@ mod tests {
             s["steps"][1]["output"][0],
             "hub: POST /v1/sends 403 LICENCE_EXPIRED"
         );
+    }
+
+    #[test]
+    fn an_exported_files_first_records_are_a_table_with_the_items_japanese_names() {
+        let mut r = run();
+        let preview = FilePreview {
+            kind: "UPPLAN".into(),
+            title: "サービス提供票（予定）".into(),
+            columns: vec!["保険者番号".into(), "被保険者番号".into(), "サービス内容".into()],
+            rows: vec![
+                vec!["131016".into(), "1000000124".into(), "身体<介護>".into()],
+                vec!["131016".into(), "1000000132".into()],
+            ],
+            records: 12,
+        };
+        r.features[0].scenarios[1].steps[0].evidence = vec![Evidence {
+            kind: EvidenceKind::File,
+            text: "出力 UPPLAN_202612_… (2048 バイト)".into(),
+            data: serde_json::json!({"name": "UPPLAN_202612_x.csv", "sha256": "ab",
+                "preview": serde_json::to_value(&preview).unwrap()}),
+        }];
+        assert_eq!(r.features[0].scenarios[1].steps[0].evidence[0].preview(), Some(preview));
+        let h = super::html::render(&r);
+        assert!(h.contains(
+            "<div class=\"pv\" data-kind=\"UPPLAN\"><p class=\"pvh\">UPPLAN サービス提供票（予定） — 先頭 2 件 / 全 12 件</p>\
+             <div class=\"scroll\"><table><thead><tr><th scope=\"col\">保険者番号</th><th scope=\"col\">被保険者番号</th><th scope=\"col\">サービス内容</th></tr></thead>"
+        ), "{h}");
+        assert!(h.contains("<tr><td>131016</td><td>1000000124</td><td>身体&lt;介護&gt;</td></tr>"));
+        assert!(
+            h.contains("<tr><td>131016</td><td>1000000132</td><td></td></tr>"),
+            "a short record keeps the columns in line"
+        );
+        // The preview sits inside the evidence line, in a box that scrolls sideways by
+        // itself (the page never does).
+        let at = h.find("<div class=\"pv\"").unwrap();
+        assert!(h[..at].ends_with("sha256 ab</code>"), "{}", &h[..at]);
+        assert!(h[at..].contains("</tbody></table></div></div></li>"));
+        assert!(h.contains(".scroll{overflow-x:auto;max-width:100%}"));
+        assert!(h.contains(".pv th,.pv td{white-space:nowrap"));
+        // Evidence without a preview has no table.
+        assert_eq!(h.matches("<div class=\"pv\"").count(), 1);
+    }
+
+    #[test]
+    fn a_steps_data_table_and_doc_string_are_shown_as_written() {
+        let mut r = run();
+        let st = &mut r.features[0].scenarios[1].steps[0];
+        st.table = vec![
+            vec!["罠".into(), "csv.encoding.gaiji".into()],
+            vec!["診断".into(), "encoding.<gaiji>".into()],
+        ];
+        st.docstring = Some("一行目\n二行目 & <三>".into());
+        let h = super::html::render(&r);
+        assert!(h.contains(
+            "<div class=\"scroll\"><table class=\"dt\"><tr><td>罠</td><td>csv.encoding.gaiji</td></tr>\
+             <tr><td>診断</td><td>encoding.&lt;gaiji&gt;</td></tr></table></div>"
+        ), "{h}");
+        assert!(h.contains("<pre class=\"doc\">一行目\n二行目 &amp; &lt;三&gt;</pre>"));
+        let v: serde_json::Value =
+            serde_json::from_str(&super::cucumber_json::render(&r)).unwrap();
+        let step = &v[0]["elements"][1]["steps"][0];
+        assert_eq!(step["rows"][0]["cells"], serde_json::json!(["罠", "csv.encoding.gaiji"]));
+        assert_eq!(step["doc_string"]["value"], "一行目\n二行目 & <三>");
+        assert!(v[0]["elements"][0]["steps"][0].get("rows").is_none());
+    }
+
+    fn rule(id: &str, status: RuleStatus, codes: &[&str]) -> RuleRow {
+        RuleRow {
+            id: id.into(),
+            place: "§4.3".into(),
+            quote: "外字の利用は不可とし".into(),
+            status,
+            severity: "error".into(),
+            codes: codes.iter().map(|c| c.to_string()).collect(),
+            assumption: (status == RuleStatus::Assumed).then(|| "ヒューリスティック".into()),
+            note: (codes.is_empty()).then(|| "受信側の手順".into()),
+        }
+    }
+
+    #[test]
+    fn the_coverage_counts_the_rule_inventory_and_lists_each_group() {
+        let mut r = run();
+        r.coverage.rules_revision = "4.1".into();
+        r.coverage.rules = vec![
+            rule("R-ENC-GAIJI", RuleStatus::Checked, &["encoding.gaiji"]),
+            rule("R-CSV-COMMA", RuleStatus::Checked, &["structure.field-count"]),
+            rule("R-ENC-CONVERT", RuleStatus::Assumed, &["encoding.mojibake"]),
+            rule("R-RECV-ORDER", RuleStatus::NotCheckable, &[]),
+        ];
+        r.coverage.all_diagnostics = vec!["encoding.gaiji".into(), "item.date".into()];
+        r.coverage.diagnostics.insert("encoding.gaiji".into(), 3);
+        assert_eq!(
+            r.coverage.rule_counts(),
+            [
+                (RuleStatus::Checked, 2),
+                (RuleStatus::Assumed, 1),
+                (RuleStatus::Open, 0),
+                (RuleStatus::NotCheckable, 1)
+            ]
+        );
+        let h = super::html::render(&r);
+        assert!(h.contains("<section class=\"rules\" id=\"rules\"><h3>標準仕様の規定（第4.1版）: 4 件</h3>"), "{h}");
+        for (status, n, word) in [
+            ("checked", 2, "検査する"),
+            ("assumed", 1, "前提を置いて検査する"),
+            ("open", 0, "まだ検査しない"),
+            ("not_checkable", 1, "ファイルからは検査できない"),
+        ] {
+            assert!(
+                h.contains(&format!("href=\"#rules-{status}\" data-status=\"{status}\"><b>{n}</b>{word}</a>")),
+                "{status}"
+            );
+            assert_eq!(
+                h.contains(&format!("<details id=\"rules-{status}\"")),
+                n > 0,
+                "a group with rules has its own section: {status}"
+            );
+        }
+        assert!(h.contains(
+            "<tr id=\"rule-R-ENC-GAIJI\"><td><code>R-ENC-GAIJI</code></td><td>§4.3</td><td>「外字の利用は不可とし」</td>\
+             <td><code>encoding.gaiji</code><span class=\"seen\" title=\"この実行で出た\">●</span> </td></tr>"
+        ), "a code this run showed is marked");
+        assert!(h.contains("<td><code>structure.field-count</code> </td>"), "not seen: no mark");
+        assert!(h.contains("<small>前提: ヒューリスティック</small>"));
+        assert!(h.contains("<td>受信側の手順</td>"), "why it is not checkable");
+        assert!(h.contains("のうち 1 件は"), "one rule exercised by the run");
+        assert!(
+            h.contains("<span class=\"hit\" title=\"3 回\"><a href=\"#rule-R-ENC-GAIJI\">encoding.gaiji</a></span>"),
+            "a diagnostic code links to its rule"
+        );
+        assert!(h.contains("<span>item.date</span>"), "a code no rule names: no link");
+        // Without an inventory there is no section.
+        r.coverage.rules.clear();
+        assert!(!super::html::render(&r).contains("id=\"rules\""));
     }
 
     #[test]

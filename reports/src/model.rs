@@ -132,9 +132,40 @@ pub struct Evidence {
     pub kind: EvidenceKind,
     /// One line, in Japanese where it speaks of the domain.
     pub text: String,
-    /// Structured detail (file name, size, sha256; method, path, status, code; …).
+    /// Structured detail (file name, size, sha256; method, path, status, code; …). A file
+    /// the step wrote may carry its first records under `preview` ([`FilePreview`]).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub data: serde_json::Value,
+}
+
+impl Evidence {
+    /// The preview of the file this evidence is about, when the step recorded one.
+    pub fn preview(&self) -> Option<FilePreview> {
+        self.data
+            .get("preview")
+            .and_then(|p| serde_json::from_value(p.clone()).ok())
+    }
+}
+
+/// The first records of an interface file as a care manager reads them (先頭レコード): the
+/// items' Japanese names from the standard as the columns, the decoded values below.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilePreview {
+    /// The file kind (`UPPLAN`).
+    pub kind: String,
+    /// The file's Japanese name in the standard (サービス提供票（予定）).
+    pub title: String,
+    /// The items' Japanese names (項目名), in layout order.
+    pub columns: Vec<String>,
+    /// The first [`FilePreview::RECORDS`] records, each value as decoded text.
+    pub rows: Vec<Vec<String>>,
+    /// How many records the whole file holds.
+    pub records: usize,
+}
+
+impl FilePreview {
+    /// How many records a preview shows.
+    pub const RECORDS: usize = 3;
 }
 
 /// One Gherkin step as it ran: its text, outcome, time and evidence.
@@ -154,6 +185,12 @@ pub struct Step {
     pub duration_ms: u64,
     /// Why the step failed or is undefined, as the step or the runner said it.
     pub error: Option<String>,
+    /// The step's data table (the Gherkin `| … |` rows under it), empty when it has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub table: Vec<Vec<String>>,
+    /// The step's doc string (the text between `"""` lines under it), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docstring: Option<String>,
     /// What the step did or saw, in order.
     pub evidence: Vec<Evidence>,
 }
@@ -236,6 +273,96 @@ pub struct Coverage {
     pub hub_rules: BTreeMap<String, usize>,
     /// Every hub error code (to show what was not exercised).
     pub all_hub_rules: Vec<String>,
+    /// The standard's revision the rule inventory is of (`4.1`); empty when there is none.
+    #[serde(default)]
+    pub rules_revision: String,
+    /// The rule inventory of that revision (`spec/revisions/<rev>/rules.toml`): every
+    /// normative statement and what renkei does with it, in the inventory's order.
+    #[serde(default)]
+    pub rules: Vec<RuleRow>,
+}
+
+/// What renkei does with one statement of the standard (規定の扱い).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleStatus {
+    /// The validator checks it.
+    Checked,
+    /// Checked, resting on an assumption the standard does not settle.
+    Assumed,
+    /// Checkable from files, not checked yet.
+    Open,
+    /// Not decidable from the files.
+    NotCheckable,
+}
+
+impl RuleStatus {
+    /// Every status, in the order the reports list them.
+    pub const ALL: [RuleStatus; 4] = [
+        RuleStatus::Checked,
+        RuleStatus::Assumed,
+        RuleStatus::Open,
+        RuleStatus::NotCheckable,
+    ];
+
+    /// The word used in the JSON and the HTML ids (`not_checkable`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Checked => "checked",
+            RuleStatus::Assumed => "assumed",
+            RuleStatus::Open => "open",
+            RuleStatus::NotCheckable => "not_checkable",
+        }
+    }
+
+    /// What the Japanese report says.
+    pub fn japanese(self) -> &'static str {
+        match self {
+            RuleStatus::Checked => "検査する",
+            RuleStatus::Assumed => "前提を置いて検査する",
+            RuleStatus::Open => "まだ検査しない",
+            RuleStatus::NotCheckable => "ファイルからは検査できない",
+        }
+    }
+}
+
+/// One normative statement of the standard, as the coverage shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRow {
+    /// Its stable ID (`R-ENC-GAIJI`).
+    pub id: String,
+    /// Where it stands (section, or file kind and item).
+    pub place: String,
+    /// The words it rests on.
+    pub quote: String,
+    /// What renkei does with it.
+    pub status: RuleStatus,
+    /// `error` (a must) or `warning`.
+    pub severity: String,
+    /// The diagnostic codes that report it.
+    #[serde(default)]
+    pub codes: Vec<String>,
+    /// The assumption a check rests on, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
+    /// Why it is not checkable or not checked yet, or how it is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Coverage {
+    /// How many rules of the inventory have each status, in [`RuleStatus::ALL`]'s order.
+    pub fn rule_counts(&self) -> Vec<(RuleStatus, usize)> {
+        RuleStatus::ALL
+            .iter()
+            .map(|s| (*s, self.rules.iter().filter(|r| r.status == *s).count()))
+            .collect()
+    }
+
+    /// Whether this run showed one of the rule's codes (a diagnostic seen in evidence).
+    pub fn rule_exercised(&self, rule: &RuleRow) -> bool {
+        rule.codes.iter().any(|c| self.diagnostics.contains_key(c))
+    }
 }
 
 /// A whole run: every feature that had a scenario (or failed to parse), and the coverage.

@@ -5,9 +5,23 @@
 //!   clients, and the evidence every step leaves;
 //! - [`steps`]: the step definitions (regex, so 「…」 strings and Japanese sentences parse);
 //!   they only wire Gherkin to the simulator and the spec crate, no rule lives here;
+//! - [`catalogue`]: every step pattern with an example line, read from the definitions and
+//!   the shipped features (`renkei steps`), for people writing features of their own;
 //! - [`runner`]: runs the features, collects results and evidence into a
 //!   [`renkei_reports::Run`], and writes the reports (`renkei run`).
 
+//!
+//! ## Writing features of your own
+//!
+//! `renkei steps` prints every step pattern with an example line (`--format json` for
+//! programs). A feature starts with `# language: ja`, gives each scenario an `@id:` tag, pins
+//! the clock and starts the hub in its background (the first lines `renkei steps` lists under
+//! `setup`), then uses the example lines, changing the names in 「…」 to other offices of
+//! the demo world (`demo.json`, written by `renkei pki init --demo`, lists them) and the
+//! months and numbers as needed. Run it with
+//! `renkei run --features DIR`; the reports show it like the shipped features.
+
+pub mod catalogue;
 pub mod runner;
 pub mod steps;
 pub mod vendor;

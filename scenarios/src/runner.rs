@@ -77,6 +77,12 @@ fn not_run(step: &GherkinStep, background: bool) -> Step {
         background,
         duration_ms: 0,
         error: None,
+        table: step
+            .table
+            .as_ref()
+            .map(|t| t.rows.clone())
+            .unwrap_or_default(),
+        docstring: step.docstring.clone(),
         evidence: Vec::new(),
     }
 }
@@ -201,6 +207,8 @@ impl Collector {
             background: false,
             duration_ms: 0,
             error: Some(msg),
+            table: Vec::new(),
+            docstring: None,
             evidence: Vec::new(),
         });
     }
@@ -575,4 +583,43 @@ fn coverage(run: &mut Run) {
         .map(|c| c.to_string())
         .collect();
     run.coverage.all_hub_rules = all;
+    rule_inventory(&mut run.coverage);
+}
+
+/// The standard's rule inventory (`spec/revisions/<rev>/rules.toml`, read by
+/// `renkei_spec::rules`) into the coverage, an assumption key said in its words.
+fn rule_inventory(c: &mut renkei_reports::Coverage) {
+    use renkei_reports::{RuleRow, RuleStatus};
+    use renkei_spec::rules::{RuleSeverity, Status as S};
+    let rev = renkei_spec::Standard::get().default_revision();
+    let Some(inv) = renkei_spec::rules::inventory(&rev.revision) else {
+        return;
+    };
+    c.rules_revision = rev.revision.clone();
+    c.rules = inv
+        .rules
+        .iter()
+        .map(|r| RuleRow {
+            id: r.id.clone(),
+            place: r.place.clone(),
+            quote: r.quote.clone(),
+            status: match r.status {
+                S::Checked => RuleStatus::Checked,
+                S::Assumed => RuleStatus::Assumed,
+                S::Open => RuleStatus::Open,
+                S::NotCheckable => RuleStatus::NotCheckable,
+            },
+            severity: match r.severity {
+                RuleSeverity::Error => "error",
+                RuleSeverity::Warning => "warning",
+            }
+            .to_string(),
+            codes: r.codes.clone(),
+            assumption: r
+                .assumption
+                .as_ref()
+                .map(|a| rev.assumptions.get(a).cloned().unwrap_or_else(|| a.clone())),
+            note: r.note.clone(),
+        })
+        .collect();
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use renkei_reports::{Evidence, EvidenceKind};
+use renkei_reports::{Evidence, EvidenceKind, FilePreview};
 use renkei_simulator::client::{ClientError, HubClient, InboxItem, SendReceipt, SentItem};
 use renkei_simulator::embedded::EmbeddedHub;
 use renkei_simulator::offices::{
@@ -14,6 +14,30 @@ use renkei_simulator::world::DemoIdentity;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+
+/// The word the steps record exported files under ([`RenkeiWorld::record_files`]).
+const EXPORTED: &str = "出力";
+
+/// The first records of an interface file ([`FilePreview::RECORDS`]), with the items'
+/// Japanese names of its layout from the standard as the columns; `None` for a name that is
+/// not an interface file's, or a file that holds no records (an image).
+pub fn preview(name: &str, bytes: &[u8]) -> Option<FilePreview> {
+    let parsed = renkei_spec::filename::parse(name).name?;
+    let layout = renkei_spec::Standard::get()
+        .revision(&parsed.revision)?
+        .file(&parsed.kind)?;
+    if layout.format != renkei_spec::standard::FileFormat::Csv {
+        return None;
+    }
+    let records = renkei_spec::reader::decode_records(bytes);
+    Some(FilePreview {
+        kind: layout.kind.clone(),
+        title: layout.name.clone(),
+        columns: layout.items.iter().map(|i| i.name.clone()).collect(),
+        rows: records.iter().take(FilePreview::RECORDS).cloned().collect(),
+        records: records.len(),
+    })
+}
 
 /// A failed expectation, in Japanese, with what was seen.
 pub type StepResult = Result<(), String>;
@@ -195,10 +219,18 @@ impl RenkeiWorld {
         ));
     }
 
-    /// Records each file: name, size, SHA-256.
+    /// Records each file: name, size, SHA-256. A file the step exported (`what` is 出力)
+    /// also carries a preview of its first records for the report ([`FilePreview`]); files
+    /// received are the same bytes, and a file with a trap in it is not read as records.
     pub fn record_files(&mut self, line: u32, what: &str, files: &Files) {
         for (name, bytes) in files {
             let sha = hex::encode(Sha256::digest(bytes));
+            let mut data = json!({"name": name, "size": bytes.len(), "sha256": sha});
+            if what == EXPORTED {
+                if let Some(p) = preview(name, bytes) {
+                    data["preview"] = serde_json::to_value(p).unwrap_or_default();
+                }
+            }
             self.record(
                 line,
                 EvidenceKind::File,
@@ -207,7 +239,7 @@ impl RenkeiWorld {
                     bytes.len(),
                     &sha[..12]
                 ),
-                json!({"name": name, "size": bytes.len(), "sha256": sha}),
+                data,
             );
         }
     }
@@ -287,5 +319,42 @@ impl RenkeiWorld {
                 serde_json::Value::Null,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod preview_tests {
+    use renkei_spec::sample::{usage_unit, World};
+
+    #[test]
+    fn a_preview_has_the_layouts_japanese_item_names_and_the_first_records() {
+        let unit = usage_unit(&World::generate(7, 5), "4.1", 0, "202612", "20261124100000");
+        let written = renkei_spec::writer::write_unit(&unit).expect("the sample writes");
+        let layout_of = |kind: &str| {
+            renkei_spec::Standard::get()
+                .revision("4.1")
+                .and_then(|r| r.file(kind))
+                .expect("a 4.1 file kind")
+        };
+        let mut seen = 0;
+        for (file, w) in unit.files.iter().zip(&written) {
+            let p = super::preview(&w.name, &w.bytes).expect("an interface file");
+            let layout = layout_of(&file.kind);
+            assert_eq!(p.kind, file.kind);
+            assert_eq!(p.title, layout.name);
+            let names: Vec<&str> = layout.items.iter().map(|i| i.name.as_str()).collect();
+            assert_eq!(p.columns, names, "{}", file.kind);
+            assert_eq!(p.records, file.records.len());
+            let first: Vec<Vec<String>> = file
+                .records
+                .iter()
+                .take(super::FilePreview::RECORDS)
+                .map(|r| r.values.clone())
+                .collect();
+            assert_eq!(p.rows, first, "{}: the records as written", file.kind);
+            seen += 1;
+        }
+        assert!(seen >= 3, "{seen}");
+        assert!(super::preview("notes.txt", b"x").is_none());
     }
 }

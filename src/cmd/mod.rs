@@ -10,6 +10,7 @@ pub mod pki;
 pub mod run;
 pub mod sample;
 pub mod spec;
+pub mod steps;
 pub mod unit;
 pub mod validate;
 

@@ -107,6 +107,7 @@ async fn hub_refused(w: &mut RenkeiWorld, code: String) -> StepResult {
 
 /// A 予定 with one of the corpus's encoding traps, sent through the hub (the hub checks names,
 /// not contents, so it arrives).
+/// 例: 前提 「さくら居宅介護支援事業所」が「ひまわり訪問介護ステーション」あてに、罠「csv.encoding.gaiji」を仕込んだ「202612」の予定を送っている
 #[given(
     regex = r"^「([^」]+)」が「([^」]+)」あてに、罠「([^」]+)」を仕込んだ「([0-9]{6})」の予定を送っている$"
 )]
@@ -185,6 +186,8 @@ async fn send_trapped(
     Ok(())
 }
 
+/// The import was refused with this diagnostic code, at this line of this file.
+/// 例: ならば 取込は診断「encoding.gaiji」で拒否され、その場所は「UPHOSOKU」の2行目である
 #[then(
     regex = r"^取込は診断「([^」]+)」で拒否され、その場所は「([^」]+)」の([0-9０-９]+)行目である$"
 )]

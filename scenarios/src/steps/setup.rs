@@ -127,6 +127,8 @@ async fn plans(
     Ok(())
 }
 
+/// An office logs in with its own ID and password (the hub must accept it).
+/// 例: 前提 「さくら居宅介護支援事業所」がログインしている
 #[given(regex = r"^「([^」]+)」がログインしている$")]
 #[when(regex = r"^「([^」]+)」がログインしている$")]
 async fn logged_in(w: &mut RenkeiWorld, step: &Step, name: String) -> StepResult {
