@@ -267,7 +267,7 @@ impl Flow {
                     EvidenceKind::FlowStep,
                     "⑫ 実績の取込: renkei's 居宅 imported the unit",
                 );
-                let verdict = same("⑫", &actual.unit, Some(&got), true, ev)?;
+                let verdict = same("⑫", &actual.unit, Some(&got.unit), true, ev)?;
                 if let Ok(d) = self.kyotaku.reconcile(&provider, MONTH) {
                     let lines: Vec<String> = d.iter().map(|x| x.describe()).collect();
                     ev.text(

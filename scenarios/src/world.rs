@@ -8,7 +8,8 @@ use renkei_reports::{Evidence, EvidenceKind, FilePreview};
 use renkei_simulator::client::{ClientError, HubClient, InboxItem, SendReceipt, SentItem};
 use renkei_simulator::embedded::EmbeddedHub;
 use renkei_simulator::offices::{
-    Difference, Export, Files, ImportError, ImportOutcome, KyotakuOffice, ProviderOffice,
+    Difference, Export, Files, ImportError, ImportOutcome, JissekiOutcome, KyotakuOffice,
+    ProviderOffice,
 };
 use renkei_simulator::world::DemoIdentity;
 use serde_json::json;
@@ -77,9 +78,11 @@ pub struct RenkeiWorld {
     /// The outcome of each 予定 import by a サービス事業所, in order.
     pub imports: Vec<Result<ImportOutcome, ImportError>>,
     /// The outcome of each 実績 import by the 居宅, in order.
-    pub jisseki_imports: Vec<Result<(), ImportError>>,
-    /// The differences found when the 居宅 reconciled 予定 with 実績.
+    pub jisseki_imports: Vec<Result<JissekiOutcome, ImportError>>,
+    /// The differences the last 実績 exported carries (what the provider recorded).
     pub delivered: Vec<Difference>,
+    /// The same, per サービス事業所 (its last 実績 exported), by 事業所番号.
+    pub delivered_by: BTreeMap<String, Vec<Difference>>,
     /// The last login attempt and what the hub answered.
     pub last_login: Option<Result<renkei_simulator::client::LoginResponse, ClientError>>,
     /// The last refusal a client met (hub code or TLS alert), for the "拒否する" steps.
@@ -122,6 +125,7 @@ impl RenkeiWorld {
             imports: Vec::new(),
             jisseki_imports: Vec::new(),
             delivered: Vec::new(),
+            delivered_by: BTreeMap::new(),
             last_login: None,
             last_error: None,
             evidence: Vec::new(),

@@ -719,7 +719,8 @@ pub struct DemoIdentity {
     pub expect: String,
 }
 
-/// The demo world of simulator/HUB-RULES.md, dated around `now`: two offices that work, and one office for
+/// The demo world of simulator/HUB-RULES.md, dated around `now`: four offices that work (居宅介護支援,
+/// 訪問介護, 通所介護, 地域包括支援センター), and one office for
 /// each refusal (expired, not yet valid, revoked, wrong type, unknown CA, proxy ID, lapsed
 /// licence, temporary password).
 pub fn demo(now: OffsetDateTime) -> (World, Vec<DemoIdentity>) {
@@ -812,6 +813,12 @@ pub fn demo(now: OffsetDateTime) -> (World, Vec<DemoIdentity>) {
             expect: "temporary-password",
             name: "ききょう居宅介護支援センター",
             service_type: "43",
+            cert: CertType::CareInsurance,
+        },
+        Row {
+            expect: "ok",
+            name: "なのはな地域包括支援センター",
+            service_type: "46",
             cert: CertType::CareInsurance,
         },
     ];

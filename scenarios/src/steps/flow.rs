@@ -3,7 +3,7 @@
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use renkei_reports::EvidenceKind;
-use renkei_simulator::offices::{Difference, Export, Files, ImportOutcome};
+use renkei_simulator::offices::{Difference, Export, Files, ImportOutcome, JissekiOutcome};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -59,6 +59,8 @@ async fn export(
                     data,
                 );
             }
+            w.delivered_by
+                .insert(from_office.clone(), delivered.clone());
             w.delivered = delivered;
             export
         }
@@ -170,7 +172,6 @@ async fn upload_other(w: &mut RenkeiWorld, step: &Step, name: String, owner: Str
 }
 
 async fn upload_of(w: &mut RenkeiWorld, step: &Step, name: &str, owner: &str) -> StepResult {
-    let office = w.office_of(name)?;
     let owner_office = w.office_of(owner)?;
     let files = w
         .exports
@@ -178,6 +179,17 @@ async fn upload_of(w: &mut RenkeiWorld, step: &Step, name: &str, owner: &str) ->
         .ok_or_else(|| format!("「{owner}」はまだ出力していません"))?
         .files
         .clone();
+    send_files(w, step, name, files).await
+}
+
+/// `name` sends `files` as one send: the hub's answer is kept for the checks that follow.
+pub(crate) async fn send_files(
+    w: &mut RenkeiWorld,
+    step: &Step,
+    name: &str,
+    files: Files,
+) -> StepResult {
+    let office = w.office_of(name)?;
     w.last_error = None;
     let r = match w.client(name).await {
         Ok(c) => c.send(&files).await,
@@ -462,9 +474,10 @@ fn in_serial_order(w: &mut RenkeiWorld, office: &str) -> Vec<Files> {
     sends
 }
 
-/// ⑥ 予定の取込.
-#[given(regex = r"^⑥ 「([^」]+)」が予定を取り込む$")]
-#[when(regex = r"^⑥ 「([^」]+)」が予定を取り込む$")]
+/// ⑥ 予定の取込 (or, as 届いたファイル, whatever the 居宅 or 地域包括支援センター sent: a plan,
+/// 利用者基本情報, a 介護予防サービス・支援計画書).
+#[given(regex = r"^⑥ 「([^」]+)」が(?:予定|届いたファイル)を取り込む$")]
+#[when(regex = r"^⑥ 「([^」]+)」が(?:予定|届いたファイル)を取り込む$")]
 async fn import_yotei(w: &mut RenkeiWorld, step: &Step, name: String) -> StepResult {
     let office = w.office_of(&name)?;
     let sends = in_serial_order(w, &office);
@@ -496,6 +509,14 @@ async fn import_yotei(w: &mut RenkeiWorld, step: &Step, name: String) -> StepRes
                     ImportOutcome::Deleted { month, users } => {
                         format!("削除: {month} の予定（利用者 {users} 人）")
                     }
+                    ImportOutcome::BasicInfo { files, users } => format!(
+                        "取込: 利用者基本情報 {}（利用者 {users} 人）",
+                        files.join("・")
+                    ),
+                    ImportOutcome::PreventionPlan { files, users } => format!(
+                        "取込: 介護予防サービス・支援計画書 {}（利用者 {users} 人）",
+                        files.join("・")
+                    ),
                     ImportOutcome::CarePlan { tables, users } => format!(
                         "取込: 居宅サービス計画書 {}（利用者 {users} 人）",
                         tables.join("・")
@@ -525,7 +546,9 @@ async fn imported(w: &mut RenkeiWorld, month: String) -> StepResult {
     }
 }
 
-#[then(regex = r"^「([^」]+)」の「([0-9]{6})」の予定は居宅が最後に送った計画と同じである$")]
+#[then(
+    regex = r"^「([^」]+)」の「([0-9]{6})」の予定は(?:居宅|地域包括支援センター)が最後に送った計画と同じである$"
+)]
 async fn plan_in_force(w: &mut RenkeiWorld, name: String, month: String) -> StepResult {
     let office = w.office_of(&name)?;
     let k = w.kyotaku.as_ref().ok_or("居宅がありません")?;
@@ -577,15 +600,47 @@ async fn import_jisseki(w: &mut RenkeiWorld, step: &Step, name: String) -> StepR
         vendor_import(w, line(step), VendorRole::Kyotaku, &files).await?;
         let k = w.kyotaku.as_mut().ok_or("居宅がありません")?;
         match k.import_jisseki(&files) {
-            Ok(u) => {
-                let rows: usize = u.files.iter().map(|f| f.records.len()).sum();
+            Ok(read) => {
+                let text = match &read.outcome {
+                    JissekiOutcome::Applied {
+                        provider,
+                        month,
+                        serial,
+                        records,
+                        replaced,
+                    } => format!(
+                        "取込: {provider} の {month} の実績 {records} 件（ファイル連番 {serial}{}）",
+                        replaced
+                            .as_ref()
+                            .map(|r| format!("、{r} の実績を置き換え"))
+                            .unwrap_or_default()
+                    ),
+                    JissekiOutcome::Stale {
+                        provider,
+                        month,
+                        serial,
+                        current,
+                    } => format!(
+                        "取込せず: {provider} の {month} の実績、ファイル連番 {serial} は現行 {current} より古い"
+                    ),
+                    JissekiOutcome::Deleted {
+                        provider,
+                        month,
+                        users,
+                        records,
+                        ..
+                    } => format!(
+                        "削除: {provider} の {month} の実績から利用者 {} 人分 {records} 件",
+                        users.len()
+                    ),
+                };
                 w.record(
                     line(step),
                     EvidenceKind::Note,
-                    format!("実績 {rows} 件を取込（{}）", u.sender.office),
-                    serde_json::Value::Null,
+                    text,
+                    serde_json::to_value(&read.outcome).unwrap_or_default(),
                 );
-                w.jisseki_imports.push(Ok(()));
+                w.jisseki_imports.push(Ok(read.outcome));
             }
             Err(e) => {
                 w.record_problems(line(step), &e);
@@ -714,7 +769,7 @@ async fn withdraw(w: &mut RenkeiWorld, step: &Step, name: String) -> StepResult 
 
 /// ① / ⑦ with a vendor's software in `role`: it exports the unit renkei's office made, and
 /// its files replace renkei's (they are what goes to the hub).
-async fn vendor_export(
+pub(crate) async fn vendor_export(
     w: &mut RenkeiWorld,
     line: u32,
     role: VendorRole,
@@ -785,7 +840,7 @@ async fn vendor_import(
 
 /// A difference between 予定 and 実績 as a care manager reads it: 利用者名, サービス名, 日付 and
 /// 時間 (the names from the 居宅's own records), with the codes kept beside them.
-fn readable_difference(w: &RenkeiWorld, d: &Difference) -> (String, serde_json::Value) {
+pub(crate) fn readable_difference(w: &RenkeiWorld, d: &Difference) -> (String, serde_json::Value) {
     let (kind, insured, service, day, time) = match d {
         Difference::Cancelled {
             insured,

@@ -3,7 +3,10 @@
 
 pub mod failures;
 pub mod flow;
+pub mod jisseki;
+pub mod providers;
 pub mod setup;
+pub mod yobo;
 
 /// The source line of a step: the key its evidence is recorded under.
 pub fn line(step: &cucumber::gherkin::Step) -> u32 {

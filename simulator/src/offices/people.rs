@@ -7,7 +7,8 @@
 //! (10 − sum mod 10) mod 10. The 被保険者番号 has no public check rule: 10 digits, unique per
 //! 保険者番号.
 
-use renkei_spec::sample::{office_check_digit, World};
+use renkei_spec::filename::Party;
+use renkei_spec::sample::{office_check_digit, Service, World, YOBO_TYPE};
 
 /// The 検証番号 of a 保険者番号 from its first five digits.
 pub fn insurer_check_digit(first5: &str) -> Option<u32> {
@@ -51,6 +52,42 @@ pub fn population(seed: u64, users: usize, kyotaku: &str, providers: &[String]) 
     w
 }
 
+/// 訪問型サービス（独自）(総合事業, サービス種類 A2): the 介護予防 service the simulated
+/// provider delivers to 要支援 users, twice a week.
+const HOUMON_GATA: &[Service] = &[Service {
+    code: "A21111",
+    name: "訪問型独自サービス１１",
+    units: 287,
+    time: Some(("1000", "1045")),
+    weekdays: &[2, 5],
+}];
+
+/// The users of a 地域包括支援センター `houkatsu` (介護予防支援, 46): `users` 要支援 users
+/// (要支援1 and 要支援2 in turn, with their 区分支給限度基準額), all served by one provider,
+/// `provider`, with 訪問型サービス (A2). Its 予定 and 実績 are the operator's patterns D6 and D7.
+pub fn yobo_population(seed: u64, users: usize, houkatsu: &str, provider: &str) -> World {
+    let mut w = population(seed, users, houkatsu, &[provider.to_string()]);
+    w.kyotaku = Party {
+        office: houkatsu.to_string(),
+        service_type: Some(YOBO_TYPE.into()),
+    };
+    w.houkatsu = w.kyotaku.clone();
+    w.kyotaku_name = "地域包括支援センター".into();
+    w.providers[0].service_type = "A2".into();
+    w.providers[0].services = HOUMON_GATA.to_vec();
+    for (n, u) in w.users.iter_mut().enumerate() {
+        let (level, limit) = if n % 2 == 0 {
+            ("12", 5032)
+        } else {
+            ("13", 10531)
+        };
+        u.care_level = level;
+        u.limit = limit;
+        u.providers = vec![0];
+    }
+    w
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +99,17 @@ mod tests {
         assert!(insurer_is_valid("131011"));
         assert!(!insurer_is_valid("131012"));
         assert!(!insurer_is_valid("13101"));
+    }
+
+    #[test]
+    fn a_yobo_world_is_a_houkatsu_with_yoshien_users_of_one_provider() {
+        let w = yobo_population(3, 4, "1370101121", "1370101022");
+        assert_eq!(w.kyotaku.service_type.as_deref(), Some("46"));
+        assert_eq!(w.houkatsu, w.kyotaku);
+        assert_eq!(w.providers.len(), 1);
+        assert_eq!(w.providers[0].service_type, "A2");
+        assert!(w.users.iter().all(|u| matches!(u.care_level, "12" | "13")));
+        assert!(w.users.iter().all(|u| u.providers == [0]));
     }
 
     #[test]

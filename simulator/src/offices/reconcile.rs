@@ -1,5 +1,8 @@
 //! 予定と実績の突合 (reconciliation): the rows of 第6表 予定 (UPPLAN) against 実績 (UPJSK), by
 //! user, service code and day. The two files share one layout.
+//!
+//! A 第6表 予定 carries every provider's services on the user's plan (standard §2.6), and a
+//! 実績 only its sender's: the plan's rows are those of the 実績's サービス事業者コード.
 
 use std::collections::BTreeMap;
 
@@ -80,24 +83,29 @@ impl Difference {
 
 type Key = (String, String, String);
 
-fn rows(unit: &SendUnit, kind: &str) -> BTreeMap<Key, Vec<String>> {
+/// The rows of `kind` in `unit` by key, only those of サービス事業者コード `office` when given.
+fn rows(unit: &SendUnit, kind: &str, office: Option<&str>) -> BTreeMap<Key, Vec<String>> {
     let mut out: BTreeMap<Key, Vec<String>> = BTreeMap::new();
     let Ok(rev) = unit.revision() else {
         return out;
     };
     let ix = |name| item_index(rev, kind, name);
-    let (Some(ins), Some(code), Some(day), Some(st), Some(en)) = (
+    let (Some(ins), Some(code), Some(day), Some(st), Some(en), Some(by)) = (
         ix("被保険者番号"),
         ix("サービスコード"),
         ix("サービス利用日"),
         ix("サービス開始時刻"),
         ix("サービス終了時刻"),
+        ix("サービス事業者コード"),
     ) else {
         return out;
     };
     if let Some(f) = file_of(unit, kind) {
         for r in &f.records {
             let v = &r.values;
+            if office.is_some_and(|o| v[by] != o) {
+                continue;
+            }
             out.entry((v[ins].clone(), v[code].clone(), v[day].clone()))
                 .or_default()
                 .push(format!("{}-{}", v[st], v[en]));
@@ -106,10 +114,11 @@ fn rows(unit: &SendUnit, kind: &str) -> BTreeMap<Key, Vec<String>> {
     out
 }
 
-/// The differences between a 予定 unit and a 実績 unit, in key order.
+/// The differences between a 予定 unit and a 実績 unit, in key order: the plan's rows of the
+/// 実績's sender against the 実績.
 pub fn reconcile(plan: &SendUnit, actual: &SendUnit) -> Vec<Difference> {
-    let p = rows(plan, "UPPLAN");
-    let a = rows(actual, "UPJSK");
+    let p = rows(plan, "UPPLAN", Some(&actual.sender.office));
+    let a = rows(actual, "UPJSK", None);
     let mut out = Vec::new();
     let keys: std::collections::BTreeSet<&Key> = p.keys().chain(a.keys()).collect();
     for k in keys {
