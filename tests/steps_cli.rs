@@ -56,7 +56,9 @@ fn the_catalogue_lists_every_module_with_an_example_under_each_pattern() {
         "{human}"
     );
     for p in &all {
-        let ex = p["example"]["lines"].as_str().unwrap_or_else(|| panic!("{p}"));
+        let ex = p["example"]["lines"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{p}"));
         let indented: String = ex.lines().map(|l| format!("    {l}\n")).collect();
         assert!(human.contains(&indented), "human output shows {ex:?}");
         assert!(human.contains(p["template"].as_str().unwrap()));

@@ -59,10 +59,9 @@ fn chart(
         for (name, colour, runs) in series {
             let colour = *colour;
             for (i, run) in runs.iter().enumerate() {
-                let Ok(s) = c.draw_series(LineSeries::new(
-                    run.iter().copied(),
-                    colour.stroke_width(2),
-                )) else {
+                let Ok(s) =
+                    c.draw_series(LineSeries::new(run.iter().copied(), colour.stroke_width(2)))
+                else {
                     continue;
                 };
                 if i == 0 {
@@ -71,10 +70,7 @@ fn chart(
                     });
                 }
                 if markers {
-                    let _ = c.draw_series(
-                        run.iter()
-                            .map(|p| Circle::new(*p, 3, colour.filled())),
-                    );
+                    let _ = c.draw_series(run.iter().map(|p| Circle::new(*p, 3, colour.filled())));
                 }
             }
         }

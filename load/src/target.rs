@@ -104,9 +104,7 @@ pub async fn start_embedded_with_clock(
         max_connections_per_address: 16_384,
         ..Limits::default()
     };
-    let hub = Arc::new(
-        Hub::new(hub_world, store, clock, HubLog::Off).with_limits(limits),
-    );
+    let hub = Arc::new(Hub::new(hub_world, store, clock, HubLog::Off).with_limits(limits));
     let server = HubServer::start(
         hub.clone(),
         &pki.hub_material()?,

@@ -159,8 +159,17 @@ async fn an_expired_token_is_followed_by_a_login_again_and_the_send_goes_through
     );
     // Every send, the 実績 made with expired tokens included, was acknowledged and
     // reconciles.
-    assert_eq!(acknowledged(p), m.schedule.events.len(), "{:?}", p.metrics.errors_by_code);
-    let jisseki = p.ledger.iter().filter(|s| s.kind == SendKind::Jisseki).count();
+    assert_eq!(
+        acknowledged(p),
+        m.schedule.events.len(),
+        "{:?}",
+        p.metrics.errors_by_code
+    );
+    let jisseki = p
+        .ledger
+        .iter()
+        .filter(|s| s.kind == SendKind::Jisseki)
+        .count();
     assert_eq!(jisseki, m.world.pairs.len());
     assert!(p.reconciliation.passed(), "{:?}", p.reconciliation);
     assert_eq!(p.reconciliation.delivered, acknowledged(p) as u64);
@@ -168,7 +177,10 @@ async fn an_expired_token_is_followed_by_a_login_again_and_the_send_goes_through
     let o = p.metrics.office;
     let offices = m.world.summary().hub_offices;
     assert!(o.relogins > 0, "{o:?}");
-    assert!(o.relogins <= offices, "at most one re-login per office: {o:?}");
+    assert!(
+        o.relogins <= offices,
+        "at most one re-login per office: {o:?}"
+    );
     assert_eq!(o.logins, offices + o.relogins, "{o:?}");
     assert_eq!(p.metrics.errors(), 0, "{:?}", p.metrics.errors_by_code);
     assert!(p.metrics.errors_by_code.is_empty());
@@ -178,7 +190,12 @@ async fn an_expired_token_is_followed_by_a_login_again_and_the_send_goes_through
 async fn live_clients_are_bounded_and_a_dropped_one_comes_back_without_a_login() {
     let m = play(SharedClock::system(), 2, Box::new(|_| {})).await;
     let p = &m.played;
-    assert_eq!(acknowledged(p), m.schedule.events.len(), "{:?}", p.metrics.errors_by_code);
+    assert_eq!(
+        acknowledged(p),
+        m.schedule.events.len(),
+        "{:?}",
+        p.metrics.errors_by_code
+    );
     assert!(p.reconciliation.passed(), "{:?}", p.reconciliation);
     let o = p.metrics.office;
     let offices = m.world.summary().hub_offices;

@@ -408,7 +408,11 @@ fn file_preview(o: &mut String, p: &FilePreview) {
     for row in &p.rows {
         o.push_str("<tr>");
         for i in 0..p.columns.len().max(row.len()) {
-            let _ = write!(o, "<td>{}</td>", escape(row.get(i).map_or("", String::as_str)));
+            let _ = write!(
+                o,
+                "<td>{}</td>",
+                escape(row.get(i).map_or("", String::as_str))
+            );
         }
         o.push_str("</tr>");
     }

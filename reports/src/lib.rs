@@ -378,7 +378,11 @@ mod tests {
         let preview = FilePreview {
             kind: "UPPLAN".into(),
             title: "サービス提供票（予定）".into(),
-            columns: vec!["保険者番号".into(), "被保険者番号".into(), "サービス内容".into()],
+            columns: vec![
+                "保険者番号".into(),
+                "被保険者番号".into(),
+                "サービス内容".into(),
+            ],
             rows: vec![
                 vec!["131016".into(), "1000000124".into(), "身体<介護>".into()],
                 vec!["131016".into(), "1000000132".into()],
@@ -391,7 +395,10 @@ mod tests {
             data: serde_json::json!({"name": "UPPLAN_202612_x.csv", "sha256": "ab",
                 "preview": serde_json::to_value(&preview).unwrap()}),
         }];
-        assert_eq!(r.features[0].scenarios[1].steps[0].evidence[0].preview(), Some(preview));
+        assert_eq!(
+            r.features[0].scenarios[1].steps[0].evidence[0].preview(),
+            Some(preview)
+        );
         let h = super::html::render(&r);
         assert!(h.contains(
             "<div class=\"pv\" data-kind=\"UPPLAN\"><p class=\"pvh\">UPPLAN サービス提供票（予定） — 先頭 2 件 / 全 12 件</p>\
@@ -428,10 +435,12 @@ mod tests {
              <tr><td>診断</td><td>encoding.&lt;gaiji&gt;</td></tr></table></div>"
         ), "{h}");
         assert!(h.contains("<pre class=\"doc\">一行目\n二行目 &amp; &lt;三&gt;</pre>"));
-        let v: serde_json::Value =
-            serde_json::from_str(&super::cucumber_json::render(&r)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&super::cucumber_json::render(&r)).unwrap();
         let step = &v[0]["elements"][1]["steps"][0];
-        assert_eq!(step["rows"][0]["cells"], serde_json::json!(["罠", "csv.encoding.gaiji"]));
+        assert_eq!(
+            step["rows"][0]["cells"],
+            serde_json::json!(["罠", "csv.encoding.gaiji"])
+        );
         assert_eq!(step["doc_string"]["value"], "一行目\n二行目 & <三>");
         assert!(v[0]["elements"][0]["steps"][0].get("rows").is_none());
     }
@@ -455,7 +464,11 @@ mod tests {
         r.coverage.rules_revision = "4.1".into();
         r.coverage.rules = vec![
             rule("R-ENC-GAIJI", RuleStatus::Checked, &["encoding.gaiji"]),
-            rule("R-CSV-COMMA", RuleStatus::Checked, &["structure.field-count"]),
+            rule(
+                "R-CSV-COMMA",
+                RuleStatus::Checked,
+                &["structure.field-count"],
+            ),
             rule("R-ENC-CONVERT", RuleStatus::Assumed, &["encoding.mojibake"]),
             rule("R-RECV-ORDER", RuleStatus::NotCheckable, &[]),
         ];
@@ -471,7 +484,12 @@ mod tests {
             ]
         );
         let h = super::html::render(&r);
-        assert!(h.contains("<section class=\"rules\" id=\"rules\"><h3>標準仕様の規定（第4.1版）: 4 件</h3>"), "{h}");
+        assert!(
+            h.contains(
+                "<section class=\"rules\" id=\"rules\"><h3>標準仕様の規定（第4.1版）: 4 件</h3>"
+            ),
+            "{h}"
+        );
         for (status, n, word) in [
             ("checked", 2, "検査する"),
             ("assumed", 1, "前提を置いて検査する"),
@@ -479,7 +497,9 @@ mod tests {
             ("not_checkable", 1, "ファイルからは検査できない"),
         ] {
             assert!(
-                h.contains(&format!("href=\"#rules-{status}\" data-status=\"{status}\"><b>{n}</b>{word}</a>")),
+                h.contains(&format!(
+                    "href=\"#rules-{status}\" data-status=\"{status}\"><b>{n}</b>{word}</a>"
+                )),
                 "{status}"
             );
             assert_eq!(
@@ -492,15 +512,24 @@ mod tests {
             "<tr id=\"rule-R-ENC-GAIJI\"><td><code>R-ENC-GAIJI</code></td><td>§4.3</td><td>「外字の利用は不可とし」</td>\
              <td><code>encoding.gaiji</code><span class=\"seen\" title=\"この実行で出た\">●</span> </td></tr>"
         ), "a code this run showed is marked");
-        assert!(h.contains("<td><code>structure.field-count</code> </td>"), "not seen: no mark");
+        assert!(
+            h.contains("<td><code>structure.field-count</code> </td>"),
+            "not seen: no mark"
+        );
         assert!(h.contains("<small>前提: ヒューリスティック</small>"));
-        assert!(h.contains("<td>受信側の手順</td>"), "why it is not checkable");
+        assert!(
+            h.contains("<td>受信側の手順</td>"),
+            "why it is not checkable"
+        );
         assert!(h.contains("のうち 1 件は"), "one rule exercised by the run");
         assert!(
             h.contains("<span class=\"hit\" title=\"3 回\"><a href=\"#rule-R-ENC-GAIJI\">encoding.gaiji</a></span>"),
             "a diagnostic code links to its rule"
         );
-        assert!(h.contains("<span>item.date</span>"), "a code no rule names: no link");
+        assert!(
+            h.contains("<span>item.date</span>"),
+            "a code no rule names: no link"
+        );
         // Without an inventory there is no section.
         r.coverage.rules.clear();
         assert!(!super::html::render(&r).contains("id=\"rules\""));

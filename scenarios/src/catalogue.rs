@@ -193,7 +193,8 @@ pub struct StepPattern {
 impl StepPattern {
     /// Whether `step`'s text matches this pattern under this keyword.
     pub fn matches(&self, keyword: Keyword, text: &str) -> bool {
-        self.keywords.contains(&keyword) && Regex::new(&self.pattern).is_ok_and(|r| r.is_match(text))
+        self.keywords.contains(&keyword)
+            && Regex::new(&self.pattern).is_ok_and(|r| r.is_match(text))
     }
 }
 
@@ -243,7 +244,12 @@ fn doc_comment(source: &str, line: u32) -> Vec<String> {
         let l = lines[i].trim();
         if let Some(d) = l.strip_prefix("///") {
             doc.push(d.strip_prefix(' ').unwrap_or(d).to_string());
-        } else if l.starts_with("#[") || l.starts_with(")]") || l.starts_with("regex") || l.starts_with("expr") || l.starts_with("r\"") {
+        } else if l.starts_with("#[")
+            || l.starts_with(")]")
+            || l.starts_with("regex")
+            || l.starts_with("expr")
+            || l.starts_with("r\"")
+        {
             continue;
         } else {
             break;
@@ -347,7 +353,12 @@ fn registered() -> Vec<(Keyword, String, &'static str, u32)> {
     let mut out = Vec::new();
     for s in cucumber::codegen::inventory::iter::<G> {
         let (loc, re, _) = s.inner();
-        out.push((Keyword::Given, re().as_str().to_string(), loc.path, loc.line));
+        out.push((
+            Keyword::Given,
+            re().as_str().to_string(),
+            loc.path,
+            loc.line,
+        ));
     }
     for s in cucumber::codegen::inventory::iter::<W> {
         let (loc, re, _) = s.inner();
@@ -372,7 +383,8 @@ fn feature_steps() -> Result<Vec<(String, gherkin::Step)>, String> {
             bg: Option<&'a gherkin::Background>,
             sc: &'a [gherkin::Scenario],
         ) -> Vec<&'a gherkin::Step> {
-            let mut v: Vec<&gherkin::Step> = bg.map(|b| b.steps.iter().collect()).unwrap_or_default();
+            let mut v: Vec<&gherkin::Step> =
+                bg.map(|b| b.steps.iter().collect()).unwrap_or_default();
             for s in sc {
                 v.extend(&s.steps);
             }
@@ -452,7 +464,10 @@ pub fn catalogue() -> Result<Vec<Module>, String> {
                     p.example = Some(Example::new(
                         kw,
                         step.value.clone(),
-                        step.table.as_ref().map(|t| t.rows.clone()).unwrap_or_default(),
+                        step.table
+                            .as_ref()
+                            .map(|t| t.rows.clone())
+                            .unwrap_or_default(),
                         step.docstring.clone(),
                         Origin::Feature { at: at.clone() },
                     ));
@@ -556,7 +571,10 @@ mod tests {
         assert_eq!(listed, distinct.len());
         // Every module of src/steps/ that defines steps is embedded (so its doc comments are read).
         for p in modules.iter().flat_map(|m| &m.steps) {
-            let path = p.source.rsplit_once(':').map_or(p.source.as_str(), |(f, _)| f);
+            let path = p
+                .source
+                .rsplit_once(':')
+                .map_or(p.source.as_str(), |(f, _)| f);
             assert!(source_of(path).is_some(), "{} is not embedded", p.source);
         }
         let names: Vec<&str> = modules.iter().map(|m| m.name.as_str()).collect();
@@ -575,7 +593,12 @@ mod tests {
         assert!(plans.doc.contains("利用者N人"), "{}", plans.doc);
         assert_eq!(plans.keywords, [Keyword::Given, Keyword::When]);
         let ex = plans.example.as_ref().expect("an example");
-        assert_eq!(ex.origin, Origin::Feature { at: "01-flow-yotei.feature:14".into() });
+        assert_eq!(
+            ex.origin,
+            Origin::Feature {
+                at: "01-flow-yotei.feature:14".into()
+            }
+        );
         assert_eq!(
             ex.gherkin("    "),
             "    前提 「さくら居宅介護支援事業所」は「ひまわり訪問介護ステーション」に利用者5人のサービスを計画している\n"
@@ -584,7 +607,10 @@ mod tests {
         let trap = modules
             .iter()
             .flat_map(|m| &m.steps)
-            .find(|p| p.pattern.contains("([^「」]+)「([0-9]{6})」の予定を送っている"))
+            .find(|p| {
+                p.pattern
+                    .contains("([^「」]+)「([0-9]{6})」の予定を送っている")
+            })
             .expect("the described trap");
         let ex = trap.example.as_ref().expect("an example");
         assert_eq!(ex.table[0][0], "罠", "{ex:?}");
@@ -613,11 +639,19 @@ mod tests {
 
     #[test]
     fn templates_say_what_to_write() {
-        assert_eq!(template(r"^日時を「([^」]+)」に固定する$"), "日時を「…」に固定する");
         assert_eq!(
-            template(r"^([①⑦]) 「([^」]+)」が「([^」]+)」あての「([0-9]{6})」の(予定|実績)を出力する$"),
+            template(r"^日時を「([^」]+)」に固定する$"),
+            "日時を「…」に固定する"
+        );
+        assert_eq!(
+            template(
+                r"^([①⑦]) 「([^」]+)」が「([^」]+)」あての「([0-9]{6})」の(予定|実績)を出力する$"
+            ),
             "(①|⑦) 「…」が「…」あての「YYYYMM」の(予定|実績)を出力する"
         );
-        assert_eq!(template(r"^日時を([0-9０-９]+)(日|時間|分)進める$"), "日時をN(日|時間|分)進める");
+        assert_eq!(
+            template(r"^日時を([0-9０-９]+)(日|時間|分)進める$"),
+            "日時をN(日|時間|分)進める"
+        );
     }
 }

@@ -13,6 +13,10 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<Verdict> {
     let modules = renkei_scenarios::catalogue::catalogue().map_err(anyhow::Error::msg)?;
-    human::print_steps(&mut std::io::stdout().lock(), &modules, a.format == Format::Json)?;
+    human::print_steps(
+        &mut std::io::stdout().lock(),
+        &modules,
+        a.format == Format::Json,
+    )?;
     Ok(Verdict::Clean)
 }
