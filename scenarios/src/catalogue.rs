@@ -404,7 +404,7 @@ fn feature_steps() -> Result<Vec<(String, gherkin::Step)>, String> {
             }
         }
     }
-    out.sort_by(|a, b| natural(&a.0).cmp(&natural(&b.0)));
+    out.sort_by_key(|a| natural(&a.0));
     Ok(out)
 }
 

@@ -92,7 +92,7 @@ async fn export_deletion(
         .providers
         .get(&from)
         .ok_or_else(|| format!("「{provider}」は提供事業所ではありません"))?
-        .export_jisseki_deletion(&to, &month, &serial, &[insured.clone()])
+        .export_jisseki_deletion(&to, &month, &serial, std::slice::from_ref(&insured))
         .map_err(|e| e.to_string())?;
     let export = vendor_export(w, line(step), VendorRole::Provider, export).await?;
     w.record_files(line(step), "出力", &export.files.clone());

@@ -252,7 +252,12 @@ mod tests {
         let before = k.actual_rows("1370101022", "202612", kept);
         assert!(k.actual_rows("1370101022", "202612", gone) > 0 && before > 0);
         let d = p
-            .export_jisseki_deletion("1370101014", "202612", "20270107090000", &[gone.clone()])
+            .export_jisseki_deletion(
+                "1370101014",
+                "202612",
+                "20270107090000",
+                std::slice::from_ref(gone),
+            )
             .unwrap();
         assert!(d.files[0]
             .0
@@ -260,7 +265,7 @@ mod tests {
         import_unit(&d.files).expect("the deletion is valid");
         match k.import_jisseki(&d.files).unwrap().outcome {
             JissekiOutcome::Deleted { users, records, .. } => {
-                assert_eq!(users, [gone.clone()]);
+                assert_eq!(users, std::slice::from_ref(gone));
                 assert!(records > 0);
             }
             other => panic!("{other:?}"),
