@@ -3,7 +3,7 @@
 //! few facts the send-unit checks need (link keys, users), never the records themselves.
 //!
 //! [`validate_reader`] is a pipeline. Before the first record, the file name gives the
-//! [`Context`] (the layout, the parts of the name the content is compared with) and the first
+//! `Context` (the layout, the parts of the name the content is compared with) and the first
 //! bytes are sniffed for another encoding or a JPEG (`sniff`). Then each record goes through
 //! the stages in turn, each in its own module, and stops at the first that rejects it:
 //!
@@ -16,7 +16,7 @@
 //! 6. `facts`: what the send-unit checks need, and each user's tie to the receiver.
 //!
 //! At the end of the file, each stage reports what only the whole file tells, in that order.
-//! Diagnostics go to one sink ([`Out`]), which holds back those on non-ASCII bytes until the
+//! Diagnostics go to one sink (`Out`), which holds back those on non-ASCII bytes until the
 //! file is known not to be UTF-8.
 
 mod decode;
