@@ -1050,7 +1050,8 @@ certificate = { type = "介護保険証明書" }
                 "{now}"
             );
         }
-        assert_eq!(ids.iter().filter(|i| i.expect == "ok").count(), 3);
+        // さくら (居宅), ひまわり, あおば (providers) and なのはな (地域包括支援センター).
+        assert_eq!(ids.iter().filter(|i| i.expect == "ok").count(), 4);
         for e in [
             "expired",
             "not-yet-valid",
