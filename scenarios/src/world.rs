@@ -8,7 +8,7 @@ use renkei_reports::{Evidence, EvidenceKind, FilePreview};
 use renkei_simulator::client::{ClientError, HubClient, InboxItem, SendReceipt, SentItem};
 use renkei_simulator::embedded::EmbeddedHub;
 use renkei_simulator::offices::{
-    Difference, Export, Files, ImportError, ImportOutcome, JissekiOutcome, KyotakuOffice,
+    Difference, Export, Files, ImportError, ImportOutcome, JissekiOutcome, KyotakuOffice, Problem,
     ProviderOffice,
 };
 use renkei_simulator::world::DemoIdentity;
@@ -79,6 +79,10 @@ pub struct RenkeiWorld {
     pub imports: Vec<Result<ImportOutcome, ImportError>>,
     /// The outcome of each 実績 import by the 居宅, in order.
     pub jisseki_imports: Vec<Result<JissekiOutcome, ImportError>>,
+    /// The warnings of the sends the last ⑥ import took in (an import goes through them).
+    pub import_warnings: Vec<Problem>,
+    /// The names of the files the last ⑥ import took in.
+    pub imported_files: Vec<String>,
     /// The differences the last 実績 exported carries (what the provider recorded).
     pub delivered: Vec<Difference>,
     /// The same, per サービス事業所 (its last 実績 exported), by 事業所番号.
@@ -124,6 +128,8 @@ impl RenkeiWorld {
             last_download: None,
             imports: Vec::new(),
             jisseki_imports: Vec::new(),
+            import_warnings: Vec::new(),
+            imported_files: Vec::new(),
             delivered: Vec::new(),
             delivered_by: BTreeMap::new(),
             last_login: None,
@@ -307,20 +313,26 @@ impl RenkeiWorld {
 
     /// Records the diagnostics of a refused import.
     pub fn record_problems(&mut self, line: u32, e: &ImportError) {
-        for p in e.problems() {
-            self.record(
-                line,
-                EvidenceKind::Diagnostic,
-                format!("{} {}行{} [{}] {}", p.file, p.line.unwrap_or(0), p.column.map(|c| format!(" {c}列")).unwrap_or_default(), p.code, p.message),
-                json!({"file": p.file, "line": p.line, "column": p.column, "code": p.code, "category": p.category}),
-            );
-        }
+        self.record_diagnostics(line, e.problems());
         if e.problems().is_empty() {
             self.record(
                 line,
                 EvidenceKind::Note,
                 e.to_string(),
                 serde_json::Value::Null,
+            );
+        }
+    }
+
+    /// Records the validator's diagnostics of an import (errors of a refused one, warnings of
+    /// one that went through), each with its file, line and column.
+    pub fn record_diagnostics(&mut self, line: u32, problems: &[Problem]) {
+        for p in problems {
+            self.record(
+                line,
+                EvidenceKind::Diagnostic,
+                format!("{} {}行{} [{}] {}", p.file, p.line.unwrap_or(0), p.column.map(|c| format!(" {c}列")).unwrap_or_default(), p.code, p.message),
+                json!({"file": p.file, "line": p.line, "column": p.column, "code": p.code, "category": p.category}),
             );
         }
     }

@@ -33,6 +33,50 @@ pub fn sample_units_of(w: &World) -> Vec<(String, SendUnit)> {
         .collect()
 }
 
+/// The dates of one revision's sample units: a service month in which that revision is in
+/// force (4.1 from 202504, 3.2 before it), and when each file
+/// was made and sent around it (予定 in the days before the month, 実績 just after it).
+struct SampleDates {
+    revision: &'static str,
+    /// The service month (YYYYMM) of the 予定, 実績 and deletions.
+    month: &'static str,
+    /// Day (YYYYMMDD) the 予定 is sent; the ファイル連番 adds the time.
+    usage_sent: &'static str,
+    /// Day (YYYYMMDD) the 実績 is sent.
+    actual_sent: &'static str,
+    /// 作成（変更）日 of the 居宅サービス計画書, and the ファイル連番 of its send.
+    plan_made: &'static str,
+    plan_sent: &'static str,
+    /// ファイル連番 of the deletions.
+    plan_deleted: &'static str,
+    usage_deleted: &'static str,
+    actual_deleted: &'static str,
+}
+
+const SAMPLE_DATES_41: SampleDates = SampleDates {
+    revision: "4.1",
+    month: "202505",
+    usage_sent: "20250425",
+    actual_sent: "20250602",
+    plan_made: "20250401",
+    plan_sent: "20250402090000",
+    plan_deleted: "20250410090000",
+    usage_deleted: "20250428090000",
+    actual_deleted: "20250603090000",
+};
+
+const SAMPLE_DATES_32: SampleDates = SampleDates {
+    revision: "3.2",
+    month: "202503",
+    usage_sent: "20250225",
+    actual_sent: "20250402",
+    plan_made: "20250301",
+    plan_sent: "20250302090000",
+    plan_deleted: "20250310090000",
+    usage_deleted: "20250228090000",
+    actual_deleted: "20250403090000",
+};
+
 /// How to build one sample send unit from a world.
 type Recipe = Box<dyn Fn(&World) -> SendUnit>;
 
@@ -40,41 +84,51 @@ type Recipe = Box<dyn Fn(&World) -> SendUnit>;
 /// drops it before the next (memory holds one unit, not all of them).
 fn sample_recipes(w: &World) -> Vec<(String, Recipe)> {
     let mut v: Vec<(String, Recipe)> = Vec::new();
-    for rev in ["4.1", "3.2"] {
+    for dates in [&SAMPLE_DATES_41, &SAMPLE_DATES_32] {
+        let rev = dates.revision;
+        let month = dates.month;
         for p in 0..w.providers.len() {
             let ty = &w.providers[p].service_type;
             v.push((
                 format!("{rev}/usage-{ty}"),
                 Box::new(move |w| {
-                    sample::usage_unit(w, rev, p, "202505", &format!("2025042510{p:02}00"))
+                    sample::usage_unit(w, rev, p, month, &format!("{}10{p:02}00", dates.usage_sent))
                 }),
             ));
             v.push((
                 format!("{rev}/actual-{ty}"),
                 Box::new(move |w| {
-                    sample::actual_unit(w, rev, p, "202505", &format!("2025060209{p:02}00"))
+                    sample::actual_unit(
+                        w,
+                        rev,
+                        p,
+                        month,
+                        &format!("{}09{p:02}00", dates.actual_sent),
+                    )
                 }),
             ));
         }
         v.push((
             format!("{rev}/plan"),
-            Box::new(move |w| sample::plan_unit(w, rev, 0, "20250401", "20250402090000")),
+            Box::new(move |w| sample::plan_unit(w, rev, 0, dates.plan_made, dates.plan_sent)),
         ));
         v.push((
             format!("{rev}/delete-plan"),
             Box::new(move |w| {
-                sample::delete_unit(w, rev, "DLT1KYO", 0, "20250401", "20250410090000")
+                sample::delete_unit(w, rev, "DLT1KYO", 0, dates.plan_made, dates.plan_deleted)
             }),
         ));
         v.push((
             format!("{rev}/delete-usage"),
             Box::new(move |w| {
-                sample::delete_unit(w, rev, "DLTPLAN", 0, "202505", "20250428090000")
+                sample::delete_unit(w, rev, "DLTPLAN", 0, month, dates.usage_deleted)
             }),
         ));
         v.push((
             format!("{rev}/delete-actual"),
-            Box::new(move |w| sample::delete_unit(w, rev, "DLTJSK", 0, "202505", "20250603090000")),
+            Box::new(move |w| {
+                sample::delete_unit(w, rev, "DLTJSK", 0, month, dates.actual_deleted)
+            }),
         ));
     }
     v.push((
@@ -1619,6 +1673,25 @@ fn new_check_cases(w: &World, add: &mut impl FnMut(&str, &str, bool, &[&str], &B
         "利用者氏名 「?橋 花子」: a ? where an encoder gave up on 髙 (a warning)",
         true,
         &["encoding.question-mark"],
+        &b,
+    );
+    // R-CSVVER-APPLY: each revision outside the months it is in force for (a warning).
+    let mut b = Build::new(&sample::usage_unit(w, "3.2", 0, "202505", "20250425103000"));
+    b.mark(find(&b.files, "UPPLAN"), 0);
+    add(
+        "csv.consistency.revision-month-32-after-41",
+        "a whole 3.2 予定 (CSVバージョン 202208) for 202505, when 4.1 is in force (from 202504): told once per file",
+        true,
+        &["consistency.revision-month"],
+        &b,
+    );
+    let mut b = Build::new(&sample::usage_unit(w, "4.1", 0, "202503", "20250225103000"));
+    b.mark(find(&b.files, "UPPLAN"), 0);
+    add(
+        "csv.consistency.revision-month-41-before",
+        "a whole 4.1 予定 for 202503, before 4.1 applies (202504): 3.2 is in force for that month",
+        true,
+        &["consistency.revision-month"],
         &b,
     );
     let mut b = Build::new(&usage());

@@ -187,6 +187,9 @@ codes! {
     ConsistencyCsvVersion = "consistency.csv-version", Consistency, Error;
     /// A record's CSVバージョン differs from the first record's: one version per file.
     ConsistencyCsvVersionMixed = "consistency.csv-version-mixed", Consistency, Error;
+    /// The file's revision is not the one in force for the service month of its name (a 3.2
+    /// file for a month from 202504, when 4.1 applies; a warning: receivers differ).
+    ConsistencyRevisionMonth = "consistency.revision-month", Consistency, Warning;
     /// A record's month differs from the month in the file name.
     ConsistencyMonth = "consistency.month", Consistency, Error;
     /// An office number in the records is not the sender named in the file name.
@@ -389,6 +392,10 @@ const DESCRIPTIONS: &[(Code, &str)] = &[
     (
         Code::ConsistencyCsvVersionMixed,
         "1ファイルに複数のCSVバージョンが混在",
+    ),
+    (
+        Code::ConsistencyRevisionMonth,
+        "ファイルの版がサービス提供年月に適用される版ではない",
     ),
     (
         Code::ConsistencyMonth,

@@ -452,6 +452,16 @@ impl Standard {
     pub fn by_csv_version(&self, v: &str) -> Option<&Revision> {
         self.revisions.iter().find(|r| r.csv_version == v)
     }
+
+    /// The revision in force for service month `month` (YYYYMM): the one with the latest
+    /// `applies_from` not after it (「新しいバージョンの適用年月となるサービス提供年月から
+    /// 適用する」). `None` before the earliest embedded revision applies.
+    pub fn in_force(&self, month: &str) -> Option<&Revision> {
+        self.revisions
+            .iter()
+            .filter(|r| r.applies_from.as_str() <= month)
+            .max_by(|a, b| a.applies_from.cmp(&b.applies_from))
+    }
 }
 
 impl Revision {

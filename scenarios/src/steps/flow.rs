@@ -484,8 +484,15 @@ async fn import_yotei(w: &mut RenkeiWorld, step: &Step, name: String) -> StepRes
     if sends.is_empty() {
         return Err("取り込むファイルがありません（先にダウンロードしてください）".into());
     }
+    w.import_warnings.clear();
+    w.imported_files.clear();
     for files in sends {
+        w.imported_files
+            .extend(files.iter().map(|(n, _)| n.clone()));
         vendor_import(w, line(step), VendorRole::Provider, &files).await?;
+        let warnings = renkei_simulator::offices::warnings(&files).unwrap_or_default();
+        w.record_diagnostics(line(step), &warnings);
+        w.import_warnings.extend(warnings);
         let p = w
             .providers
             .get_mut(&office)

@@ -1,6 +1,7 @@
 //! Step definitions. Every step takes the Gherkin step (`step`) so that what it records lands
 //! on its own line of the report. Office names are written in 「…」; numbers may be full-width.
 
+pub mod changeover;
 pub mod failures;
 pub mod flow;
 pub mod jisseki;

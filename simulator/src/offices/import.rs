@@ -58,6 +58,21 @@ impl ImportError {
 /// Validates the files of a send unit together — every file rule and every send-unit rule,
 /// whether the unit has one file or several — and decodes them.
 pub fn import_unit(files: &[(String, Vec<u8>)]) -> Result<SendUnit, ImportError> {
+    let problems = diagnose(files, true)?;
+    if !problems.is_empty() {
+        return Err(ImportError::Invalid(problems));
+    }
+    SendUnit::from_files(files).map_err(|e| ImportError::Read(e.to_string()))
+}
+
+/// The warnings the validator gives on a send unit (what an import that went through tells
+/// the operator: a file of the revision not in force for its month, mojibake, …).
+pub fn warnings(files: &[(String, Vec<u8>)]) -> Result<Vec<Problem>, ImportError> {
+    diagnose(files, false)
+}
+
+/// The validator's errors (`errors`) or warnings of a send unit, unit checks on.
+fn diagnose(files: &[(String, Vec<u8>)], errors: bool) -> Result<Vec<Problem>, ImportError> {
     let inputs: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
@@ -68,25 +83,24 @@ pub fn import_unit(files: &[(String, Vec<u8>)]) -> Result<SendUnit, ImportError>
     };
     let report = validate::validate_unit_bytes(&inputs, &opts)
         .map_err(|e| ImportError::Read(e.to_string()))?;
-    let problems: Vec<Problem> = report
+    Ok(report
         .files
         .iter()
         .flat_map(|f| {
-            f.diagnostics.iter().filter(|d| d.is_error()).map(|d| {
-                let category = serde_json::to_value(d.category).unwrap_or_default();
-                Problem {
-                    file: f.path.clone(),
-                    code: d.code.as_str().to_string(),
-                    category: category.as_str().unwrap_or("").to_string(),
-                    line: d.line,
-                    column: d.column.map(u64::from),
-                    message: d.message.clone(),
-                }
-            })
+            f.diagnostics
+                .iter()
+                .filter(move |d| d.is_error() == errors)
+                .map(|d| {
+                    let category = serde_json::to_value(d.category).unwrap_or_default();
+                    Problem {
+                        file: f.path.clone(),
+                        code: d.code.as_str().to_string(),
+                        category: category.as_str().unwrap_or("").to_string(),
+                        line: d.line,
+                        column: d.column.map(u64::from),
+                        message: d.message.clone(),
+                    }
+                })
         })
-        .collect();
-    if !problems.is_empty() {
-        return Err(ImportError::Invalid(problems));
-    }
-    SendUnit::from_files(files).map_err(|e| ImportError::Read(e.to_string()))
+        .collect())
 }

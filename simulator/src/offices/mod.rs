@@ -13,7 +13,7 @@ pub mod people;
 pub mod provider;
 pub mod reconcile;
 
-pub use import::{import_unit, ImportError, Problem};
+pub use import::{import_unit, warnings, ImportError, Problem};
 pub use kyotaku::{JissekiImport, JissekiOutcome, KyotakuOffice};
 pub use provider::{ImportOutcome, JissekiCorrection, ProviderOffice};
 pub use reconcile::{reconcile, Difference};

@@ -17,6 +17,8 @@ pub(super) struct Items {
     problems: Vec<ItemProblem>,
     /// Per field of the current record, whether it was enclosed in quotes.
     quoted: Vec<bool>,
+    /// Whether the file's revision was weighed against its month (once, at the first record).
+    revision_weighed: bool,
 }
 
 impl Items {
@@ -25,6 +27,7 @@ impl Items {
             passed: Seen::new(ctx.items()),
             problems: Vec::new(),
             quoted: Vec::with_capacity(64),
+            revision_weighed: false,
         }
     }
 
@@ -44,6 +47,12 @@ impl Items {
     ) {
         if ok[0] {
             check_version(out, w, v[0], Some(rev), &mut None);
+            if !self.revision_weighed {
+                self.revision_weighed = true;
+                if v[0] == rev.csv_version {
+                    revision_in_force(out, w, rev, ctx);
+                }
+            }
         }
         if ctx.has_free_text {
             self.free_text_quoting(rec, quote_problems, spec, rev, ctx, w, out);
@@ -129,6 +138,30 @@ impl Items {
             }
         }
     }
+}
+
+/// R-CSVVER-APPLY: a file of a revision that is not the one in force for the service month
+/// of its name (told once, at the first record's CSVバージョン). A warning: receivers differ
+/// around a changeover (revision.toml, assumption `revision_changeover`).
+fn revision_in_force(out: &mut Out, w: &mut Where<'_>, rev: &Revision, ctx: &Context) {
+    let Some((due, month)) = &ctx.revision_due else {
+        return;
+    };
+    let when = if due.applies_from > rev.applies_from {
+        format!("{} 提供分から適用", due.applies_from)
+    } else {
+        format!("第{}版は {} 提供分から適用", rev.revision, rev.applies_from)
+    };
+    let d = Diagnostic::new(
+        Code::ConsistencyRevisionMonth,
+        format!(
+            "第{}版（CSVバージョン {}）のファイルですが、サービス提供年月 {month} に適用されるのは第{}版（CSVバージョン {}、{when}）です: 新しいCSVバージョンはその適用年月のサービス提供年月から適用します",
+            rev.revision, rev.csv_version, due.revision, due.csv_version
+        ),
+    )
+    .item("CSVバージョン")
+    .assumed(ctx.assumption("revision_changeover"));
+    out.push(w.diag(d, 0, 0));
 }
 
 /// CSVバージョン `v`: against the revision of the file name when it is known, else against

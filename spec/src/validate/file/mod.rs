@@ -30,6 +30,7 @@ mod structure;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
 
+use crate::calendar;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::filename::{self, FileName};
 use crate::reader::{CsvReader, FieldSpan, RawRecord};
@@ -259,6 +260,9 @@ struct Context {
     /// Per item, whether it is free text (フリーテキスト), enclosed in quotes.
     free_text: Vec<bool>,
     has_free_text: bool,
+    /// The revision in force for the service month of the name, when it is not the file's
+    /// own (R-CSVVER-APPLY), with that month.
+    revision_due: Option<(&'static Revision, String)>,
 }
 
 impl Context {
@@ -281,6 +285,13 @@ impl Context {
             (Some(n), Some(r)) => r.file(&n.kind),
             _ => None,
         };
+        let revision_due = rev
+            .zip(trusted.as_ref().and_then(|n| n.month.clone()))
+            .and_then(|(r, m)| {
+                calendar::parse_month(&m)?;
+                let due = std.in_force(&m)?;
+                (due.revision != r.revision).then_some((due, m))
+            });
         let needs_text: Vec<bool> = spec
             .map(|s| {
                 s.items
@@ -324,6 +335,7 @@ impl Context {
             trusted,
             check_receiver: spec.is_some_and(|s| s.kind == "UPPLAN" || s.kind == "UPSIKYU"),
             has_free_text: free_text.iter().any(|&f| f),
+            revision_due,
             needs_text,
             free_text,
         };
