@@ -1525,6 +1525,7 @@ pub fn cases() -> Vec<(Case, Files)> {
         &b,
     );
     new_check_cases(&w, &mut add);
+    inventory_cases(&w, &mut add);
     let mut b = Build::new(&kihon());
     b.set("UPKIHON_SUB1", 1, 4, b"20250316");
     add(
@@ -1772,4 +1773,55 @@ pub fn write_corpus(out: &Path) -> io::Result<usize> {
                   # produces; file/line: where the break is.\n\n";
     fs::write(out.join("manifest.toml"), format!("{header}{text}"))?;
     Ok(cases.len())
+}
+
+/// The cases of rules the inventory (rules.toml) had open: 明細判別コード off 福祉用具,
+/// 更新業者コード against the sender, 短期入所療養介護 in a 限度額 slot, 委託の有無 required.
+fn inventory_cases(w: &World, add: &mut impl FnMut(&str, &str, bool, &[&str], &Build)) {
+    let usage = || sample::usage_unit(w, "4.1", 0, "202505", "20250425103000");
+
+    let mut b = Build::new(&usage());
+    let r = record_where(&b, "UPPLAN", 14, |c| c.starts_with("11"));
+    b.set("UPPLAN", r, 19, b"1");
+    add(
+        "csv.item.detail-code",
+        "R-MEISAI: a 訪問介護 (11) row of 第6表 with 明細判別コード 1 (only 福祉用具貸与 rows carry one)",
+        false,
+        &["item.detail-code"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.set("UPPLAN", 1, 24, b"1370000001");
+    add(
+        "csv.consistency.updater",
+        "R-UPDATER: 更新業者コード of a 予定 row is not the sending 居宅 (a warning)",
+        true,
+        &["consistency.updater"],
+        &b,
+    );
+    let mut b = Build::new(&usage());
+    b.set("UPHOSOKU", 1, 20, b"2A");
+    b.set("UPHOSOKU", 1, 21, b"10000");
+    add(
+        "csv.item.limit-slot-type",
+        "R-HOSOKU-SLOT-22: 利用者補足情報 限度額 slot 1 names 短期入所療養介護 as 2A (介護医療院) instead of 22",
+        false,
+        &["item.limit-slot-type"],
+        &b,
+    );
+    let mut b = Build::new(&sample::yobo_unit(
+        w,
+        0,
+        "20250315",
+        false,
+        "20250316090000",
+    ));
+    b.set("UPKIHON", 1, 6, b"");
+    add(
+        "csv.item.required-outsourcing",
+        "R-KIHON-OUTSOURCING: 利用者基本情報 with 委託の有無 empty (filled in by both kinds of office)",
+        false,
+        &["item.required"],
+        &b,
+    );
 }

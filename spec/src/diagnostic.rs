@@ -180,6 +180,10 @@ codes! {
     ItemLimitSlotOrder = "item.limit-slot-order", Item, Error;
     /// A period whose start is after its end.
     ItemPeriod = "item.period", Item, Error;
+    /// 明細判別コード on a row that is not 福祉用具貸与 (17, 67).
+    ItemDetailCode = "item.detail-code", Item, Error;
+    /// 利用者補足情報: a 限度額 slot names 短期入所療養介護 as 23 or 2A, where the standard says 22.
+    ItemLimitSlotType = "item.limit-slot-type", Item, Error;
     /// 利用者補足情報: neither or both of 作成（変更）日 and 対象年月 are placeholders.
     ItemHosokuLink = "item.hosoku-link", Item, Error;
 
@@ -192,6 +196,8 @@ codes! {
     ConsistencyRevisionMonth = "consistency.revision-month", Consistency, Warning;
     /// A record's month differs from the month in the file name.
     ConsistencyMonth = "consistency.month", Consistency, Error;
+    /// 更新業者コード is not the sender named in the file name (a warning: receivers ignore it).
+    ConsistencyUpdater = "consistency.updater", Consistency, Warning;
     /// An office number in the records is not the sender named in the file name.
     ConsistencySender = "consistency.sender", Consistency, Error;
     /// A user has no service of the receiving office (users unrelated to the receiver must not be sent).
@@ -382,6 +388,14 @@ const DESCRIPTIONS: &[(Code, &str)] = &[
     ),
     (Code::ItemPeriod, "期間の開始日が終了日より後"),
     (
+        Code::ItemDetailCode,
+        "福祉用具貸与でない行に明細判別コードがある",
+    ),
+    (
+        Code::ItemLimitSlotType,
+        "限度額管理の短期入所療養介護が 22 でない",
+    ),
+    (
         Code::ItemHosokuLink,
         "利用者補足情報の作成（変更）日と対象年月の紐づけが不正",
     ),
@@ -400,6 +414,10 @@ const DESCRIPTIONS: &[(Code, &str)] = &[
     (
         Code::ConsistencyMonth,
         "レコードの年月がファイル名の年月と合わない",
+    ),
+    (
+        Code::ConsistencyUpdater,
+        "更新業者コードがファイル名の送信元と合わない",
     ),
     (
         Code::ConsistencySender,

@@ -57,6 +57,18 @@ pub enum QuoteProblem {
     },
 }
 
+/// How a record's fields are quoted ([`RawRecord::quoting`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quoting {
+    /// No quote in the record.
+    #[default]
+    None,
+    /// Every quote pair wraps a whole field, with no quote inside.
+    Plain,
+    /// Anything else: `""` inside a field, a stray or unclosed quote.
+    Other,
+}
+
 /// One record: its raw bytes and its fields (unquoted, still MS932).
 #[derive(Debug, Default)]
 pub struct RawRecord {
@@ -148,28 +160,45 @@ impl RawRecord {
         true
     }
 
-    /// Whether each field is in quotes, into `out` (one flag per field). A record with no
-    /// quote has none; a record with plain quoting (see [`RawRecord::plain_quoting`]) is walked
-    /// field by field without allocating, since each quoted field there is `"` + its bytes + `"`;
-    /// any other record goes through [`RawRecord::spans`].
+    /// How the record's fields are quoted: no quote at all, plain quoting (see
+    /// [`RawRecord::plain_quoting`]), or anything else (which needs [`RawRecord::spans`]).
+    pub fn quoting(&self) -> Quoting {
+        if memchr::memchr(b'"', self.content()).is_none() {
+            Quoting::None
+        } else if self.plain_quoting() {
+            Quoting::Plain
+        } else {
+            Quoting::Other
+        }
+    }
+
+    /// Whether each field is in quotes, into `out` (one flag per field).
     pub fn quoted_fields(&self, out: &mut Vec<bool>) {
+        self.quoted_fields_as(self.quoting(), out)
+    }
+
+    /// [`RawRecord::quoted_fields`] for a record whose [`RawRecord::quoting`] is known. A
+    /// record with no quote has none; a record with plain quoting is walked field by field
+    /// without allocating, since each quoted field there is `"` + its bytes + `"`; any other
+    /// record goes through [`RawRecord::spans`].
+    pub fn quoted_fields_as(&self, quoting: Quoting, out: &mut Vec<bool>) {
         out.clear();
-        let raw = self.content();
-        if memchr::memchr(b'"', raw).is_none() {
-            out.resize(self.nfields, false);
-            return;
-        }
-        if self.plain_quoting() {
-            let mut at = 0;
-            for i in 0..self.nfields {
-                let q = raw.get(at) == Some(&b'"');
-                out.push(q);
-                at += self.field_range(i).len() + if q { 2 } else { 0 } + 1;
+        match quoting {
+            Quoting::None => out.resize(self.nfields, false),
+            Quoting::Plain => {
+                let raw = self.content();
+                let mut at = 0;
+                for i in 0..self.nfields {
+                    let q = raw.get(at) == Some(&b'"');
+                    out.push(q);
+                    at += self.field_range(i).len() + if q { 2 } else { 0 } + 1;
+                }
             }
-            return;
+            Quoting::Other => {
+                out.extend(self.spans().0.iter().map(|s| s.quoted));
+                out.resize(self.nfields, false);
+            }
         }
-        out.extend(self.spans().0.iter().map(|s| s.quoted));
-        out.resize(self.nfields, false);
     }
 
     /// Splits the raw record into field spans and finds quoting problems. The spans follow

@@ -296,6 +296,10 @@ pub enum ItemRole {
     UnitAmount,
     /// 第7表 給付管理単位数 (summed by the subtotal and total rows).
     BenefitUnits,
+    /// 明細判別コード (福祉用具貸与 rows only).
+    DetailCode,
+    /// 更新業者コード: the office that wrote the record (the file's sender).
+    Updater,
 }
 
 /// How a length is counted.

@@ -82,6 +82,10 @@ pub struct Roles {
     pub benefit_units: Option<usize>,
     /// 福祉用具届出コード.
     pub welfare_code: Option<usize>,
+    /// 明細判別コード.
+    pub detail_code: Option<usize>,
+    /// 更新業者コード.
+    pub updater: Option<usize>,
     /// First field of each 区分支給限度 slot (4 items each).
     pub limit_slots: Vec<usize>,
     /// The last two-character サービス種類 looked up and whether it is linked: records come
@@ -126,6 +130,8 @@ impl Roles {
             unit_amount: f(ItemRole::UnitAmount),
             benefit_units: f(ItemRole::BenefitUnits),
             welfare_code: f(ItemRole::WelfareCode),
+            detail_code: f(ItemRole::DetailCode),
+            updater: f(ItemRole::Updater),
             limit_slots: slots.chunks(4).map(|c| c[0]).collect(),
             linked_memo: Cell::new(None),
         }
@@ -271,6 +277,21 @@ pub fn check(
                 );
             }
         }
+        // 明細判別コード: only on 福祉用具貸与 rows (17; 67 read as its 介護予防 counterpart).
+        if let Some(d) = roles.detail_code {
+            let welfare = rev.code_label("welfare_equipment_types", ty).is_some();
+            if !welfare && !is_total_code(code) && ok[d] && !v[d].is_empty() {
+                push(
+                    Code::ItemDetailCode,
+                    d,
+                    format!(
+                        "「{}」{} はサービスコード {code}（サービス種類 {ty}）の行では空にします（期待: 空。「17:福祉用具貸与」以外は Null）",
+                        item(d),
+                        v[d]
+                    ),
+                );
+            }
+        }
         // 第7表 subtotal and total rows.
         if let Some(u) = roles.units {
             let office = get(roles.provider_office).map(|(_, o)| o);
@@ -312,6 +333,22 @@ pub fn check(
                         );
                     }
                 }
+            }
+        }
+    }
+    // 短期入所療養介護 is managed under 22 in the 限度額 slots.
+    for &first in &roles.limit_slots {
+        if let Some((i, t)) = get(Some(first)) {
+            if matches!(t, "23" | "2A") {
+                push(
+                    Code::ItemLimitSlotType,
+                    i,
+                    format!(
+                        "「{}」{t}（{}）: 短期入所療養介護の限度額管理は 22 を設定します（期待 22、実際 {t}）",
+                        item(i),
+                        rev.code_label("service_type_linked", t).unwrap_or("短期入所療養介護")
+                    ),
+                );
             }
         }
     }
@@ -381,6 +418,19 @@ pub fn check(
                 Code::ConsistencyMonth,
                 i,
                 format!("「{}」{m} がファイル名の年月 {nm} と異なります", item(i)),
+            );
+        }
+    }
+    if let Some((i, u)) = get(roles.updater) {
+        if !name.sender.office.is_empty() && u != name.sender.office {
+            push(
+                Code::ConsistencyUpdater,
+                i,
+                format!(
+                    "「{}」{u} がファイル名の送信元事業所番号 {} と異なります（予定は居宅介護支援事業者番号、実績はサービス事業者番号を設定）",
+                    item(i),
+                    name.sender.office
+                ),
             );
         }
     }

@@ -8,6 +8,7 @@ use crate::standard::{FileSpec, Revision, Standard};
 
 use super::super::item::{self, ItemProblem};
 use super::memo::Seen;
+use super::structure::Structure;
 use super::{Context, Out, Where};
 
 /// What the item stage keeps across records.
@@ -39,7 +40,7 @@ impl Items {
         rec: &RawRecord,
         v: &[&str],
         ok: &mut [bool],
-        quote_problems: &[usize],
+        quoting: &Structure,
         (spec, rev): (&FileSpec, &Revision),
         ctx: &Context,
         w: &mut Where<'_>,
@@ -55,7 +56,7 @@ impl Items {
             }
         }
         if ctx.has_free_text {
-            self.free_text_quoting(rec, quote_problems, spec, rev, ctx, w, out);
+            self.free_text_quoting(rec, quoting, spec, rev, ctx, w, out);
         }
         self.values(rec, v, ok, spec, rev, ctx, w, out);
     }
@@ -65,14 +66,15 @@ impl Items {
     fn free_text_quoting(
         &mut self,
         rec: &RawRecord,
-        quote_problems: &[usize],
+        quoting: &Structure,
         spec: &FileSpec,
         rev: &Revision,
         ctx: &Context,
         w: &mut Where<'_>,
         out: &mut Out,
     ) {
-        rec.quoted_fields(&mut self.quoted);
+        rec.quoted_fields_as(quoting.quoting, &mut self.quoted);
+        let quote_problems = &quoting.quote_problem_fields;
         for (i, (&free, &q)) in ctx.free_text.iter().zip(&self.quoted).enumerate() {
             if !free || q || rec.field(i).is_empty() || quote_problems.contains(&i) {
                 continue;

@@ -475,10 +475,9 @@ impl Pass {
             return;
         };
         let v = self.text.values(std::mem::take(&mut self.spare_values));
-        let quote_problems = &self.structure.quote_problem_fields;
         let ok = &mut self.ok;
         self.items
-            .record(rec, &v, ok, quote_problems, (spec, rev), ctx, &mut w, out);
+            .record(rec, &v, ok, &self.structure, (spec, rev), ctx, &mut w, out);
         let key_ok = record_rules(
             &v,
             ok,

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::reader::{CsvReader, LineEnding, QuoteProblem, RawRecord};
+use crate::reader::{CsvReader, LineEnding, QuoteProblem, Quoting, RawRecord};
 
 use super::{Context, Out};
 
@@ -20,6 +20,8 @@ pub(super) struct Structure {
     last_line: u64,
     /// Fields of the current record whose quoting was already reported.
     pub(super) quote_problem_fields: Vec<usize>,
+    /// How the current record is quoted (found once, used again by the item stage).
+    pub(super) quoting: Quoting,
 }
 
 /// What the structure stage found in one record, for the stages after it.
@@ -59,7 +61,8 @@ impl Structure {
         self.quote_problem_fields.clear();
         // A tab-separated record is one field full of quotes: the layout stage tells it as such.
         let tab_separated = rec.len() == 1 && memchr::memchr(b'\t', &rec.raw).is_some();
-        if memchr::memchr(b'"', &rec.raw).is_none() || rec.plain_quoting() || tab_separated {
+        self.quoting = rec.quoting();
+        if self.quoting != Quoting::Other || tab_separated {
             return false;
         }
         let mut unterminated = false;
