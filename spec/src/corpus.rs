@@ -1809,6 +1809,21 @@ fn inventory_cases(w: &World, add: &mut impl FnMut(&str, &str, bool, &[&str], &B
         &["item.limit-slot-type"],
         &b,
     );
+    let mut b = Build::new(&sample::yobo_unit(w, 0, "20250315", true, "20250317090000"));
+    b.map("UPYOBO_SUB", |bytes| {
+        // The first user's 支援計画 row twice: two plans of 課題ＮＯ 1, both numbered 1.
+        let (a, z) = record_range(bytes, 1);
+        let row = bytes[a..z].to_vec();
+        bytes.splice(z..z, row);
+        Some(z)
+    });
+    add(
+        "csv.item.support-plan-numbering",
+        "R-YOBO-NUMBERING: 介護予防サービス・支援計画書 with two 支援計画 of 課題ＮＯ 1, both numbered 1 (expected 1, 2)",
+        false,
+        &["item.support-plan-numbering"],
+        &b,
+    );
     let mut b = Build::new(&sample::yobo_unit(
         w,
         0,

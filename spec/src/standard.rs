@@ -300,6 +300,10 @@ pub enum ItemRole {
     DetailCode,
     /// 更新業者コード: the office that wrote the record (the file's sender).
     Updater,
+    /// 課題ＮＯ of 介護予防サービス・支援計画書 (UPYOBO_SUB).
+    IssueNo,
+    /// 支援計画ＮＯ of UPYOBO_SUB: numbered 1, 2, … within one 課題ＮＯ.
+    SupportPlanNo,
 }
 
 /// How a length is counted.

@@ -86,6 +86,10 @@ pub struct Roles {
     pub detail_code: Option<usize>,
     /// 更新業者コード.
     pub updater: Option<usize>,
+    /// 課題ＮＯ (UPYOBO_SUB).
+    pub issue_no: Option<usize>,
+    /// 支援計画ＮＯ (UPYOBO_SUB).
+    pub support_plan_no: Option<usize>,
     /// First field of each 区分支給限度 slot (4 items each).
     pub limit_slots: Vec<usize>,
     /// The last two-character サービス種類 looked up and whether it is linked: records come
@@ -132,6 +136,8 @@ impl Roles {
             welfare_code: f(ItemRole::WelfareCode),
             detail_code: f(ItemRole::DetailCode),
             updater: f(ItemRole::Updater),
+            issue_no: f(ItemRole::IssueNo),
+            support_plan_no: f(ItemRole::SupportPlanNo),
             limit_slots: slots.chunks(4).map(|c| c[0]).collect(),
             linked_memo: Cell::new(None),
         }

@@ -11,8 +11,8 @@
 //! 2. `decode`: its fields' text under the MS932 policy;
 //! 3. `layout`: a header row, the file's kind, the field count;
 //! 4. `items`: CSVバージョン, free-text quoting, every value against its item;
-//! 5. record rules (`super::record`: items against each other and the file name) and the
-//!    第7表 sums (`super::sums`);
+//! 5. record rules (`super::record`: items against each other and the file name), the
+//!    第7表 sums (`super::sums`) and the numbering of 支援計画 (`numbering`);
 //! 6. `facts`: what the send-unit checks need, and each user's tie to the receiver.
 //!
 //! At the end of the file, each stage reports what only the whole file tells, in that order.
@@ -24,6 +24,7 @@ mod facts;
 mod items;
 mod layout;
 mod memo;
+mod numbering;
 mod sniff;
 mod structure;
 
@@ -439,6 +440,7 @@ struct Pass {
     items: items::Items,
     record_problems: Vec<RecordProblem>,
     sums: Option<TotalSums>,
+    numbering: numbering::Numbering,
     facts: facts::Facts,
     /// The allocation of the current record's values, kept across records (see [`recycle`]).
     spare_values: Vec<&'static str>,
@@ -457,6 +459,7 @@ impl Pass {
                 .spec
                 .filter(|s| s.kind == "UPSIKYU")
                 .map(|_| TotalSums::default()),
+            numbering: numbering::Numbering::default(),
             facts: facts::Facts::default(),
             spare_values: Vec::with_capacity(64),
         }
@@ -491,6 +494,7 @@ impl Pass {
             sums.row(roles, &v, ok, |i| w.at(i, 0));
         }
         if key_ok {
+            self.numbering.record(&v, ok, (spec, roles), &mut w, out);
             self.facts.record(&v, (spec, roles), ctx, &mut w, out);
         } else {
             out.rep.facts.partial = true;
