@@ -1811,17 +1811,57 @@ fn inventory_cases(w: &World, add: &mut impl FnMut(&str, &str, bool, &[&str], &B
     );
     let mut b = Build::new(&sample::yobo_unit(w, 0, "20250315", true, "20250317090000"));
     b.map("UPYOBO_SUB", |bytes| {
-        // The first user's 支援計画 row twice: two plans of 課題ＮＯ 1, both numbered 1.
+        // The first user's row twice: a second 利用サービス of 支援計画 1, numbered 1 again.
         let (a, z) = record_range(bytes, 1);
         let row = bytes[a..z].to_vec();
         bytes.splice(z..z, row);
         Some(z)
     });
     add(
-        "csv.item.support-plan-numbering",
-        "R-YOBO-NUMBERING: 介護予防サービス・支援計画書 with two 支援計画 of 課題ＮＯ 1, both numbered 1 (expected 1, 2)",
+        "csv.item.service-use-numbering",
+        "R-YOBO-NUMBERING: 介護予防サービス・支援計画書 with two 利用サービス of 支援計画ＮＯ 1, both numbered 1 (expected 1, 2)",
         false,
         &["item.support-plan-numbering"],
+        &b,
+    );
+    let mut b = Build::new(&sample::yobo_unit(w, 0, "20250315", true, "20250317090000"));
+    b.map("UPYOBO_SUB", |bytes| {
+        let (a, z) = record_range(bytes, 1);
+        let row = bytes[a..z].to_vec();
+        bytes.splice(z..z, row);
+        Some(z)
+    });
+    b.set("UPYOBO_SUB", 2, 10, b"3");
+    add(
+        "csv.item.support-plan-numbering",
+        "R-YOBO-NUMBERING: 介護予防サービス・支援計画書 with 支援計画ＮＯ 1 then 3 in 課題ＮＯ 1 (expected 1 or 2)",
+        false,
+        &["item.support-plan-numbering"],
+        &b,
+    );
+    // The layout's own example: 支援計画ＮＯ 1, 2, 2 with 利用サービスＮＯ 1, 1, 2 (valid).
+    let mut b = Build::new(&sample::yobo_unit(w, 0, "20250315", true, "20250317090000"));
+    b.map("UPYOBO_SUB", |bytes| {
+        let (a, z) = record_range(bytes, 1);
+        let row = bytes[a..z].to_vec();
+        bytes.splice(z..z, [row.clone(), row].concat());
+        None
+    });
+    b.set("UPYOBO_SUB", 2, 10, b"2");
+    b.set("UPYOBO_SUB", 3, 10, b"2");
+    b.set("UPYOBO_SUB", 3, 14, b"2");
+    // 「NO以外の項目は最初の行のみに内容を記載して2回目以降は空欄とする」: the 課題's items on
+    // its first row only, the second 支援計画's on its first row only.
+    for (record, items) in [(2, &[6, 7, 8, 9][..]), (3, &[6, 7, 8, 9, 11, 12, 13][..])] {
+        for &item in items {
+            b.set("UPYOBO_SUB", record, item, b"");
+        }
+    }
+    add(
+        "valid.yobo.support-plan-numbering",
+        "介護予防サービス・支援計画書 numbered as the layout's example: 支援計画ＮＯ 1, 2, 2 with 利用サービスＮＯ 1, 1, 2",
+        true,
+        &[],
         &b,
     );
     let mut b = Build::new(&sample::yobo_unit(

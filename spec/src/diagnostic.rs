@@ -184,7 +184,8 @@ codes! {
     ItemDetailCode = "item.detail-code", Item, Error;
     /// 利用者補足情報: a 限度額 slot names 短期入所療養介護 as 23 or 2A, where the standard says 22.
     ItemLimitSlotType = "item.limit-slot-type", Item, Error;
-    /// 介護予防サービス・支援計画書: the 支援計画ＮＯ of one 課題ＮＯ do not run 1, 2, ….
+    /// 介護予防サービス・支援計画書: the 支援計画ＮＯ of one 課題ＮＯ (or the 利用サービスＮＯ of
+    /// one 支援計画ＮＯ) do not run 1, 2, ….
     ItemSupportPlanNumbering = "item.support-plan-numbering", Item, Error;
     /// 利用者補足情報: neither or both of 作成（変更）日 and 対象年月 are placeholders.
     ItemHosokuLink = "item.hosoku-link", Item, Error;
@@ -399,7 +400,7 @@ const DESCRIPTIONS: &[(Code, &str)] = &[
     ),
     (
         Code::ItemSupportPlanNumbering,
-        "同じ課題ＮＯの支援計画ＮＯが連番でない",
+        "同じ課題ＮＯの支援計画ＮＯ（同じ支援計画ＮＯの利用サービスＮＯ）が連番でない",
     ),
     (
         Code::ItemHosokuLink,

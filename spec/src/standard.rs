@@ -304,6 +304,8 @@ pub enum ItemRole {
     IssueNo,
     /// 支援計画ＮＯ of UPYOBO_SUB: numbered 1, 2, … within one 課題ＮＯ.
     SupportPlanNo,
+    /// 利用サービスＮＯ of UPYOBO_SUB: numbered 1, 2, … within one 支援計画ＮＯ.
+    ServiceUseNo,
 }
 
 /// How a length is counted.

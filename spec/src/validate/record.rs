@@ -90,6 +90,8 @@ pub struct Roles {
     pub issue_no: Option<usize>,
     /// 支援計画ＮＯ (UPYOBO_SUB).
     pub support_plan_no: Option<usize>,
+    /// 利用サービスＮＯ (UPYOBO_SUB).
+    pub service_use_no: Option<usize>,
     /// First field of each 区分支給限度 slot (4 items each).
     pub limit_slots: Vec<usize>,
     /// The last two-character サービス種類 looked up and whether it is linked: records come
@@ -138,6 +140,7 @@ impl Roles {
             updater: f(ItemRole::Updater),
             issue_no: f(ItemRole::IssueNo),
             support_plan_no: f(ItemRole::SupportPlanNo),
+            service_use_no: f(ItemRole::ServiceUseNo),
             limit_slots: slots.chunks(4).map(|c| c[0]).collect(),
             linked_memo: Cell::new(None),
         }
