@@ -1809,14 +1809,8 @@ fn inventory_cases(w: &World, add: &mut impl FnMut(&str, &str, bool, &[&str], &B
         &["item.limit-slot-type"],
         &b,
     );
-    let mut b = Build::new(&sample::yobo_unit(w, 0, "20250315", true, "20250317090000"));
-    b.map("UPYOBO_SUB", |bytes| {
-        // The first user's row twice: a second 利用サービス of 支援計画 1, numbered 1 again.
-        let (a, z) = record_range(bytes, 1);
-        let row = bytes[a..z].to_vec();
-        bytes.splice(z..z, row);
-        Some(z)
-    });
+    // The first user's row twice: a second 利用サービス of 支援計画 1, numbered 1 again.
+    let b = yobo_plan_first_row_repeated(w, 1);
     add(
         "csv.item.service-use-numbering",
         "R-YOBO-NUMBERING: 介護予防サービス・支援計画書 with two 利用サービス of 支援計画ＮＯ 1, both numbered 1 (expected 1, 2)",
@@ -1824,13 +1818,7 @@ fn inventory_cases(w: &World, add: &mut impl FnMut(&str, &str, bool, &[&str], &B
         &["item.support-plan-numbering"],
         &b,
     );
-    let mut b = Build::new(&sample::yobo_unit(w, 0, "20250315", true, "20250317090000"));
-    b.map("UPYOBO_SUB", |bytes| {
-        let (a, z) = record_range(bytes, 1);
-        let row = bytes[a..z].to_vec();
-        bytes.splice(z..z, row);
-        Some(z)
-    });
+    let mut b = yobo_plan_first_row_repeated(w, 1);
     b.set("UPYOBO_SUB", 2, 10, b"3");
     add(
         "csv.item.support-plan-numbering",
@@ -1840,13 +1828,8 @@ fn inventory_cases(w: &World, add: &mut impl FnMut(&str, &str, bool, &[&str], &B
         &b,
     );
     // The layout's own example: 支援計画ＮＯ 1, 2, 2 with 利用サービスＮＯ 1, 1, 2 (valid).
-    let mut b = Build::new(&sample::yobo_unit(w, 0, "20250315", true, "20250317090000"));
-    b.map("UPYOBO_SUB", |bytes| {
-        let (a, z) = record_range(bytes, 1);
-        let row = bytes[a..z].to_vec();
-        bytes.splice(z..z, [row.clone(), row].concat());
-        None
-    });
+    let mut b = yobo_plan_first_row_repeated(w, 2);
+    b.line = None;
     b.set("UPYOBO_SUB", 2, 10, b"2");
     b.set("UPYOBO_SUB", 3, 10, b"2");
     b.set("UPYOBO_SUB", 3, 14, b"2");
@@ -1879,4 +1862,17 @@ fn inventory_cases(w: &World, add: &mut impl FnMut(&str, &str, bool, &[&str], &B
         &["item.required"],
         &b,
     );
+}
+
+/// A 介護予防サービス・支援計画書 unit whose first UPYOBO_SUB row stands `copies` more times right
+/// after itself (the first copy marked as where the break shows).
+fn yobo_plan_first_row_repeated(w: &World, copies: usize) -> Build {
+    let mut b = Build::new(&sample::yobo_unit(w, 0, "20250315", true, "20250317090000"));
+    b.map("UPYOBO_SUB", |bytes| {
+        let (a, z) = record_range(bytes, 1);
+        let rows = bytes[a..z].repeat(copies);
+        bytes.splice(z..z, rows);
+        Some(z)
+    });
+    b
 }
