@@ -294,7 +294,7 @@ svg{{max-width:100%;height:auto}} .scroll{{overflow-x:auto}}
 World: {kyotaku} 居宅, {offices} offices on the hub, {pairs} pairs, {per_month} sends a month (seed {seed}, adoption {adoption}).<br>
 Target: {target}; shard {si}/{sn}; {duration:.0} s of wall time for the month (×{compression:.0}).<br>
 Played {completed:.0} % ({started} of {scheduled} sends, up to {until}) in {wall:.1} s: <b>{rate:.1} sends/s</b> acknowledged;
-schedule lag p99 {lag99:.1} ms, max {lagmax:.1} ms.<br>
+schedule lag p99 {lag99:.1} ms, max {lagmax:.1} ms.{behind}<br>
 Machine: {cores} cores, load average {l0} → {l1}. Certificates: {certs} in {cert_ms:.0} ms per 1,000.
 </div>
 <h2>Sends over the simulated month</h2>
@@ -332,6 +332,14 @@ Machine: {cores} cores, load average {l0} → {l1}. Certificates: {certs} in {ce
         until = esc(&run.simulated_until),
         wall = run.wall_s,
         rate = run.sends_per_s,
+        behind = if run.not_started > 0 {
+            format!(
+                " <b>Fell behind:</b> {} of {} sends due before the end were never started (every in-flight slot busy: the hub or this machine could not keep up).",
+                run.not_started, run.due
+            )
+        } else {
+            String::new()
+        },
         lag99 = r.schedule_lag.p99_ms,
         lagmax = r.schedule_lag.max_ms,
         cores = run.machine.cores,

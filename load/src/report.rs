@@ -137,8 +137,15 @@ pub struct RunReport {
     pub compression: f64,
     /// Sends in this shard's month.
     pub scheduled: u64,
+    /// Sends due within the run's bounds (its duration, `max_sends`).
+    #[serde(default)]
+    pub due: u64,
     /// Sends started.
     pub started: u64,
+    /// Sends due but never started: the runner fell behind its schedule (every in-flight
+    /// slot busy, so the hub or the machine could not keep up) and the run's end came first.
+    #[serde(default)]
+    pub not_started: u64,
     /// The simulated instant reached, JST.
     pub simulated_until: String,
     /// Share of the month's sends started.
@@ -343,7 +350,9 @@ impl LoadReport {
                 max_sends: cx.max_sends,
                 compression: f64::from(cx.schedule.length) / cx.duration_s.max(1e-9),
                 scheduled: f.scheduled,
+                due: f.due,
                 started: f.started,
+                not_started: f.due.saturating_sub(f.started),
                 simulated_until: rfc3339(cx.schedule.instant(f.reached)),
                 completed: f.started as f64 / (f.scheduled.max(1) as f64),
                 wall_s: f.wall.as_secs_f64(),
@@ -430,6 +439,12 @@ impl LoadReport {
             r.machine.load_end,
             r.machine.cores,
         ));
+        if r.not_started > 0 {
+            s.push_str(&format!(
+                "fell behind: {} of {} sends due before the end were never started (every in-flight slot was busy: the hub or this machine could not keep up)\n",
+                r.not_started, r.due,
+            ));
+        }
         for (name, e) in &self.endpoints {
             s.push_str(&format!(
                 "  {name:<20} ok {:>8}  errors {:>6}  p50 {:>8.1} ms  p99 {:>8.1} ms  max {:>8.1} ms\n",
@@ -581,7 +596,9 @@ impl LoadReport {
             out.reconciliation.add(&p.reconciliation);
             let r = &mut out.run;
             r.scheduled += p.run.scheduled;
+            r.due += p.run.due;
             r.started += p.run.started;
+            r.not_started += p.run.not_started;
             r.abandoned += p.run.abandoned;
             r.wall_s = r.wall_s.max(p.run.wall_s);
             r.reconcile_s = r.reconcile_s.max(p.run.reconcile_s);

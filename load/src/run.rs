@@ -185,7 +185,10 @@ impl Hooks {
 pub struct RunFacts {
     /// Sends in the schedule (this shard).
     pub scheduled: u64,
-    /// Sends started.
+    /// Sends due within the run's bounds (before its end, at most `max_sends`).
+    pub due: u64,
+    /// Sends started: fewer than `due` when the runner fell behind its schedule (every
+    /// in-flight slot busy) and the run's end came first.
     pub started: u64,
     /// Simulated seconds reached (of the schedule's length).
     pub reached: u32,
@@ -659,6 +662,21 @@ fn sent_sha(sh: &Shared, send_id: &str, name: &str) -> Option<String> {
         .map(|(_, s)| s.clone())
 }
 
+/// A slot for the next send, or `None` once `deadline` has passed (while waiting for one,
+/// or before): the dispatcher does not start sends after the run's end.
+async fn dispatch_permit(
+    gate: &Arc<Semaphore>,
+    deadline: Instant,
+) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    if Instant::now() >= deadline {
+        return None;
+    }
+    match tokio::time::timeout_at(deadline, gate.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Some(permit),
+        Ok(Err(_)) | Err(_) => None,
+    }
+}
+
 /// The run's result before the reconciliation is judged.
 pub struct Played {
     /// What was measured.
@@ -752,7 +770,9 @@ pub async fn run(
     for event in schedule.events.iter().take(scheduled as usize) {
         let at = sh.wall_of(event.at);
         tokio::time::sleep_until(at).await;
-        let Ok(permit) = gate.clone().acquire_owned().await else {
+        // A send due before the end but not started by then is never started: the run ends
+        // at its duration, and the sends the runner fell behind on count as not started.
+        let Some(permit) = dispatch_permit(&gate, sh.deadline).await else {
             break;
         };
         let lag = Instant::now().saturating_duration_since(at);
@@ -766,14 +786,8 @@ pub async fn run(
         });
         while tasks.try_join_next().is_some() {}
     }
-    // The schedule's end in this run: the deadline, or the last send when the count bound
-    // ended it first.
-    if started.load(std::sync::atomic::Ordering::Relaxed) < scheduled {
-        reached.store(
-            sh.simulated_at(Instant::now()),
-            std::sync::atomic::Ordering::Relaxed,
-        );
-    }
+    // How far the month got: the last send started (before the deadline, the count bound,
+    // or the point where the runner fell behind and the end came first).
     let grace_end = Instant::now().max(sh.deadline) + opts.grace;
     let mut abandoned = 0u64;
     loop {
@@ -796,6 +810,7 @@ pub async fn run(
     let reconciliation = crate::reconcile::reconcile(&sh.view()).await;
     let facts = RunFacts {
         scheduled: schedule.events.len() as u64,
+        due: scheduled,
         started: started.load(std::sync::atomic::Ordering::Relaxed),
         reached: reached.load(std::sync::atomic::Ordering::Relaxed),
         wall,
