@@ -548,6 +548,10 @@ fn schedule_poll(sh: &Arc<Shared>, office: u32) {
             return;
         };
         lock(&sh2.pending_polls).remove(&office);
+        // Past the grace the run is over (its reconciliation reads the inboxes itself).
+        if Instant::now() >= sh2.give_up_at() {
+            return;
+        }
         poll(sh2, office, at).await;
     });
 }
@@ -641,7 +645,7 @@ async fn poll(sh: Arc<Shared>, office: u32, scheduled: Instant) {
             .insert(item.send_id.clone());
         let kind = {
             let ix = lock(&sh.by_send_id).get(&item.send_id).copied();
-            ix.map(|i| lock(&sh.ledger)[i].kind)
+            ix.and_then(|i| lock(&sh.ledger).get(i).map(|r| r.kind))
         };
         if matches!(kind, Some(SendKind::Yotei)) && intact {
             if let Some(p) = sh.pair_of(sender, office) {
@@ -654,8 +658,10 @@ async fn poll(sh: Arc<Shared>, office: u32, scheduled: Instant) {
 /// The SHA-256 sent for file `name` of send `send_id`, when this run made it.
 fn sent_sha(sh: &Shared, send_id: &str, name: &str) -> Option<String> {
     let i = *lock(&sh.by_send_id).get(send_id)?;
+    // A poll still running after the run handed its ledger over finds it empty.
     let ledger = lock(&sh.ledger);
-    ledger[i]
+    ledger
+        .get(i)?
         .files
         .iter()
         .find(|(n, _)| n == name)
