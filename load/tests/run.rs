@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use renkei_load::profile::{Profile, Schedule, Shard};
-use renkei_load::run::{run, Hooks, RunOptions, SendOutcome};
+use renkei_load::run::{run, Hooks, Played, RunOptions, SendOutcome};
 use renkei_load::target;
 use renkei_load::units::SendKind;
 use renkei_load::world::{LoadWorld, WorldParams};
@@ -24,9 +24,16 @@ fn small() -> WorldParams {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_small_month_reconciles_against_the_embedded_hub() {
-    let world = Arc::new(LoadWorld::generate(&small()).expect("world"));
+/// A month of `params` played against a new embedded hub (still running).
+struct Month {
+    world: Arc<LoadWorld>,
+    schedule: Arc<Schedule>,
+    hub: target::Embedded,
+    played: Played,
+}
+
+async fn play_month(params: &WorldParams, opts: RunOptions) -> Month {
+    let world = Arc::new(LoadWorld::generate(params).expect("world"));
     let profile = Profile::load("month-end").expect("profile");
     let schedule = Arc::new(Schedule::build(&profile, &world, Shard::ALL));
     let hub_world = world.hub_world(Default::default(), time::OffsetDateTime::now_utc().date());
@@ -35,11 +42,6 @@ async fn a_small_month_reconciles_against_the_embedded_hub() {
         .await
         .expect("hub");
     let t = target::embedded_target(&hub, &world, &pki.pki);
-    let opts = RunOptions {
-        duration: Duration::from_secs(4),
-        grace: Duration::from_secs(20),
-        ..RunOptions::default()
-    };
     let played = run(
         world.clone(),
         &profile,
@@ -51,6 +53,30 @@ async fn a_small_month_reconciles_against_the_embedded_hub() {
     )
     .await
     .expect("run");
+    Month {
+        world,
+        schedule,
+        hub,
+        played,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_month_reconciles_against_the_embedded_hub() {
+    let Month {
+        world,
+        schedule,
+        hub,
+        played,
+    } = play_month(
+        &small(),
+        RunOptions {
+            duration: Duration::from_secs(4),
+            grace: Duration::from_secs(20),
+            ..RunOptions::default()
+        },
+    )
+    .await;
     let r = played.reconciliation;
     assert_eq!(
         played.facts.started,
@@ -99,33 +125,22 @@ async fn a_runner_that_falls_behind_stops_at_the_end_and_counts_what_it_never_st
         users_per_kyotaku: 2,
         ..WorldParams::default()
     };
-    let world = Arc::new(LoadWorld::generate(&params).expect("world"));
-    let profile = Profile::load("month-end").expect("profile");
-    let schedule = Arc::new(Schedule::build(&profile, &world, Shard::ALL));
-    assert!(schedule.events.len() > 1_500, "{}", schedule.events.len());
-    let hub_world = world.hub_world(Default::default(), time::OffsetDateTime::now_utc().date());
-    let pki = target::generate_pki(&hub_world).expect("pki");
-    let hub = target::start_embedded(hub_world, &pki.pki)
-        .await
-        .expect("hub");
-    let t = target::embedded_target(&hub, &world, &pki.pki);
-    let opts = RunOptions {
-        duration: Duration::from_secs(1),
-        grace: Duration::from_secs(10),
-        max_in_flight: 1,
-        ..RunOptions::default()
-    };
-    let played = run(
-        world.clone(),
-        &profile,
-        schedule.clone(),
-        Shard::ALL,
-        t,
-        opts,
-        Hooks::none(),
+    let Month {
+        schedule,
+        hub,
+        played,
+        ..
+    } = play_month(
+        &params,
+        RunOptions {
+            duration: Duration::from_secs(1),
+            grace: Duration::from_secs(10),
+            max_in_flight: 1,
+            ..RunOptions::default()
+        },
     )
-    .await
-    .expect("run");
+    .await;
+    assert!(schedule.events.len() > 1_500, "{}", schedule.events.len());
     let f = &played.facts;
     assert_eq!(f.due, schedule.events.len() as u64, "{f:?}");
     // Started only what it could before the end; the rest is counted, not played late.
