@@ -332,14 +332,10 @@ Machine: {cores} cores, load average {l0} → {l1}. Certificates: {certs} in {ce
         until = esc(&run.simulated_until),
         wall = run.wall_s,
         rate = run.sends_per_s,
-        behind = if run.not_started > 0 {
-            format!(
-                " <b>Fell behind:</b> {} of {} sends due before the end were never started (every in-flight slot busy: the hub or this machine could not keep up).",
-                run.not_started, run.due
-            )
-        } else {
-            String::new()
-        },
+        behind = run
+            .fell_behind()
+            .map(|b| format!(" <b>Fell behind:</b> {}.", esc(&b)))
+            .unwrap_or_default(),
         lag99 = r.schedule_lag.p99_ms,
         lagmax = r.schedule_lag.max_ms,
         cores = run.machine.cores,

@@ -299,6 +299,18 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+impl RunReport {
+    /// What the runner never got to, when it fell behind (the summary and the HTML say it).
+    pub fn fell_behind(&self) -> Option<String> {
+        (self.not_started > 0).then(|| {
+            format!(
+                "{} of {} sends due before the end were never started (every in-flight slot was busy: the hub or this machine could not keep up)",
+                self.not_started, self.due
+            )
+        })
+    }
+}
+
 impl LoadReport {
     /// The report of a played run.
     pub fn build(cx: Context<'_>, played: &Played) -> LoadReport {
@@ -439,11 +451,8 @@ impl LoadReport {
             r.machine.load_end,
             r.machine.cores,
         ));
-        if r.not_started > 0 {
-            s.push_str(&format!(
-                "fell behind: {} of {} sends due before the end were never started (every in-flight slot was busy: the hub or this machine could not keep up)\n",
-                r.not_started, r.due,
-            ));
+        if let Some(behind) = r.fell_behind() {
+            s.push_str(&format!("fell behind: {behind}\n"));
         }
         for (name, e) in &self.endpoints {
             s.push_str(&format!(

@@ -190,7 +190,8 @@ pub struct RunFacts {
     /// Sends started: fewer than `due` when the runner fell behind its schedule (every
     /// in-flight slot busy) and the run's end came first.
     pub started: u64,
-    /// Simulated seconds reached (of the schedule's length).
+    /// Simulated seconds reached (of the schedule's length): the last send started, before
+    /// the end, the count bound, or the point where the runner fell behind.
     pub reached: u32,
     /// Wall time of the play, the grace included, without the reconciliation.
     pub wall: Duration,
@@ -658,7 +659,8 @@ async fn poll(sh: Arc<Shared>, office: u32, scheduled: Instant) {
 /// The SHA-256 sent for file `name` of send `send_id`, when this run made it.
 fn sent_sha(sh: &Shared, send_id: &str, name: &str) -> Option<String> {
     let i = *lock(&sh.by_send_id).get(send_id)?;
-    // A poll still running after the run handed its ledger over finds it empty.
+    // A poll still running after the run handed its ledger over finds it empty (as does
+    // the kind lookup in `poll`).
     let ledger = lock(&sh.ledger);
     ledger
         .get(i)?
@@ -792,8 +794,6 @@ pub async fn run(
         });
         while tasks.try_join_next().is_some() {}
     }
-    // How far the month got: the last send started (before the deadline, the count bound,
-    // or the point where the runner fell behind and the end came first).
     let grace_end = Instant::now().max(sh.deadline) + opts.grace;
     let mut abandoned = 0u64;
     loop {
